@@ -1,0 +1,63 @@
+# Inkwell: `make run` serves on http://127.0.0.1:8000, `make test` runs every check.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11+ is required (PYTHON=$(PYTHON))"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.runtime
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+.PHONY: install
+install: $(VENV)/.dev ## Create .venv with the runtime, test and dev dependencies
+
+.PHONY: migrate
+migrate: $(VENV)/.runtime ## Migrate the configured database (DATABASE_URL) to head
+	$(BIN)/alembic upgrade head
+
+.PHONY: run
+run: migrate ## Set up, migrate and serve on http://$(HOST):$(PORT)
+	$(BIN)/uvicorn --factory inkwell.main:create_app --host $(HOST) --port $(PORT)
+
+.PHONY: lint
+lint: $(VENV)/.dev ## ruff (lint and format check) and mypy --strict
+	$(BIN)/ruff check src tests migrations
+	$(BIN)/ruff format --check src tests migrations
+	$(BIN)/mypy src
+
+.PHONY: fmt
+fmt: $(VENV)/.dev ## Format and autofix
+	$(BIN)/ruff format src tests migrations
+	$(BIN)/ruff check --fix src tests migrations
+
+.PHONY: pytest
+pytest: $(VENV)/.dev ## The test suite alone, on SQLite and PostgreSQL
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+.PHONY: test
+test: lint pytest ## Set up and run everything: static checks and the whole suite
+
+.PHONY: check
+check: test ## What review runs (same as test)
+
+.PHONY: clean
+clean: ## Remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Inkwell: async users, posts, tags and credits service."""

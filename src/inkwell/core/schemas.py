@@ -1,0 +1,76 @@
+"""Pydantic building blocks shared by every domain's schemas."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import Path
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    PlainSerializer,
+)
+
+# Ids are 32-bit integers in both databases: larger values cannot exist, and
+# sending them to PostgreSQL would fail as a driver error instead of a 404.
+MAX_ID = 2**31 - 1
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Resource id")]
+
+
+def _clean_text(value: str) -> str:
+    """Refuse characters no database can store faithfully (NUL, lone surrogates)."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode (no lone surrogates)") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_clean_text)]
+
+
+def _as_utc(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+UTCTimestamp = Annotated[datetime, PlainSerializer(_as_utc, return_type=str)]
+
+
+def _two_places(value: Decimal) -> str:
+    return str(value.quantize(Decimal("0.01")))
+
+
+Money = Annotated[Decimal, PlainSerializer(_two_places, return_type=str)]
+
+
+class Schema(BaseModel):
+    """Base of request schemas: unknown fields are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReadSchema(BaseModel):
+    """Base of response schemas, built from ORM objects."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+def reject_null(value: Any) -> Any:
+    """For PATCH bodies: a field may be left out, but not set to null."""
+    if value is None:
+        raise ValueError("may be omitted but not null")
+    return value

@@ -1,0 +1,40 @@
+"""Password hashing (argon2id through pwdlib), off the event loop."""
+
+import asyncio
+from typing import Annotated
+
+from fastapi import Depends, Request
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from inkwell.core.config import Settings
+
+
+class PasswordHasher:
+    """Hashes and verifies passwords in a worker thread: argon2 is deliberately slow."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._hash = PasswordHash(
+            (
+                Argon2Hasher(
+                    time_cost=settings.argon2_time_cost,
+                    memory_cost=settings.argon2_memory_kib,
+                    parallelism=settings.argon2_parallelism,
+                ),
+            )
+        )
+
+    async def hash(self, password: str) -> str:
+        return await asyncio.to_thread(self._hash.hash, password)
+
+    async def verify_and_update(self, password: str, hashed: str) -> tuple[bool, str | None]:
+        """Verify; also return a new hash when the stored one uses old parameters."""
+        return await asyncio.to_thread(self._hash.verify_and_update, password, hashed)
+
+
+def get_hasher(request: Request) -> PasswordHasher:
+    hasher: PasswordHasher = request.app.state.hasher
+    return hasher
+
+
+HasherDep = Annotated[PasswordHasher, Depends(get_hasher)]

@@ -1,0 +1,1 @@
+"""Posts: written by users, tagged, listed newest first."""

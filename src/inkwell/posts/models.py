@@ -1,0 +1,56 @@
+"""The `posts` table and its `post_tags` association with tags."""
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    false,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from inkwell.core.db import Base, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from inkwell.tags.models import Tag
+    from inkwell.users.models import User
+
+post_tags = Table(
+    "post_tags",
+    Base.metadata,
+    Column("post_id", ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Post(Base):
+    __tablename__ = "posts"
+    __table_args__ = (
+        # Serves the newest-first listing; a B-tree is read backwards for DESC.
+        Index("ix_posts_created_at_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.now()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, server_default=func.now()
+    )
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+    author: Mapped["User"] = relationship(back_populates="posts", lazy="raise")
+    tags: Mapped[list["Tag"]] = relationship(
+        secondary=post_tags, back_populates="posts", lazy="raise", passive_deletes=True
+    )

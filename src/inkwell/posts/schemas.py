@@ -1,0 +1,84 @@
+"""Request and response bodies of the posts API."""
+
+from typing import Annotated
+
+from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator
+
+from inkwell.core.schemas import ReadSchema, Schema, Text, UTCTimestamp, reject_null
+from inkwell.tags.schemas import TagName, TagRead
+from inkwell.users.schemas import UserBrief
+
+MAX_TAGS = 10
+
+
+def _dedupe(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(names))
+
+
+def _by_name(tags: list[TagRead]) -> list[TagRead]:
+    return sorted(tags, key=lambda t: t.name)
+
+
+Title = Annotated[
+    Text,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    Field(examples=["Notes on the Analytical Engine"]),
+]
+Body = Annotated[
+    Text,
+    StringConstraints(min_length=10, max_length=100_000),
+    Field(description="10-100,000 characters", examples=["The engine weaves algebraic patterns."]),
+]
+TagNames = Annotated[
+    list[TagName],
+    Field(
+        max_length=MAX_TAGS, description=f"At most {MAX_TAGS} tag names; unknown ones are created"
+    ),
+    AfterValidator(_dedupe),
+]
+
+
+class PostCreate(Schema):
+    title: Title
+    body: Body
+    published: bool = False
+    tags: TagNames = Field(default_factory=list)
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Notes on the Analytical Engine",
+                    "body": "The engine weaves algebraic patterns.",
+                    "published": True,
+                    "tags": ["math", "history"],
+                }
+            ]
+        }
+    )
+
+
+class PostUpdate(Schema):
+    """Only the fields sent are changed; `tags` replaces the whole set."""
+
+    title: Title | None = None
+    body: Body | None = None
+    published: bool | None = None
+    tags: TagNames | None = None
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"published": True, "tags": ["math"]}]}
+    )
+
+    _not_null = field_validator("title", "body", "published", "tags", mode="before")(reject_null)
+
+
+class PostRead(ReadSchema):
+    id: int
+    title: str
+    body: str
+    published: bool
+    created_at: UTCTimestamp
+    updated_at: UTCTimestamp
+    author: UserBrief
+    tags: Annotated[list[TagRead], AfterValidator(_by_name)]

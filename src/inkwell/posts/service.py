@@ -1,0 +1,85 @@
+"""Queries and rules of the posts domain."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete as delete_rows
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import Select
+
+from inkwell.core.db import utcnow
+from inkwell.core.errors import NotFound
+from inkwell.posts.models import Post
+from inkwell.posts.schemas import PostCreate, PostUpdate
+from inkwell.tags import service as tags_service
+from inkwell.tags.models import Tag
+from inkwell.users.models import User
+
+
+class PostNotFound(NotFound):
+    slug = "post-not-found"
+
+
+def _select_posts() -> Select[Post]:
+    """Posts with author and tags: three statements whatever the page size."""
+    return select(Post).options(selectinload(Post.author), selectinload(Post.tags))
+
+
+async def get_or_raise(session: AsyncSession, post_id: int) -> Post:
+    post = await session.scalar(_select_posts().where(Post.id == post_id))
+    if post is None:
+        raise PostNotFound(f"Post {post_id} does not exist.")
+    return post
+
+
+async def list_(
+    session: AsyncSession,
+    *,
+    skip: int,
+    limit: int,
+    author: str | None = None,
+    tag: str | None = None,
+    published: bool | None = None,
+) -> Sequence[Post]:
+    query = _select_posts().order_by(Post.created_at.desc(), Post.id.desc())
+    if author is not None:
+        author_id = select(User.id).where(User.username == author).scalar_subquery()
+        query = query.where(Post.author_id == author_id)
+    if tag is not None:
+        query = query.where(Post.tags.any(Tag.name == tag))
+    if published is not None:
+        query = query.where(Post.published == published)
+    return (await session.scalars(query.offset(skip).limit(limit))).all()
+
+
+async def create(session: AsyncSession, *, author: User, data: PostCreate) -> Post:
+    post = Post(
+        title=data.title,
+        body=data.body,
+        published=data.published,
+        author=author,
+        tags=await tags_service.get_or_create(session, data.tags),
+    )
+    session.add(post)
+    await session.flush()
+    return post
+
+
+async def update(session: AsyncSession, post: Post, *, data: PostUpdate) -> Post:
+    changes = data.model_dump(exclude_unset=True)
+    if "tags" in changes:
+        post.tags = await tags_service.get_or_create(session, changes.pop("tags"))
+    for field, value in changes.items():
+        setattr(post, field, value)
+    if data.model_fields_set:
+        # A change of tags alone touches no column of `posts`, so set it here.
+        post.updated_at = utcnow()
+    await session.flush()
+    return post
+
+
+async def delete(session: AsyncSession, post_id: int) -> None:
+    result = await session.execute(delete_rows(Post).where(Post.id == post_id))
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        raise PostNotFound(f"Post {post_id} does not exist.")

@@ -1,0 +1,1 @@
+"""Tags: lower-case labels shared by posts."""

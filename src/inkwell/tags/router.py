@@ -1,0 +1,45 @@
+"""HTTP endpoints of the tags domain."""
+
+from typing import Annotated
+
+from fastapi import Path
+
+from inkwell.core.db import SessionDep
+from inkwell.core.errors import problem_responses
+from inkwell.core.pagination import Limit, Skip
+from inkwell.core.routing import Router
+from inkwell.posts import service as posts_service
+from inkwell.posts.schemas import PostRead
+from inkwell.tags import service
+from inkwell.tags.schemas import TagName, TagWithCount
+
+router = Router(prefix="/tags", tags=["tags"])
+
+
+@router.get(
+    "/",
+    response_model=list[TagWithCount],
+    summary="List tags",
+    responses=problem_responses(422),
+)
+async def list_tags(session: SessionDep, skip: Skip = 0, limit: Limit = 100) -> list[TagWithCount]:
+    """Tags sorted by name, each with its number of published posts."""
+    return await service.list_with_counts(session, skip=skip, limit=limit)
+
+
+@router.get(
+    "/{name}/posts",
+    response_model=list[PostRead],
+    summary="List a tag's posts",
+    responses=problem_responses(404, 422),
+)
+async def list_tag_posts(
+    name: Annotated[TagName, Path(description="Tag name")],
+    session: SessionDep,
+    skip: Skip = 0,
+    limit: Limit = 20,
+) -> list[PostRead]:
+    """Published posts with this tag, newest first."""
+    tag = await service.get_by_name_or_raise(session, name)
+    posts = await posts_service.list_(session, skip=skip, limit=limit, tag=tag.name, published=True)
+    return [PostRead.model_validate(p) for p in posts]

@@ -1,0 +1,33 @@
+"""Request and response bodies of the tags API."""
+
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, StringConstraints
+
+from inkwell.core.schemas import ReadSchema, Text
+
+
+def _normalise(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+TagName = Annotated[
+    Text,
+    BeforeValidator(_normalise),
+    StringConstraints(min_length=1, max_length=50, pattern=r"^[\w .+#\-]+$"),
+    Field(
+        description="1-50 letters, digits, spaces or `_ . + # -`; trimmed and lower-cased",
+        examples=["python"],
+    ),
+]
+
+
+class TagRead(ReadSchema):
+    id: int
+    name: str
+
+
+class TagWithCount(ReadSchema):
+    id: int
+    name: str
+    post_count: int = Field(description="Number of published posts with this tag")

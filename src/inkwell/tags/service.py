@@ -1,0 +1,53 @@
+"""Queries and rules of the tags domain."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inkwell.core.errors import NotFound
+from inkwell.posts.models import Post, post_tags
+from inkwell.tags.models import Tag
+from inkwell.tags.schemas import TagWithCount
+
+
+class TagNotFound(NotFound):
+    slug = "tag-not-found"
+
+
+async def get_by_name_or_raise(session: AsyncSession, name: str) -> Tag:
+    tag = await session.scalar(select(Tag).where(Tag.name == name))
+    if tag is None:
+        raise TagNotFound(f"Tag {name!r} does not exist.")
+    return tag
+
+
+async def get_or_create(session: AsyncSession, names: Sequence[str]) -> list[Tag]:
+    """The tags with these names, creating the missing ones.
+
+    `INSERT ... ON CONFLICT DO NOTHING` lets two requests that create the same
+    new tag both succeed: the loser waits for the winner's row and reuses it.
+    """
+    if not names:
+        return []
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(Tag).values([{"name": n} for n in names])
+    await session.execute(insert.on_conflict_do_nothing(index_elements=[Tag.name]))
+    tags = await session.scalars(select(Tag).where(Tag.name.in_(names)))
+    return list(tags)
+
+
+async def list_with_counts(session: AsyncSession, *, skip: int, limit: int) -> list[TagWithCount]:
+    published = and_(Post.id == post_tags.c.post_id, Post.published)
+    query = (
+        select(Tag.id, Tag.name, func.count(Post.id).label("post_count"))
+        .outerjoin(post_tags, post_tags.c.tag_id == Tag.id)
+        .outerjoin(Post, published)
+        .group_by(Tag.id, Tag.name)
+        .order_by(Tag.name)
+        .offset(skip)
+        .limit(limit)
+    )
+    rows = await session.execute(query)
+    return [TagWithCount.model_validate(row, from_attributes=True) for row in rows]

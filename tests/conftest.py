@@ -1,0 +1,183 @@
+"""Shared fixtures: every API test runs once on SQLite and once on PostgreSQL.
+
+The schema is built by the Alembic migrations, once per database and session.
+Each test then starts from empty tables: a fresh copy of the migrated SQLite
+file, or PostgreSQL tables truncated before the test. The app runs with its
+real engine and commits, so concurrency tests see real transactions.
+"""
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+import pytest
+from alembic import command
+from alembic.config import Config
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from inkwell.core.config import Settings
+from inkwell.main import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/inkwell_test"
+)
+REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
+TABLES = "post_tags, posts, tags, users"
+T = TypeVar("T")
+
+
+def run_in_thread(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to completion on its own loop, outside pytest's loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(factory())).result()
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.attributes["database_url"] = url
+    config.attributes["configure_logger"] = False
+    return config
+
+
+async def _migrate(url: str, *revisions: str) -> None:
+    """Apply `upgrade head`, `downgrade base`, ... in order on one connection each."""
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        for revision in revisions:
+            async with engine.begin() as conn:
+                await conn.run_sync(_alembic_step, url, revision)
+    finally:
+        await engine.dispose()
+
+
+def _alembic_step(connection: Any, url: str, revision: str) -> None:
+    config = alembic_config(url)
+    config.attributes["connection"] = connection
+    if revision == "base":
+        command.downgrade(config, "base")
+    elif revision == "check":
+        command.check(config)
+    else:
+        command.upgrade(config, revision)
+
+
+async def _ensure_postgres_database(url: str) -> None:
+    target = make_url(url)
+    server = target.set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False
+    )
+    conn = await asyncpg.connect(server, timeout=5)
+    try:
+        exists = await conn.fetchval(
+            "SELECT 1 FROM pg_database WHERE datname = $1", target.database
+        )
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{target.database}"')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite") / "template.db"
+    run_in_thread(lambda: _migrate(f"sqlite+aiosqlite:///{path}", "head"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    try:
+        run_in_thread(lambda: _ensure_postgres_database(POSTGRES_URL))
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        reason = f"PostgreSQL unreachable at {POSTGRES_URL}: {exc!r}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"{reason} (REQUIRE_POSTGRES=1)")
+        pytest.skip(reason)
+    run_in_thread(lambda: _migrate(POSTGRES_URL, "head"))
+    return POSTGRES_URL
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "inkwell.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite+aiosqlite:///{path}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+def make_settings(url: str, **overrides: Any) -> Settings:
+    fast_hashing = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=url,
+        environment="test",
+        **{**fast_hashing, **overrides},
+    )
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return make_settings(db_url)
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        engine: AsyncEngine = app.state.engine
+        if engine.dialect.name == "postgresql":
+            async with engine.begin() as conn:
+                await conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+        yield app
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as c:
+        yield c
+
+
+@pytest.fixture
+def engine(app: FastAPI) -> AsyncEngine:
+    result: AsyncEngine = app.state.engine
+    return result
+
+
+class StatementCounter:
+    """Counts SQL statements sent to the database (transaction control excluded)."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+            self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def reset(self) -> None:
+        self.statements.clear()
+
+
+@pytest.fixture
+def sql_counter(engine: AsyncEngine) -> Iterator[StatementCounter]:
+    counter = StatementCounter()
+    event.listen(engine.sync_engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(engine.sync_engine, "before_cursor_execute", counter)

@@ -1,0 +1,204 @@
+"""The users API, on both databases."""
+
+import asyncio
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.factories import assert_problem, make_post, make_user, user_payload
+
+
+async def test_register_returns_the_user_without_secrets(client: AsyncClient) -> None:
+    payload = user_payload(email="Ada@Example.COM", full_name="Ada Lovelace")
+    response = await client.post("/users/", json=payload)
+    assert response.status_code == 201
+    body = response.json()
+    assert set(body) == {
+        "id",
+        "username",
+        "email",
+        "full_name",
+        "is_active",
+        "credits",
+        "created_at",
+    }
+    assert body["email"] == "ada@example.com"
+    assert body["credits"] == "0.00"
+    assert body["is_active"] is True
+    assert body["created_at"].endswith("Z")
+    assert payload["password"] not in response.text
+
+
+async def test_password_is_stored_as_argon2_hash(client: AsyncClient, engine: AsyncEngine) -> None:
+    user = await make_user(client, password="p4ssword-here")
+    async with engine.connect() as conn:
+        stored = await conn.scalar(
+            text("SELECT hashed_password FROM users WHERE id = :id"), {"id": user["id"]}
+        )
+    assert stored.startswith("$argon2id$")
+    assert "p4ssword-here" not in stored
+
+
+@pytest.mark.parametrize("field", ["email", "username"])
+async def test_duplicate_is_409(client: AsyncClient, field: str) -> None:
+    first = await make_user(client)
+    clash = first[field].upper() if field == "email" else first[field]
+    response = await client.post("/users/", json=user_payload(**{field: clash}))
+    body = assert_problem(response, 409)
+    assert field in body["detail"]
+
+
+async def test_racing_registrations_one_wins(client: AsyncClient) -> None:
+    payload = user_payload()
+    responses = await asyncio.gather(*(client.post("/users/", json=payload) for _ in range(6)))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201, 409, 409, 409, 409, 409]
+    listing = await client.get("/users/")
+    assert [u["username"] for u in listing.json()] == [payload["username"]]
+
+
+@pytest.mark.parametrize(
+    ("over", "field"),
+    [
+        ({"password": "short"}, "password"),
+        ({"password": "x" * 129}, "password"),
+        ({"email": "not-an-email"}, "email"),
+        ({"email": f"{'a' * 250}@example.com"}, "email"),
+        ({"username": "ab"}, "username"),
+        ({"username": "a" * 51}, "username"),
+        ({"username": "bad name!"}, "username"),
+        ({"full_name": "x" * 101}, "full_name"),
+        ({"credits": "1000.00"}, "credits"),
+        ({"is_active": False, "id": 7}, "id"),
+        ({"username": 12345}, "username"),
+        ({"full_name": "nul\u0000byte"}, "full_name"),
+    ],
+)
+async def test_invalid_registration_is_422_and_stores_nothing(
+    client: AsyncClient, over: dict[str, object], field: str
+) -> None:
+    response = await client.post("/users/", json=user_payload(**over))
+    body = assert_problem(response, 422)
+    assert any(field in err["loc"] for err in body["errors"])
+    assert (await client.get("/users/")).json() == []
+
+
+async def test_malformed_json_is_a_problem(client: AsyncClient) -> None:
+    response = await client.post(
+        "/users/", content=b'{"username": ', headers={"content-type": "application/json"}
+    )
+    assert_problem(response, 422)
+
+
+async def test_list_newest_first_with_paging(client: AsyncClient) -> None:
+    users = [await make_user(client) for _ in range(5)]
+    newest_first = [u["id"] for u in reversed(users)]
+    response = await client.get("/users/", params={"skip": 1, "limit": 3})
+    assert response.status_code == 200
+    assert [u["id"] for u in response.json()] == newest_first[1:4]
+
+
+async def test_list_active_only(client: AsyncClient) -> None:
+    active = await make_user(client)
+    inactive = await make_user(client)
+    await client.patch(f"/users/{inactive['id']}", json={"is_active": False})
+    default = [u["id"] for u in (await client.get("/users/")).json()]
+    everyone = [u["id"] for u in (await client.get("/users/?active_only=false")).json()]
+    assert default == [active["id"]]
+    assert everyone == [inactive["id"], active["id"]]
+
+
+@pytest.mark.parametrize(
+    "query", ["limit=0", "limit=101", "limit=-1", "skip=-1", "limit=abc", "active_only=maybe"]
+)
+async def test_list_bad_paging_is_422(client: AsyncClient, query: str) -> None:
+    assert_problem(await client.get(f"/users/?{query}"), 422)
+
+
+@pytest.mark.parametrize("path", ["/users", "/users/"])
+async def test_collection_answers_with_and_without_slash(client: AsyncClient, path: str) -> None:
+    created = await client.post(path, json=user_payload())
+    assert created.status_code == 201
+    listing = await client.get(path)
+    assert listing.status_code == 200
+    assert len(listing.json()) == 1
+
+
+async def test_get_user(client: AsyncClient) -> None:
+    user = await make_user(client)
+    response = await client.get(f"/users/{user['id']}")
+    assert response.status_code == 200
+    assert response.json() == user
+
+
+@pytest.mark.parametrize("user_id", ["abc", "0", "-5", "99999999999999999999", "1.5"])
+async def test_get_bad_id_is_422(client: AsyncClient, user_id: str) -> None:
+    assert_problem(await client.get(f"/users/{user_id}"), 422)
+
+
+async def test_get_unknown_is_404(client: AsyncClient) -> None:
+    body = assert_problem(await client.get("/users/12345"), 404)
+    assert "12345" in body["detail"]
+
+
+async def test_patch_changes_only_sent_fields(client: AsyncClient) -> None:
+    user = await make_user(client, full_name="Old Name")
+    response = await client.patch(f"/users/{user['id']}", json={"username": "renamed"})
+    assert response.status_code == 200
+    assert response.json() == {**user, "username": "renamed"}
+    cleared = await client.patch(f"/users/{user['id']}", json={"full_name": None})
+    assert cleared.json()["full_name"] is None
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        {"credits": "999.00"},
+        {"password": "new-password"},
+        {"hashed_password": "x"},
+        {"email": None},
+        {"username": None},
+        {"is_active": None},
+        {"username": "x"},
+        {"email": "nope"},
+    ],
+)
+async def test_patch_refuses_bad_fields(client: AsyncClient, patch: dict[str, object]) -> None:
+    user = await make_user(client)
+    assert_problem(await client.patch(f"/users/{user['id']}", json=patch), 422)
+    assert (await client.get(f"/users/{user['id']}")).json() == user
+
+
+async def test_patch_conflict_changes_nothing(client: AsyncClient) -> None:
+    taken = await make_user(client)
+    user = await make_user(client, full_name="Unchanged")
+    response = await client.patch(
+        f"/users/{user['id']}", json={"full_name": "Changed", "email": taken["email"]}
+    )
+    assert_problem(response, 409)
+    assert (await client.get(f"/users/{user['id']}")).json()["full_name"] == "Unchanged"
+
+
+async def test_patch_unknown_is_404(client: AsyncClient) -> None:
+    assert_problem(await client.patch("/users/999", json={"full_name": "x"}), 404)
+
+
+async def test_delete_removes_user_and_posts(client: AsyncClient, engine: AsyncEngine) -> None:
+    user = await make_user(client)
+    other = await make_user(client)
+    post = await make_post(client, user["id"], tags=["gone"])
+    kept = await make_post(client, other["id"], tags=["gone"])
+    response = await client.delete(f"/users/{user['id']}")
+    assert response.status_code == 204
+    assert response.content == b""
+    assert_problem(await client.get(f"/users/{user['id']}"), 404)
+    assert_problem(await client.get(f"/posts/{post['id']}"), 404)
+    assert (await client.get(f"/posts/{kept['id']}")).status_code == 200
+    async with engine.connect() as conn:
+        links = await conn.scalar(
+            text("SELECT count(*) FROM post_tags WHERE post_id = :id"), {"id": post["id"]}
+        )
+    assert links == 0
+    assert_problem(await client.delete(f"/users/{user['id']}"), 404)

@@ -4,6 +4,9 @@ import itertools
 from typing import Any
 
 from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from inkwell.models import Post, Tag, User
 
 _seq = itertools.count(1)
 
@@ -48,3 +51,24 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
     assert body["title"]
     assert body["detail"]
     return body
+
+
+async def seed_posts(engine: AsyncEngine, count: int, *, tags_per_post: int = 3) -> None:
+    """Insert `count` published posts, each by its own author, with shared tags."""
+    sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessionmaker() as session, session.begin():
+        tags = [Tag(name=f"seed-tag-{i}") for i in range(10)]
+        session.add_all(tags)
+        for i in range(count):
+            n = next(_seq)
+            author = User(username=f"seed{n}", email=f"seed{n}@example.com", hashed_password="x")
+            post_tags = [tags[(i + k) % len(tags)] for k in range(tags_per_post)]
+            session.add(
+                Post(
+                    title=f"Seed {i}",
+                    body="Seeded body text.",
+                    published=True,
+                    author=author,
+                    tags=post_tags,
+                )
+            )

@@ -29,7 +29,9 @@ def _clean_text(value: str) -> str:
     return value
 
 
-Text = Annotated[str, AfterValidator(_clean_text)]
+# Put it after any StringConstraints, which must see the raw string first.
+CleanText = AfterValidator(_clean_text)
+Text = Annotated[str, CleanText]
 
 
 def _as_utc(value: datetime) -> str:

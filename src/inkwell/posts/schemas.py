@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator
 
-from inkwell.core.schemas import ReadSchema, Schema, Text, UTCTimestamp, reject_null
+from inkwell.core.schemas import CleanText, ReadSchema, Schema, UTCTimestamp, reject_null
 from inkwell.tags.schemas import TagName, TagRead
 from inkwell.users.schemas import UserBrief
 
@@ -20,13 +20,15 @@ def _by_name(tags: list[TagRead]) -> list[TagRead]:
 
 
 Title = Annotated[
-    Text,
+    str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    CleanText,
     Field(examples=["Notes on the Analytical Engine"]),
 ]
 Body = Annotated[
-    Text,
+    str,
     StringConstraints(min_length=10, max_length=100_000),
+    CleanText,
     Field(description="10-100,000 characters", examples=["The engine weaves algebraic patterns."]),
 ]
 TagNames = Annotated[

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, StringConstraints
 
-from inkwell.core.schemas import ReadSchema, Text
+from inkwell.core.schemas import CleanText, ReadSchema
 
 
 def _normalise(value: Any) -> Any:
@@ -12,9 +12,10 @@ def _normalise(value: Any) -> Any:
 
 
 TagName = Annotated[
-    Text,
+    str,
     BeforeValidator(_normalise),
     StringConstraints(min_length=1, max_length=50, pattern=r"^[\w .+#\-]+$"),
+    CleanText,
     Field(
         description="1-50 letters, digits, spaces or `_ . + # -`; trimmed and lower-cased",
         examples=["python"],

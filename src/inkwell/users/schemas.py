@@ -4,7 +4,14 @@ from typing import Annotated
 
 from pydantic import AfterValidator, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
-from inkwell.core.schemas import Money, ReadSchema, Schema, Text, UTCTimestamp, reject_null
+from inkwell.core.schemas import (
+    CleanText,
+    Money,
+    ReadSchema,
+    Schema,
+    UTCTimestamp,
+    reject_null,
+)
 
 
 def _normalise_email(value: str) -> str:
@@ -13,26 +20,29 @@ def _normalise_email(value: str) -> str:
     return value.lower()
 
 
-def _empty_to_none(value: str | None) -> str | None:
+def _empty_to_none(value: str) -> str | None:
     return value or None
 
 
 Username = Annotated[
-    Text,
+    str,
     StringConstraints(
         strip_whitespace=True, min_length=3, max_length=50, pattern=r"^[A-Za-z0-9_.\-]+$"
     ),
+    CleanText,
     Field(description="3-50 letters, digits, `_`, `.` or `-`", examples=["ada_l"]),
 ]
 Email = Annotated[EmailStr, AfterValidator(_normalise_email), Field(examples=["ada@example.com"])]
 Password = Annotated[
-    Text,
+    str,
     StringConstraints(min_length=8, max_length=128),
+    CleanText,
     Field(description="8-128 characters; stored only as an argon2 hash"),
 ]
 FullName = Annotated[
-    Text | None,
+    str,
     StringConstraints(strip_whitespace=True, max_length=100),
+    CleanText,
     AfterValidator(_empty_to_none),
     Field(examples=["Ada Lovelace"]),
 ]
@@ -42,7 +52,7 @@ class UserCreate(Schema):
     username: Username
     email: Email
     password: Password
-    full_name: FullName = None
+    full_name: FullName | None = None
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -61,7 +71,7 @@ class UserCreate(Schema):
 class UserUpdate(Schema):
     """Only the fields sent are changed; `full_name: null` clears it."""
 
-    full_name: FullName = None
+    full_name: FullName | None = None
     email: Email | None = None
     username: Username | None = None
     is_active: bool | None = None

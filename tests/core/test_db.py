@@ -1,0 +1,60 @@
+"""The data layer: UTC timestamps, money as strings, commits before the response."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import event, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm import Session
+
+from inkwell.models import User
+from tests.factories import assert_problem, make_user, user_payload
+
+
+async def test_timestamps_are_utc_with_offset(client: AsyncClient) -> None:
+    before = datetime.now(UTC)
+    user = await make_user(client)
+    created = datetime.fromisoformat(user["created_at"])
+    assert created.utcoffset() is not None
+    assert created.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+    assert abs((created - before).total_seconds()) < 60
+
+
+async def test_money_is_a_two_place_string(client: AsyncClient, engine: AsyncEngine) -> None:
+    user = await make_user(client)
+    async with engine.begin() as conn:
+        await conn.execute(update(User).where(User.id == user["id"]).values(credits=Decimal("7.5")))
+    assert (await client.get(f"/users/{user['id']}")).json()["credits"] == "7.50"
+
+
+async def test_credits_can_never_be_negative(client: AsyncClient, engine: AsyncEngine) -> None:
+    user = await make_user(client)
+    async with engine.connect() as conn:
+        with pytest.raises(IntegrityError, match=r"(?i)credits|check"):
+            await conn.execute(
+                text("UPDATE users SET credits = -1 WHERE id = :id"), {"id": user["id"]}
+            )
+
+
+async def test_commit_happens_before_the_response(app: FastAPI) -> None:
+    """A commit that fails must reach the client as an error, never as a 201."""
+
+    def fail(_session: Session) -> None:
+        raise RuntimeError("commit refused")
+
+    event.listen(Session, "before_commit", fail)
+    transport = ASGITransport(app=app, raise_app_exceptions=False)
+    try:
+        async with AsyncClient(transport=transport, base_url="http://test") as client:
+            response = await client.post("/users/", json=user_payload())
+    finally:
+        event.remove(Session, "before_commit", fail)
+    body = assert_problem(response, 500)
+    assert "commit refused" not in response.text
+    assert body["title"] == "Internal server error"
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+        assert (await client.get("/users/")).json() == []

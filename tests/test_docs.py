@@ -1,0 +1,40 @@
+"""OpenAPI and the offline /docs page."""
+
+import re
+
+from httpx import AsyncClient
+
+from tests.factories import assert_problem
+
+
+async def test_docs_page_uses_local_assets(client: AsyncClient) -> None:
+    response = await client.get("/docs")
+    assert response.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', response.text)
+    assert assets
+    assert all(a.startswith("/") for a in assets), assets
+    for asset in assets:
+        served = await client.get(asset)
+        assert served.status_code == 200, asset
+        assert len(served.content) > 1000
+
+
+async def test_every_operation_is_documented(client: AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    operations = [op for path in spec["paths"].values() for op in path.values()]
+    assert len(operations) == 12
+    for op in operations:
+        assert op.get("summary"), op["operationId"]
+        assert op.get("description"), op["operationId"]
+        for status, response in op["responses"].items():
+            if status.startswith(("4", "5")):
+                assert "application/problem+json" in response["content"], op["operationId"]
+        body = op.get("requestBody", {}).get("content", {}).get("application/json")
+        if body:
+            ref = body["schema"]["$ref"].rsplit("/", 1)[-1]
+            assert spec["components"]["schemas"][ref].get("examples"), ref
+
+
+async def test_unknown_route_and_method_are_problems(client: AsyncClient) -> None:
+    assert_problem(await client.get("/nowhere"), 404)
+    assert_problem(await client.put("/users/"), 405)

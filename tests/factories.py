@@ -1,6 +1,7 @@
 """Builders of test data through the public API, with overridable defaults."""
 
 import itertools
+from dataclasses import dataclass
 from typing import Any
 
 from httpx import AsyncClient
@@ -34,8 +35,37 @@ async def make_user(client: AsyncClient, **over: Any) -> dict[str, Any]:
     return body
 
 
-async def make_post(client: AsyncClient, user_id: int, **over: Any) -> dict[str, Any]:
-    response = await client.post(f"/users/{user_id}/posts/", json=post_payload(**over))
+@dataclass(frozen=True)
+class Account:
+    """A registered user with a valid bearer token."""
+
+    user: dict[str, Any]
+    password: str
+    headers: dict[str, str]
+
+    @property
+    def id(self) -> int:
+        user_id: int = self.user["id"]
+        return user_id
+
+
+async def login(client: AsyncClient, username: str, password: str) -> dict[str, str]:
+    response = await client.post("/auth/token", data={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def make_account(client: AsyncClient, **over: Any) -> Account:
+    payload = user_payload(**over)
+    user = await make_user(client, **payload)
+    headers = await login(client, user["username"], payload["password"])
+    return Account(user=user, password=payload["password"], headers=headers)
+
+
+async def make_post(client: AsyncClient, author: Account, **over: Any) -> dict[str, Any]:
+    response = await client.post(
+        f"/users/{author.id}/posts/", json=post_payload(**over), headers=author.headers
+    )
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()
     return body

@@ -22,7 +22,7 @@ async def test_docs_page_uses_local_assets(client: AsyncClient) -> None:
 async def test_every_operation_is_documented(client: AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     operations = [op for path in spec["paths"].values() for op in path.values()]
-    assert len(operations) == 12
+    assert len(operations) == 16
     for op in operations:
         assert op.get("summary"), op["operationId"]
         assert op.get("description"), op["operationId"]
@@ -38,3 +38,23 @@ async def test_every_operation_is_documented(client: AsyncClient) -> None:
 async def test_unknown_route_and_method_are_problems(client: AsyncClient) -> None:
     assert_problem(await client.get("/nowhere"), 404)
     assert_problem(await client.put("/users/"), 405)
+
+
+async def test_protected_operations_declare_bearer_auth(client: AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"] == "/auth/token"
+    protected = {
+        ("/users/me", "get"),
+        ("/users/{user_id}", "patch"),
+        ("/users/{user_id}", "delete"),
+        ("/users/{user_id}/posts/", "post"),
+        ("/posts/{post_id}", "patch"),
+        ("/posts/{post_id}", "delete"),
+        ("/transfers/", "post"),
+        ("/transfers/", "get"),
+    }
+    for path, method in protected:
+        operation = spec["paths"][path][method]
+        assert {"OAuth2PasswordBearer": []} in operation["security"], (path, method)
+        assert "401" in operation["responses"], (path, method)

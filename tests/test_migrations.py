@@ -9,7 +9,15 @@ from sqlalchemy.pool import NullPool
 
 from tests.conftest import _migrate, run_in_thread
 
-TABLES = {"users", "posts", "tags", "post_tags", "alembic_version"}
+TABLES = {
+    "users",
+    "posts",
+    "tags",
+    "post_tags",
+    "transfers",
+    "idempotency_keys",
+    "alembic_version",
+}
 
 
 async def _tables(url: str) -> set[str]:

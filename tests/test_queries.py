@@ -5,7 +5,7 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import StatementCounter
-from tests.factories import make_post, make_user, seed_posts
+from tests.factories import make_account, make_post, seed_posts
 
 
 async def _count(client: AsyncClient, counter: StatementCounter, url: str, size: int) -> int:
@@ -46,17 +46,20 @@ async def test_tag_list_is_one_statement(
 async def test_writes_do_not_grow_with_tags(
     client: AsyncClient, sql_counter: StatementCounter
 ) -> None:
-    author = await make_user(client)
+    author = await make_account(client)
     counts = []
     for size in (1, 10):
         tags = [f"size{size}-tag{i}" for i in range(size)]
         sql_counter.reset()
-        post = await make_post(client, author["id"], tags=tags)
+        post = await make_post(client, author, tags=tags)
         created = sql_counter.count
         sql_counter.reset()
-        response = await client.patch(f"/posts/{post['id']}", json={"tags": [f"new{size}"]})
+        response = await client.patch(
+            f"/posts/{post['id']}", json={"tags": [f"new{size}"]}, headers=author.headers
+        )
         assert response.status_code == 200
         counts.append((created, sql_counter.count))
-    # create: user, tag upsert, tag select, post insert, links insert;
-    # patch: post + author + tags, tag upsert, tag select, post update, links delete + insert
-    assert counts == [(5, 8), (5, 8)]
+    # create: caller, tag upsert, tag select, post insert, links insert;
+    # patch: caller, post + author + tags, tag upsert, tag select, post update,
+    # links delete + insert
+    assert counts == [(5, 9), (5, 9)]

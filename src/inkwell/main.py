@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from inkwell.auth.router import router as auth_router
 from inkwell.core.config import Settings, get_settings
 from inkwell.core.db import create_engine, create_sessionmaker
 from inkwell.core.docs import mount_docs
@@ -13,10 +14,14 @@ from inkwell.core.openapi import install_openapi
 from inkwell.core.security import PasswordHasher
 from inkwell.posts.router import router as posts_router
 from inkwell.tags.router import router as tags_router
+from inkwell.transfers.router import router as transfers_router
 from inkwell.users.router import router as users_router
 
 DESCRIPTION = """
-Users, posts and tags over an async SQLAlchemy data layer.
+Users, posts, tags and credit transfers over an async SQLAlchemy data layer.
+
+Log in at `POST /auth/token` (or with the **Authorize** button) and send the token as
+`Authorization: Bearer <token>`. Retry `POST`s safely with an `Idempotency-Key` header.
 
 Errors are RFC 9457 `application/problem+json` documents.
 """
@@ -47,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.hasher = PasswordHasher(settings)
     register_error_handlers(app)
-    for router in (users_router, posts_router, tags_router):
+    for router in (auth_router, users_router, posts_router, tags_router, transfers_router):
         app.include_router(router)
     mount_docs(app)
     install_openapi(app)

@@ -2,14 +2,14 @@
 
 from httpx import AsyncClient
 
-from tests.factories import assert_problem, make_post, make_user
+from tests.factories import assert_problem, make_account, make_post
 
 
 async def test_list_tags_counts_published_posts(client: AsyncClient) -> None:
-    author = await make_user(client)
-    await make_post(client, author["id"], published=True, tags=["zeta", "alpha"])
-    await make_post(client, author["id"], published=True, tags=["alpha"])
-    await make_post(client, author["id"], published=False, tags=["alpha", "draft-only"])
+    author = await make_account(client)
+    await make_post(client, author, published=True, tags=["zeta", "alpha"])
+    await make_post(client, author, published=True, tags=["alpha"])
+    await make_post(client, author, published=False, tags=["alpha", "draft-only"])
     response = await client.get("/tags/")
     assert response.status_code == 200
     assert [(t["name"], t["post_count"]) for t in response.json()] == [
@@ -24,11 +24,11 @@ async def test_tags_collection_without_redirect(client: AsyncClient) -> None:
 
 
 async def test_tag_posts_are_published_newest_first(client: AsyncClient) -> None:
-    author = await make_user(client)
-    old = await make_post(client, author["id"], published=True, tags=["py"])
-    await make_post(client, author["id"], published=False, tags=["py"])
-    await make_post(client, author["id"], published=True, tags=["other"])
-    new = await make_post(client, author["id"], published=True, tags=["py"])
+    author = await make_account(client)
+    old = await make_post(client, author, published=True, tags=["py"])
+    await make_post(client, author, published=False, tags=["py"])
+    await make_post(client, author, published=True, tags=["other"])
+    new = await make_post(client, author, published=True, tags=["py"])
     response = await client.get("/tags/PY/posts")
     assert response.status_code == 200
     assert [p["id"] for p in response.json()] == [new["id"], old["id"]]

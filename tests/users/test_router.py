@@ -7,7 +7,7 @@ from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.factories import assert_problem, make_post, make_user, user_payload
+from tests.factories import assert_problem, make_account, make_post, make_user, user_payload
 
 
 async def test_register_returns_the_user_without_secrets(client: AsyncClient) -> None:
@@ -25,7 +25,7 @@ async def test_register_returns_the_user_without_secrets(client: AsyncClient) ->
         "created_at",
     }
     assert body["email"] == "ada@example.com"
-    assert body["credits"] == "0.00"
+    assert body["credits"] == "100.00"
     assert body["is_active"] is True
     assert body["created_at"].endswith("Z")
     assert payload["password"] not in response.text
@@ -102,12 +102,15 @@ async def test_list_newest_first_with_paging(client: AsyncClient) -> None:
 
 async def test_list_active_only(client: AsyncClient) -> None:
     active = await make_user(client)
-    inactive = await make_user(client)
-    await client.patch(f"/users/{inactive['id']}", json={"is_active": False})
+    inactive = await make_account(client)
+    patched = await client.patch(
+        f"/users/{inactive.id}", json={"is_active": False}, headers=inactive.headers
+    )
+    assert patched.json()["is_active"] is False
     default = [u["id"] for u in (await client.get("/users/")).json()]
     everyone = [u["id"] for u in (await client.get("/users/?active_only=false")).json()]
     assert default == [active["id"]]
-    assert everyone == [inactive["id"], active["id"]]
+    assert everyone == [inactive.id, active["id"]]
 
 
 @pytest.mark.parametrize(
@@ -143,12 +146,27 @@ async def test_get_unknown_is_404(client: AsyncClient) -> None:
     assert "12345" in body["detail"]
 
 
-async def test_patch_changes_only_sent_fields(client: AsyncClient) -> None:
-    user = await make_user(client, full_name="Old Name")
-    response = await client.patch(f"/users/{user['id']}", json={"username": "renamed"})
+async def test_me_returns_the_caller(client: AsyncClient) -> None:
+    account = await make_account(client)
+    await make_account(client)
+    response = await client.get("/users/me", headers=account.headers)
     assert response.status_code == 200
-    assert response.json() == {**user, "username": "renamed"}
-    cleared = await client.patch(f"/users/{user['id']}", json={"full_name": None})
+    assert response.json() == account.user
+
+
+async def test_me_without_token_is_401(client: AsyncClient) -> None:
+    response = await client.get("/users/me")
+    assert_problem(response, 401)
+    assert response.headers["www-authenticate"] == "Bearer"
+
+
+async def test_patch_changes_only_sent_fields(client: AsyncClient) -> None:
+    account = await make_account(client, full_name="Old Name")
+    url = f"/users/{account.id}"
+    response = await client.patch(url, json={"username": "renamed"}, headers=account.headers)
+    assert response.status_code == 200
+    assert response.json() == {**account.user, "username": "renamed"}
+    cleared = await client.patch(url, json={"full_name": None}, headers=account.headers)
     assert cleared.json()["full_name"] is None
 
 
@@ -163,42 +181,71 @@ async def test_patch_changes_only_sent_fields(client: AsyncClient) -> None:
         {"is_active": None},
         {"username": "x"},
         {"email": "nope"},
+        {"id": 99},
+        {"created_at": "2020-01-01T00:00:00Z"},
     ],
 )
 async def test_patch_refuses_bad_fields(client: AsyncClient, patch: dict[str, object]) -> None:
-    user = await make_user(client)
-    assert_problem(await client.patch(f"/users/{user['id']}", json=patch), 422)
-    assert (await client.get(f"/users/{user['id']}")).json() == user
+    account = await make_account(client)
+    url = f"/users/{account.id}"
+    assert_problem(await client.patch(url, json=patch, headers=account.headers), 422)
+    assert (await client.get(url)).json() == account.user
 
 
 async def test_patch_conflict_changes_nothing(client: AsyncClient) -> None:
     taken = await make_user(client)
-    user = await make_user(client, full_name="Unchanged")
+    account = await make_account(client, full_name="Unchanged")
     response = await client.patch(
-        f"/users/{user['id']}", json={"full_name": "Changed", "email": taken["email"]}
+        f"/users/{account.id}",
+        json={"full_name": "Changed", "email": taken["email"]},
+        headers=account.headers,
     )
     assert_problem(response, 409)
-    assert (await client.get(f"/users/{user['id']}")).json()["full_name"] == "Unchanged"
+    assert (await client.get(f"/users/{account.id}")).json()["full_name"] == "Unchanged"
 
 
-async def test_patch_unknown_is_404(client: AsyncClient) -> None:
-    assert_problem(await client.patch("/users/999", json={"full_name": "x"}), 404)
+@pytest.mark.parametrize("method", ["PATCH", "DELETE"])
+async def test_only_the_account_holder_may_change_it(client: AsyncClient, method: str) -> None:
+    owner = await make_account(client)
+    other = await make_account(client)
+    url = f"/users/{owner.id}"
+    body = {"json": {"full_name": "Hijacked"}} if method == "PATCH" else {}
+    assert_problem(await client.request(method, url, headers=other.headers, **body), 403)
+    anonymous = await client.request(method, url, **body)
+    assert_problem(anonymous, 401)
+    assert anonymous.headers["www-authenticate"] == "Bearer"
+    assert (await client.get(url)).json() == owner.user
 
 
-async def test_delete_removes_user_and_posts(client: AsyncClient, engine: AsyncEngine) -> None:
-    user = await make_user(client)
-    other = await make_user(client)
-    post = await make_post(client, user["id"], tags=["gone"])
-    kept = await make_post(client, other["id"], tags=["gone"])
-    response = await client.delete(f"/users/{user['id']}")
+async def test_delete_closes_the_account(client: AsyncClient, engine: AsyncEngine) -> None:
+    account = await make_account(client)
+    other = await make_account(client)
+    post = await make_post(client, account, tags=["gone"], published=True)
+    kept = await make_post(client, other, tags=["gone"], published=True)
+    response = await client.delete(f"/users/{account.id}", headers=account.headers)
     assert response.status_code == 204
     assert response.content == b""
-    assert_problem(await client.get(f"/users/{user['id']}"), 404)
+    assert_problem(await client.get(f"/users/{account.id}"), 404)
     assert_problem(await client.get(f"/posts/{post['id']}"), 404)
     assert (await client.get(f"/posts/{kept['id']}")).status_code == 200
+    assert account.id not in [u["id"] for u in (await client.get("/users/")).json()]
     async with engine.connect() as conn:
         links = await conn.scalar(
             text("SELECT count(*) FROM post_tags WHERE post_id = :id"), {"id": post["id"]}
         )
+        balance = await conn.scalar(
+            text("SELECT credits FROM users WHERE id = :id"), {"id": account.id}
+        )
     assert links == 0
-    assert_problem(await client.delete(f"/users/{user['id']}"), 404)
+    assert balance == 100  # the money stays in the closed account
+    # The old token and the password no longer work; the names are free again.
+    assert_problem(await client.get("/users/me", headers=account.headers), 401)
+    login = await client.post(
+        "/auth/token",
+        data={"username": account.user["username"], "password": account.password},
+    )
+    assert_problem(login, 401)
+    again = await make_user(
+        client, username=account.user["username"], email=account.user["email"]
+    )
+    assert again["id"] != account.id

@@ -1,10 +1,15 @@
 """Settings, read once from the environment and an optional `.env` file."""
 
+from decimal import Decimal
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from fastapi import Depends, Request
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# A placeholder that works out of the box in development and is refused in production.
+DEFAULT_JWT_SECRET = "change-me-development-only-secret-0123456789"  # noqa: S105
 
 _DRIVERS = {
     "postgres": "postgresql+asyncpg",
@@ -31,6 +36,13 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1, le=20)
     argon2_memory_kib: int = Field(default=65536, ge=1024, le=4194304)
     argon2_parallelism: int = Field(default=4, ge=1, le=64)
+    jwt_secret: SecretStr = SecretStr(DEFAULT_JWT_SECRET)
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    access_token_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    starting_credits: Decimal = Field(
+        default=Decimal("100.00"), ge=0, le=1_000_000, decimal_places=2
+    )
+    idempotency_ttl_hours: int = Field(default=24, ge=1, le=24 * 30)
 
     @field_validator("database_url")
     @classmethod
@@ -43,6 +55,16 @@ class Settings(BaseSettings):
             )
         return f"{_DRIVERS[scheme]}://{rest}"
 
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> "Settings":
+        secret = self.jwt_secret.get_secret_value()
+        if self.environment == "production" and (secret == DEFAULT_JWT_SECRET or len(secret) < 32):
+            raise ValueError(
+                "JWT_SECRET must be set to a random value of at least 32 characters "
+                "when ENVIRONMENT=production (e.g. `openssl rand -hex 32`)"
+            )
+        return self
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
@@ -51,3 +73,12 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def get_app_settings(request: Request) -> Settings:
+    """The settings the running app was built with (tests build their own)."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]

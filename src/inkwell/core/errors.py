@@ -1,6 +1,7 @@
 """Domain errors and their RFC 9457 `application/problem+json` rendering.
 
     DomainError                 (400, any domain rule)
+    ├── Unauthorized            (401, with WWW-Authenticate: Bearer)
     ├── NotFound                (404)
     ├── Conflict                (409)
     ├── Forbidden               (403)
@@ -34,10 +35,18 @@ class DomainError(Exception):
     status: ClassVar[int] = 400
     title: ClassVar[str] = "Bad request"
     slug: ClassVar[str] = "bad-request"
+    headers: ClassVar[Mapping[str, str] | None] = None
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+
+class Unauthorized(DomainError):
+    status = 401
+    title = "Unauthorized"
+    slug = "unauthorized"
+    headers = {"WWW-Authenticate": "Bearer"}  # noqa: RUF012 - read-only by convention
 
 
 class NotFound(DomainError):
@@ -87,7 +96,14 @@ def problem(
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    return problem(request, status=exc.status, title=exc.title, detail=exc.detail, slug=exc.slug)
+    return problem(
+        request,
+        status=exc.status,
+        title=exc.title,
+        detail=exc.detail,
+        slug=exc.slug,
+        headers=exc.headers,
+    )
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

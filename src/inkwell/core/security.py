@@ -1,6 +1,7 @@
 """Password hashing (argon2id through pwdlib), off the event loop."""
 
 import asyncio
+import secrets
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -23,6 +24,9 @@ class PasswordHasher:
                 ),
             )
         )
+        # Verified against when a login names no account, so that the answer costs
+        # the same time whether or not the account exists.
+        self.dummy_hash = self._hash.hash(secrets.token_urlsafe(16))
 
     async def hash(self, password: str) -> str:
         return await asyncio.to_thread(self._hash.hash, password)

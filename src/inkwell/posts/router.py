@@ -4,11 +4,13 @@ from typing import Annotated
 
 from fastapi import Query, Response, status
 
+from inkwell.auth.dependencies import CurrentUser, OptionalUser
 from inkwell.core.db import SessionDep
 from inkwell.core.errors import problem_responses
 from inkwell.core.pagination import Limit, Skip
 from inkwell.core.routing import Router
 from inkwell.core.schemas import IdPath
+from inkwell.idempotency.dependencies import IdempotencyDep
 from inkwell.posts import service
 from inkwell.posts.schemas import PostCreate, PostRead, PostUpdate
 from inkwell.tags.schemas import TagName
@@ -23,32 +25,57 @@ router = Router(tags=["posts"])
     status_code=status.HTTP_201_CREATED,
     response_model=PostRead,
     summary="Write a post",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(401, 403, 409, 422),
 )
-async def create_post(user_id: IdPath, data: PostCreate, session: SessionDep) -> PostRead:
-    """Create a post by this user. Tags not seen before are created."""
-    author = await users_service.get_or_raise(session, user_id)
-    post = await service.create(session, author=author, data=data)
-    return PostRead.model_validate(post)
+async def create_post(
+    user_id: IdPath,
+    data: PostCreate,
+    caller: CurrentUser,
+    session: SessionDep,
+    idempotency: IdempotencyDep,
+) -> Response:
+    """Create a post on your own account (403 for anyone else's). Tags not seen
+    before are created. Send an `Idempotency-Key` to retry safely."""
+    users_service.ensure_self(caller, user_id)
+
+    async def work() -> PostRead:
+        post = await service.create(session, author=caller, data=data)
+        return PostRead.model_validate(post)
+
+    return await idempotency.run(
+        user_id=caller.id,
+        operation=f"POST /users/{user_id}/posts/",
+        request=data,
+        status_code=status.HTTP_201_CREATED,
+        work=work,
+    )
 
 
 @router.get(
     "/posts/",
     response_model=list[PostRead],
     summary="List posts",
-    responses=problem_responses(422),
+    responses=problem_responses(401, 422),
 )
 async def list_posts(
     session: SessionDep,
+    viewer: OptionalUser,
     skip: Skip = 0,
     limit: Limit = 20,
     author: Annotated[Username | None, Query(description="Author's username")] = None,
     tag: Annotated[TagName | None, Query(description="Tag name")] = None,
     published: Annotated[bool | None, Query(description="Published or drafts")] = None,
 ) -> list[PostRead]:
-    """Posts with their author and tags, newest first (ties by id, descending)."""
+    """Posts with their author and tags, newest first (ties by id, descending).
+    Drafts are listed only to their author."""
     posts = await service.list_(
-        session, skip=skip, limit=limit, author=author, tag=tag, published=published
+        session,
+        viewer_id=viewer.id if viewer else None,
+        skip=skip,
+        limit=limit,
+        author=author,
+        tag=tag,
+        published=published,
     )
     return [PostRead.model_validate(p) for p in posts]
 
@@ -57,22 +84,25 @@ async def list_posts(
     "/posts/{post_id}",
     response_model=PostRead,
     summary="Get a post",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(401, 404, 422),
 )
-async def get_post(post_id: IdPath, session: SessionDep) -> PostRead:
-    """One post with its author and tags."""
-    return PostRead.model_validate(await service.get_or_raise(session, post_id))
+async def get_post(post_id: IdPath, session: SessionDep, viewer: OptionalUser) -> PostRead:
+    """One post with its author and tags. A draft is 404 to anyone but its author."""
+    post = await service.get_or_raise(session, post_id, viewer_id=viewer.id if viewer else None)
+    return PostRead.model_validate(post)
 
 
 @router.patch(
     "/posts/{post_id}",
     response_model=PostRead,
-    summary="Update a post",
-    responses=problem_responses(404, 422),
+    summary="Update your post",
+    responses=problem_responses(401, 403, 404, 422),
 )
-async def update_post(post_id: IdPath, data: PostUpdate, session: SessionDep) -> PostRead:
-    """Change only the fields sent; `tags` replaces the post's tags."""
-    post = await service.get_or_raise(session, post_id)
+async def update_post(
+    post_id: IdPath, data: PostUpdate, caller: CurrentUser, session: SessionDep
+) -> PostRead:
+    """Change only the fields sent; `tags` replaces the post's tags. Author only."""
+    post = await service.get_own_or_raise(session, post_id, author_id=caller.id)
     return PostRead.model_validate(await service.update(session, post, data=data))
 
 
@@ -80,9 +110,10 @@ async def update_post(post_id: IdPath, data: PostUpdate, session: SessionDep) ->
     "/posts/{post_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    summary="Delete a post",
-    responses=problem_responses(404, 422),
+    summary="Delete your post",
+    responses=problem_responses(401, 403, 404, 422),
 )
-async def delete_post(post_id: IdPath, session: SessionDep) -> None:
-    """Delete the post."""
-    await service.delete(session, post_id)
+async def delete_post(post_id: IdPath, caller: CurrentUser, session: SessionDep) -> None:
+    """Delete the post. Author only."""
+    post = await service.get_own_or_raise(session, post_id, author_id=caller.id)
+    await service.delete(session, post)

@@ -2,14 +2,14 @@
 
 from collections.abc import Sequence
 
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy import delete as delete_rows
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Select
 
 from inkwell.core.db import utcnow
-from inkwell.core.errors import NotFound
+from inkwell.core.errors import Forbidden, NotFound
 from inkwell.posts.models import Post
 from inkwell.posts.schemas import PostCreate, PostUpdate
 from inkwell.tags import service as tags_service
@@ -21,30 +21,58 @@ class PostNotFound(NotFound):
     slug = "post-not-found"
 
 
+class NotYourPost(Forbidden):
+    slug = "not-your-post"
+
+
+def _visible_to(viewer_id: int | None) -> ColumnElement[bool]:
+    """Drafts are seen by their author only; everyone sees published posts."""
+    if viewer_id is None:
+        return Post.published.is_(True)
+    return or_(Post.published.is_(True), Post.author_id == viewer_id)
+
+
 def _select_posts() -> Select[Post]:
     """Posts with author and tags: three statements whatever the page size."""
     return select(Post).options(selectinload(Post.author), selectinload(Post.tags))
 
 
-async def get_or_raise(session: AsyncSession, post_id: int) -> Post:
-    post = await session.scalar(_select_posts().where(Post.id == post_id))
+async def get_or_raise(session: AsyncSession, post_id: int, *, viewer_id: int | None) -> Post:
+    """The post if the viewer may see it; someone else's draft is 404 too."""
+    post = await session.scalar(_select_posts().where(Post.id == post_id, _visible_to(viewer_id)))
     if post is None:
         raise PostNotFound(f"Post {post_id} does not exist.")
+    return post
+
+
+async def get_own_or_raise(session: AsyncSession, post_id: int, *, author_id: int) -> Post:
+    post = await get_or_raise(session, post_id, viewer_id=author_id)
+    if post.author_id != author_id:
+        raise NotYourPost("Only the author can change or delete this post.")
     return post
 
 
 async def list_(
     session: AsyncSession,
     *,
+    viewer_id: int | None,
     skip: int,
     limit: int,
     author: str | None = None,
     tag: str | None = None,
     published: bool | None = None,
 ) -> Sequence[Post]:
-    query = _select_posts().order_by(Post.created_at.desc(), Post.id.desc())
+    query = (
+        _select_posts()
+        .where(_visible_to(viewer_id))
+        .order_by(Post.created_at.desc(), Post.id.desc())
+    )
     if author is not None:
-        author_id = select(User.id).where(User.username == author).scalar_subquery()
+        author_id = (
+            select(User.id)
+            .where(User.username == author, User.closed_at.is_(None))
+            .scalar_subquery()
+        )
         query = query.where(Post.author_id == author_id)
     if tag is not None:
         query = query.where(Post.tags.any(Tag.name == tag))
@@ -79,7 +107,5 @@ async def update(session: AsyncSession, post: Post, *, data: PostUpdate) -> Post
     return post
 
 
-async def delete(session: AsyncSession, post_id: int) -> None:
-    result = await session.execute(delete_rows(Post).where(Post.id == post_id))
-    if result.rowcount == 0:  # type: ignore[attr-defined]
-        raise PostNotFound(f"Post {post_id} does not exist.")
+async def delete(session: AsyncSession, post: Post) -> None:
+    await session.execute(delete_rows(Post).where(Post.id == post.id))

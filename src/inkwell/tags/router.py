@@ -41,5 +41,7 @@ async def list_tag_posts(
 ) -> list[PostRead]:
     """Published posts with this tag, newest first."""
     tag = await service.get_by_name_or_raise(session, name)
-    posts = await posts_service.list_(session, skip=skip, limit=limit, tag=tag.name, published=True)
+    posts = await posts_service.list_(
+        session, viewer_id=None, skip=skip, limit=limit, tag=tag.name, published=True
+    )
     return [PostRead.model_validate(p) for p in posts]

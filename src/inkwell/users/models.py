@@ -4,7 +4,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, Index, Integer, Numeric, String, func, true
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    func,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from inkwell.core.db import Base, UTCDateTime, utcnow
@@ -13,17 +23,32 @@ if TYPE_CHECKING:
     from inkwell.posts.models import Post
 
 
+_OPEN = text("closed_at IS NULL")
+
+
 class User(Base):
     __tablename__ = "users"
     __table_args__ = (
         CheckConstraint("credits >= 0", name="credits_non_negative"),
         # Serves the newest-first listing; a B-tree is read backwards for DESC.
         Index("ix_users_created_at_id", "created_at", "id"),
+        # Unique among open accounts only: a closed account's username and e-mail
+        # can be registered again, while its row keeps its balance and history.
+        *(
+            Index(
+                f"ix_users_{column}_open",
+                column,
+                unique=True,
+                postgresql_where=_OPEN,
+                sqlite_where=_OPEN,
+            )
+            for column in ("email", "username")
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(255), unique=True, index=True)
-    username: Mapped[str] = mapped_column(String(50), unique=True, index=True)
+    email: Mapped[str] = mapped_column(String(255))
+    username: Mapped[str] = mapped_column(String(50))
     hashed_password: Mapped[str] = mapped_column(String(255))
     full_name: Mapped[str | None] = mapped_column(String(100))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
@@ -36,6 +61,8 @@ class User(Base):
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, server_default=func.now()
     )
+    # Set when the account is deleted: the row stays so money and history stay.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     posts: Mapped[list["Post"]] = relationship(
         back_populates="author",

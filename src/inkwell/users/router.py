@@ -2,6 +2,8 @@
 
 from fastapi import Query, Response, status
 
+from inkwell.auth.dependencies import CurrentUser
+from inkwell.core.config import SettingsDep
 from inkwell.core.db import SessionDep
 from inkwell.core.errors import problem_responses
 from inkwell.core.pagination import Limit, Skip
@@ -21,10 +23,15 @@ router = Router(prefix="/users", tags=["users"])
     summary="Register a user",
     responses=problem_responses(409, 422),
 )
-async def create_user(data: UserCreate, session: SessionDep, hasher: HasherDep) -> UserRead:
-    """Create an account. Usernames and e-mail addresses (case-insensitive) are unique:
-    a taken one gives 409, even when two registrations race."""
-    user = await service.create(session, data=data, hasher=hasher)
+async def create_user(
+    data: UserCreate, session: SessionDep, hasher: HasherDep, settings: SettingsDep
+) -> UserRead:
+    """Create an account with the starting credits. Usernames and e-mail addresses
+    (case-insensitive) are unique among open accounts: a taken one gives 409, even
+    when two registrations race."""
+    user = await service.create(
+        session, data=data, hasher=hasher, starting_credits=settings.starting_credits
+    )
     return UserRead.model_validate(user)
 
 
@@ -46,36 +53,51 @@ async def list_users(
 
 
 @router.get(
+    "/me",
+    response_model=UserRead,
+    summary="Get the caller",
+    responses=problem_responses(401),
+)
+async def read_me(user: CurrentUser) -> UserRead:
+    """The account the bearer token belongs to."""
+    return UserRead.model_validate(user)
+
+
+@router.get(
     "/{user_id}",
     response_model=UserRead,
     summary="Get a user",
     responses=problem_responses(404, 422),
 )
 async def get_user(user_id: IdPath, session: SessionDep) -> UserRead:
-    """One user by id."""
+    """One user by id; deleted accounts are 404."""
     return UserRead.model_validate(await service.get_or_raise(session, user_id))
 
 
 @router.patch(
     "/{user_id}",
     response_model=UserRead,
-    summary="Update a user",
-    responses=problem_responses(404, 409, 422),
+    summary="Update your account",
+    responses=problem_responses(401, 403, 409, 422),
 )
-async def update_user(user_id: IdPath, data: UserUpdate, session: SessionDep) -> UserRead:
-    """Change only the fields sent. Credits and the password cannot be set here:
-    unknown fields are refused with 422."""
-    user = await service.get_or_raise(session, user_id)
-    return UserRead.model_validate(await service.update(session, user, data=data))
+async def update_user(
+    user_id: IdPath, data: UserUpdate, caller: CurrentUser, session: SessionDep
+) -> UserRead:
+    """Change only the fields sent, on your own account (403 otherwise). Credits and
+    the password cannot be set here: unknown fields are refused with 422."""
+    service.ensure_self(caller, user_id)
+    return UserRead.model_validate(await service.update(session, caller, data=data))
 
 
 @router.delete(
     "/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    summary="Delete a user",
-    responses=problem_responses(404, 422),
+    summary="Delete your account",
+    responses=problem_responses(401, 403, 422),
 )
-async def delete_user(user_id: IdPath, session: SessionDep) -> None:
-    """Delete the user and all of their posts."""
-    await service.delete(session, user_id)
+async def delete_user(user_id: IdPath, caller: CurrentUser, session: SessionDep) -> None:
+    """Delete your own account (403 otherwise) and all of your posts. Your balance and
+    transfer history stay in the ledger; the username and e-mail become free."""
+    service.ensure_self(caller, user_id)
+    await service.close(session, caller)

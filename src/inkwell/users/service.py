@@ -1,14 +1,18 @@
 """Queries and rules of the users domain."""
 
 from collections.abc import Sequence
+from decimal import Decimal
 
 from sqlalchemy import delete as delete_rows
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inkwell.core.errors import Conflict, NotFound
+from inkwell.core.db import utcnow
+from inkwell.core.errors import Conflict, Forbidden, NotFound
 from inkwell.core.security import PasswordHasher
+from inkwell.posts.models import Post
+from inkwell.transfers.models import Transfer, TransferKind
 from inkwell.users.models import User
 from inkwell.users.schemas import UserCreate, UserUpdate
 
@@ -21,8 +25,13 @@ class DuplicateUser(Conflict):
     slug = "duplicate-user"
 
 
+class NotYourAccount(Forbidden):
+    slug = "not-your-account"
+
+
 async def get(session: AsyncSession, user_id: int) -> User | None:
-    return await session.get(User, user_id)
+    """The open (not deleted) account with this id."""
+    return await session.scalar(select(User).where(User.id == user_id, User.closed_at.is_(None)))
 
 
 async def get_or_raise(session: AsyncSession, user_id: int) -> User:
@@ -35,21 +44,42 @@ async def get_or_raise(session: AsyncSession, user_id: int) -> User:
 async def list_(
     session: AsyncSession, *, skip: int, limit: int, active_only: bool
 ) -> Sequence[User]:
-    query = select(User).order_by(User.created_at.desc(), User.id.desc())
+    query = (
+        select(User)
+        .where(User.closed_at.is_(None))
+        .order_by(User.created_at.desc(), User.id.desc())
+    )
     if active_only:
         query = query.where(User.is_active)
     return (await session.scalars(query.offset(skip).limit(limit))).all()
 
 
-async def create(session: AsyncSession, *, data: UserCreate, hasher: PasswordHasher) -> User:
+def ensure_self(caller: User, user_id: int) -> None:
+    """Only the account holder may change the account or write as it."""
+    if caller.id != user_id:
+        raise NotYourAccount("You can only act on your own account.")
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    data: UserCreate,
+    hasher: PasswordHasher,
+    starting_credits: Decimal,
+) -> User:
+    """Register a user and grant the starting credits, recorded in the ledger."""
     user = User(
         username=data.username,
         email=data.email,
         full_name=data.full_name,
         hashed_password=await hasher.hash(data.password),
+        credits=starting_credits,
     )
     session.add(user)
     await _flush_unique(session)
+    if starting_credits > 0:
+        session.add(Transfer(kind=TransferKind.GRANT, to_user_id=user.id, amount=starting_credits))
+        await session.flush()
     return user
 
 
@@ -60,11 +90,15 @@ async def update(session: AsyncSession, user: User, *, data: UserUpdate) -> User
     return user
 
 
-async def delete(session: AsyncSession, user_id: int) -> None:
-    """Delete the user; the database cascades to their posts and tag links."""
-    result = await session.execute(delete_rows(User).where(User.id == user_id))
-    if result.rowcount == 0:  # type: ignore[attr-defined]
-        raise UserNotFound(f"User {user_id} does not exist.")
+async def close(session: AsyncSession, user: User) -> None:
+    """Delete the account: its posts go, its balance and ledger rows stay.
+
+    The row is kept (closed) so that money is never destroyed; reads and logins
+    no longer see it, and its username and e-mail become free again.
+    """
+    await session.execute(delete_rows(Post).where(Post.author_id == user.id))
+    user.closed_at = utcnow()
+    await session.flush()
 
 
 async def _flush_unique(session: AsyncSession) -> None:

@@ -1,0 +1,1 @@
+"""Authentication: OAuth2 password flow issuing short-lived signed JWTs."""

@@ -1,0 +1,38 @@
+"""Who is calling: the bearer token turned into a user, or a 401."""
+
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import OAuth2PasswordBearer
+
+from inkwell.auth.service import InvalidToken, read_access_token
+from inkwell.core.config import SettingsDep
+from inkwell.core.db import SessionDep
+from inkwell.core.errors import Unauthorized
+from inkwell.users.models import User
+
+# auto_error=False: a missing token is answered by our own problem document.
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
+
+
+async def get_optional_user(
+    token: TokenDep, session: SessionDep, settings: SettingsDep
+) -> User | None:
+    """The caller, or None without a token; a bad token is still a 401."""
+    if token is None:
+        return None
+    user = await session.get(User, read_access_token(settings, token))
+    if user is None or user.closed_at is not None or not user.is_active:
+        raise InvalidToken("The access token is invalid or has expired.")
+    return user
+
+
+async def get_current_user(user: Annotated[User | None, Depends(get_optional_user)]) -> User:
+    if user is None:
+        raise Unauthorized("Authentication required: send `Authorization: Bearer <token>`.")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+OptionalUser = Annotated[User | None, Depends(get_optional_user)]

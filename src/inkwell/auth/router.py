@@ -1,0 +1,47 @@
+"""HTTP endpoints of authentication."""
+
+from typing import Annotated
+
+from fastapi import Form
+
+from inkwell.auth import service
+from inkwell.auth.schemas import Token
+from inkwell.core.config import SettingsDep
+from inkwell.core.db import SessionDep
+from inkwell.core.errors import problem_responses
+from inkwell.core.routing import Router
+from inkwell.core.schemas import CleanText
+from inkwell.core.security import HasherDep
+
+router = Router(prefix="/auth", tags=["auth"])
+
+Login = Annotated[
+    str,
+    Form(min_length=1, max_length=255, description="Username or e-mail address"),
+    CleanText,
+]
+Secret = Annotated[
+    str, Form(min_length=1, max_length=128, json_schema_extra={"format": "password"}), CleanText
+]
+
+
+@router.post(
+    "/token",
+    response_model=Token,
+    summary="Log in",
+    responses=problem_responses(401, 422),
+)
+async def login(
+    username: Login,
+    password: Secret,
+    session: SessionDep,
+    settings: SettingsDep,
+    hasher: HasherDep,
+    grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
+) -> Token:
+    """OAuth2 password flow: form fields `username` (a username or an e-mail address)
+    and `password`. Returns a bearer token to send as `Authorization: Bearer <token>`.
+    Wrong credentials and inactive accounts get the same 401."""
+    user = await service.authenticate(session, login=username, password=password, hasher=hasher)
+    token, expires_in = service.create_access_token(settings, user)
+    return Token(access_token=token, expires_in=expires_in)

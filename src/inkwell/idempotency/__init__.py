@@ -1,0 +1,1 @@
+"""Idempotent retries of POST requests, after the IETF Idempotency-Key draft."""

@@ -1,0 +1,79 @@
+"""The `Idempotency-Key` header and the helper that replays or records a response."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Header, Response
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inkwell.core.config import SettingsDep
+from inkwell.core.db import SessionDep
+from inkwell.core.schemas import CleanText
+from inkwell.idempotency import service
+
+KeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Retry safely: a repeat with the same key and body replays the "
+        "first response for 24 hours; the same key with another body is 422, and "
+        "while the first request is still running, 409.",
+    ),
+    CleanText,
+]
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """Runs a POST at most once per (user, key); without a key it always runs."""
+
+    session: AsyncSession
+    key: str | None
+    ttl: timedelta
+
+    async def run(
+        self,
+        *,
+        user_id: int,
+        operation: str,
+        request: BaseModel,
+        status_code: int,
+        work: Callable[[], Awaitable[BaseModel]],
+    ) -> Response:
+        if self.key is None:
+            return _json(status_code, (await work()).model_dump_json())
+        fingerprint = service.fingerprint(operation, request)
+        stored = await service.replay(
+            self.session, user_id=user_id, key=self.key, fingerprint=fingerprint
+        )
+        if stored is not None:
+            return stored
+        body = (await work()).model_dump_json()
+        await service.remember(
+            self.session,
+            user_id=user_id,
+            key=self.key,
+            fingerprint=fingerprint,
+            status_code=status_code,
+            body=body,
+            ttl=self.ttl,
+        )
+        return _json(status_code, body)
+
+
+def _json(status_code: int, body: str) -> Response:
+    return Response(content=body, status_code=status_code, media_type="application/json")
+
+
+def get_idempotency(
+    session: SessionDep, settings: SettingsDep, key: KeyHeader = None
+) -> Idempotency:
+    return Idempotency(session, key, timedelta(hours=settings.idempotency_ttl_hours))
+
+
+IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency)]

@@ -1,0 +1,100 @@
+"""Idempotency keys: a retried POST replays the first response instead of redoing it.
+
+The stored response is written in the same transaction as the work it describes,
+so either both exist or neither does; an error response is never stored and the
+retry runs again. While the first request is in flight, a retry with the same key
+gets 409: on PostgreSQL a transaction-scoped advisory lock on (user, key) says a
+request is in flight in any worker or replica (it is released at commit or
+rollback, so a crashed request leaves nothing stuck); on SQLite writes are
+serialized, so a retry only runs once the first has committed and then replays.
+"""
+
+import hashlib
+from datetime import timedelta
+
+from fastapi import Response
+from pydantic import BaseModel
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inkwell.core.db import utcnow
+from inkwell.core.errors import Conflict, Unprocessable
+from inkwell.idempotency.models import IdempotencyKey
+
+REPLAY_HEADER = "Idempotent-Replayed"
+
+
+class RequestInFlight(Conflict):
+    slug = "idempotency-key-in-flight"
+
+
+class KeyReused(Unprocessable):
+    slug = "idempotency-key-reused"
+
+
+def fingerprint(operation: str, body: BaseModel) -> str:
+    """What makes two requests "the same": the operation and the validated body."""
+    return hashlib.sha256(f"{operation}\n{body.model_dump_json()}".encode()).hexdigest()
+
+
+async def replay(
+    session: AsyncSession, *, user_id: int, key: str, fingerprint: str
+) -> Response | None:
+    """The stored response for this key, or None when the work is to be done now."""
+    if session.get_bind().dialect.name == "postgresql":
+        locked = await session.scalar(
+            select(func.pg_try_advisory_xact_lock(user_id, func.hashtext(key)))
+        )
+        if not locked:
+            raise RequestInFlight(
+                "A request with this Idempotency-Key is still in progress; retry later."
+            )
+    stored = await session.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+    )
+    if stored is None:
+        return None
+    if stored.expires_at <= utcnow():
+        await session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == stored.id))
+        return None
+    if stored.fingerprint != fingerprint:
+        raise KeyReused("This Idempotency-Key was already used with a different request.")
+    return Response(
+        content=stored.body,
+        status_code=stored.status_code,
+        media_type="application/json",
+        headers={REPLAY_HEADER: "true"},
+    )
+
+
+async def remember(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    key: str,
+    fingerprint: str,
+    status_code: int,
+    body: str,
+    ttl: timedelta,
+) -> None:
+    now = utcnow()
+    session.add(
+        IdempotencyKey(
+            user_id=user_id,
+            key=key,
+            fingerprint=fingerprint,
+            status_code=status_code,
+            body=body,
+            created_at=now,
+            expires_at=now + ttl,
+        )
+    )
+    await session.flush()
+
+
+async def purge_expired(session: AsyncSession) -> int:
+    """Delete every expired key; returns how many went."""
+    result = await session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.expires_at <= utcnow())
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""Credit transfers between users, and the ledger that records every movement."""

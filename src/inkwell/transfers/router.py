@@ -1,0 +1,61 @@
+"""HTTP endpoints of the transfers domain."""
+
+from fastapi import Response, status
+
+from inkwell.auth.dependencies import CurrentUser
+from inkwell.core.db import SessionDep
+from inkwell.core.errors import problem_responses
+from inkwell.core.pagination import Limit, Skip
+from inkwell.core.routing import Router
+from inkwell.idempotency.dependencies import IdempotencyDep
+from inkwell.transfers import service
+from inkwell.transfers.schemas import TransferCreate, TransferRead
+
+router = Router(prefix="/transfers", tags=["transfers"])
+
+
+@router.post(
+    "/",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TransferRead,
+    summary="Send credits",
+    responses=problem_responses(401, 404, 409, 422),
+)
+async def create_transfer(
+    data: TransferCreate,
+    caller: CurrentUser,
+    session: SessionDep,
+    idempotency: IdempotencyDep,
+) -> Response:
+    """Move credits from your account to another, atomically, with a ledger row.
+    Insufficient credits give 409, an unknown recipient 404, yourself or an inactive
+    recipient 422; nothing changes on any error. Send an `Idempotency-Key` to retry
+    safely."""
+
+    async def work() -> TransferRead:
+        moved = await service.transfer(
+            session, sender_id=caller.id, to_user_id=data.to_user_id, amount=data.amount
+        )
+        return TransferRead.model_validate(moved)
+
+    return await idempotency.run(
+        user_id=caller.id,
+        operation="POST /transfers/",
+        request=data,
+        status_code=status.HTTP_201_CREATED,
+        work=work,
+    )
+
+
+@router.get(
+    "/",
+    response_model=list[TransferRead],
+    summary="List your transfers",
+    responses=problem_responses(401, 422),
+)
+async def list_transfers(
+    caller: CurrentUser, session: SessionDep, skip: Skip = 0, limit: Limit = 20
+) -> list[TransferRead]:
+    """Credits you sent and received (and your starting grant), newest first."""
+    rows = await service.list_for(session, caller.id, skip=skip, limit=limit)
+    return [TransferRead.model_validate(r) for r in rows]

@@ -1,0 +1,54 @@
+"""Request and response bodies of the transfers API."""
+
+import re
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, ConfigDict, Field
+
+from inkwell.core.schemas import MAX_ID, Money, ReadSchema, Schema, UTCTimestamp
+
+MAX_AMOUNT = Decimal("1000000")
+_PLAIN_DECIMAL = re.compile(r"\d{1,7}(\.\d{1,2})?")
+
+
+def _plain_amount(value: Any) -> Any:
+    """Accept `"12.50"`, `12.5` or `12`; refuse exponents, NaN, booleans and 3+ places."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number or a decimal string")
+    if isinstance(value, int | float):
+        value = repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, str) and _PLAIN_DECIMAL.fullmatch(value):
+        return Decimal(value)
+    raise ValueError("must be a plain decimal with at most 2 places, like 12.50")
+
+
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_plain_amount),
+    Field(
+        gt=0,
+        le=MAX_AMOUNT,
+        decimal_places=2,
+        description="More than 0 and at most 1,000,000, with at most 2 decimal places",
+        examples=["12.50"],
+    ),
+]
+
+
+class TransferCreate(Schema):
+    to_user_id: int = Field(ge=1, le=MAX_ID, description="The recipient's user id")
+    amount: Amount
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"to_user_id": 2, "amount": "12.50"}]}
+    )
+
+
+class TransferRead(ReadSchema):
+    id: int
+    kind: str = Field(description="`transfer`, or `grant` for credits given at registration")
+    from_user_id: int | None = Field(description="The sender; null for a grant")
+    to_user_id: int
+    amount: Money = Field(examples=["12.50"])
+    created_at: UTCTimestamp

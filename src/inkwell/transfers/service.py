@@ -1,0 +1,119 @@
+"""Moving credits: atomic, ledgered, and safe under concurrency on both databases."""
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from inkwell.core.errors import Conflict, NotFound, Unprocessable
+from inkwell.transfers.models import Transfer, TransferKind
+from inkwell.users.models import User
+
+MAX_ATTEMPTS = 5
+# SQLSTATEs worth another try: serialization failure, deadlock.
+_RETRYABLE = frozenset({"40001", "40P01"})
+
+
+class SelfTransfer(Unprocessable):
+    slug = "self-transfer"
+
+
+class RecipientNotFound(NotFound):
+    slug = "recipient-not-found"
+
+
+class RecipientInactive(Unprocessable):
+    slug = "recipient-inactive"
+
+
+class InsufficientCredits(Conflict):
+    slug = "insufficient-credits"
+
+
+async def transfer(
+    session: AsyncSession, *, sender_id: int, to_user_id: int, amount: Decimal
+) -> Transfer:
+    """Move `amount` from sender to recipient and write the ledger row, all or nothing.
+
+    Runs in a savepoint so that a deadlock or serialization failure is retried here
+    instead of reaching the client as a 5xx.
+    """
+    if sender_id == to_user_id:
+        raise SelfTransfer("You cannot transfer credits to yourself.")
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            async with session.begin_nested():
+                return await _move(session, sender_id, to_user_id, amount)
+        except DBAPIError as exc:
+            if attempt == MAX_ATTEMPTS or not _is_retryable(exc):
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _move(
+    session: AsyncSession, sender_id: int, to_user_id: int, amount: Decimal
+) -> Transfer:
+    # Lock both rows in ascending id order: two transfers between the same pair,
+    # in either direction, queue instead of deadlocking. SQLite has no FOR UPDATE;
+    # there the request already holds the database's write lock (BEGIN IMMEDIATE).
+    rows = await session.execute(
+        select(User.id, User.credits, User.is_active, User.closed_at)
+        .where(User.id.in_(sorted((sender_id, to_user_id))))
+        .order_by(User.id)
+        .with_for_update()
+    )
+    accounts = {row.id: row for row in rows}
+    recipient = accounts.get(to_user_id)
+    if recipient is None or recipient.closed_at is not None:
+        raise RecipientNotFound(f"User {to_user_id} does not exist.")
+    if not recipient.is_active:
+        raise RecipientInactive(f"User {to_user_id} is not active and cannot receive credits.")
+    balance = accounts[sender_id].credits
+    if balance < amount:
+        raise InsufficientCredits(f"Insufficient credits: balance {balance}, needed {amount}.")
+    # New balances are computed exactly in Decimal and written as values: SQLite
+    # keeps NUMERIC as floating point, so arithmetic in SQL would drift. The
+    # `credits >= amount` guard and the CHECK constraint back up the lock.
+    debited = await session.execute(
+        update(User)
+        .where(User.id == sender_id, User.credits >= amount)
+        .values(credits=balance - amount)
+        .execution_options(synchronize_session=False)
+    )
+    if debited.rowcount != 1:  # type: ignore[attr-defined]
+        raise InsufficientCredits("Insufficient credits.")
+    await session.execute(
+        update(User)
+        .where(User.id == to_user_id)
+        .values(credits=recipient.credits + amount)
+        .execution_options(synchronize_session=False)
+    )
+    ledger_row = Transfer(
+        kind=TransferKind.TRANSFER, from_user_id=sender_id, to_user_id=to_user_id, amount=amount
+    )
+    session.add(ledger_row)
+    await session.flush()
+    return ledger_row
+
+
+def _is_retryable(exc: DBAPIError) -> bool:
+    for error in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        if getattr(error, "sqlstate", None) in _RETRYABLE:
+            return True
+    return False
+
+
+async def list_for(
+    session: AsyncSession, user_id: int, *, skip: int, limit: int
+) -> Sequence[Transfer]:
+    """Ledger rows the user sent or received, newest first."""
+    query = (
+        select(Transfer)
+        .where(or_(Transfer.from_user_id == user_id, Transfer.to_user_id == user_id))
+        .order_by(Transfer.created_at.desc(), Transfer.id.desc())
+        .offset(skip)
+        .limit(limit)
+    )
+    return (await session.scalars(query)).all()

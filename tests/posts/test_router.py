@@ -11,9 +11,7 @@ from tests.factories import Account, assert_problem, make_account, make_post, po
 async def test_create_post_with_tags(client: AsyncClient) -> None:
     author = await make_account(client, full_name="Ada")
     payload = post_payload(published=True, tags=[" Python ", "async", "PYTHON", "db"])
-    response = await client.post(
-        f"/users/{author.id}/posts/", json=payload, headers=author.headers
-    )
+    response = await client.post(f"/users/{author.id}/posts/", json=payload, headers=author.headers)
     assert response.status_code == 201
     post = response.json()
     assert post["title"] == payload["title"]

@@ -245,7 +245,5 @@ async def test_delete_closes_the_account(client: AsyncClient, engine: AsyncEngin
         data={"username": account.user["username"], "password": account.password},
     )
     assert_problem(login, 401)
-    again = await make_user(
-        client, username=account.user["username"], email=account.user["email"]
-    )
+    again = await make_user(client, username=account.user["username"], email=account.user["email"])
     assert again["id"] != account.id

@@ -9,6 +9,7 @@ from pydantic import BeforeValidator, ConfigDict, Field
 from inkwell.core.schemas import MAX_ID, Money, ReadSchema, Schema, UTCTimestamp
 
 MAX_AMOUNT = Decimal("1000000")
+_CENT = Decimal("0.01")
 _PLAIN_DECIMAL = re.compile(r"\d{1,7}(\.\d{1,2})?")
 
 
@@ -19,7 +20,7 @@ def _plain_amount(value: Any) -> Any:
     if isinstance(value, int | float):
         value = repr(value) if isinstance(value, float) else str(value)
     if isinstance(value, str) and _PLAIN_DECIMAL.fullmatch(value):
-        return Decimal(value)
+        return Decimal(value).quantize(_CENT)  # "10", 10 and 10.0 are the same amount
     raise ValueError("must be a plain decimal with at most 2 places, like 12.50")
 
 

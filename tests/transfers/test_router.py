@@ -1,0 +1,197 @@
+"""Credit transfers and their ledger, on both databases."""
+
+import asyncio
+import random
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.factories import Account, assert_problem, make_account
+
+
+async def _send(client: AsyncClient, sender: Account, to: int, amount: Any, **kw: Any) -> Any:
+    return await client.post(
+        "/transfers/", json={"to_user_id": to, "amount": amount}, headers=sender.headers, **kw
+    )
+
+
+async def _balance(client: AsyncClient, account: Account) -> str:
+    balance: str = (await client.get("/users/me", headers=account.headers)).json()["credits"]
+    return balance
+
+
+async def _totals(engine: AsyncEngine) -> tuple[Decimal, Decimal]:
+    """(sum of all balances, sum of all grants): money is never created or lost."""
+    async with engine.connect() as conn:
+        balances = await conn.scalar(text("SELECT coalesce(sum(credits), 0) FROM users"))
+        grants = await conn.scalar(
+            text("SELECT coalesce(sum(amount), 0) FROM transfers WHERE kind = 'grant'")
+        )
+    return Decimal(str(balances)).quantize(Decimal("0.01")), Decimal(str(grants))
+
+
+async def test_transfer_moves_credits(client: AsyncClient, engine: AsyncEngine) -> None:
+    alice = await make_account(client)
+    bob = await make_account(client)
+    response = await _send(client, alice, bob.id, "12.50")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["from_user_id"] == alice.id
+    assert body["to_user_id"] == bob.id
+    assert body["amount"] == "12.50"
+    assert body["kind"] == "transfer"
+    assert body["created_at"].endswith("Z")
+    assert await _balance(client, alice) == "87.50"
+    assert await _balance(client, bob) == "112.50"
+    balances, grants = await _totals(engine)
+    assert balances == grants == Decimal("200.00")
+
+
+@pytest.mark.parametrize(
+    ("amount", "moved"),
+    [("0.01", "0.01"), (12, "12.00"), (12.5, "12.50"), ("100", "100.00"), ("99.9", "99.90")],
+)
+async def test_accepted_amounts(client: AsyncClient, amount: Any, moved: str) -> None:
+    alice = await make_account(client)
+    bob = await make_account(client)
+    response = await _send(client, alice, bob.id, amount)
+    assert response.status_code == 201, response.text
+    assert response.json()["amount"] == moved
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [
+        0,
+        "0",
+        "0.00",
+        -1,
+        "-5",
+        "abc",
+        "",
+        None,
+        True,
+        "1e2",
+        "1E1",
+        "NaN",
+        "Infinity",
+        "-Infinity",
+        1.234,
+        "1.234",
+        "1,00",
+        " 5",
+        "1000000.01",
+        1e7,
+        "99999999999999",
+        "0x10",
+        [],
+        {},
+    ],
+)
+async def test_rejected_amounts_move_nothing(
+    client: AsyncClient, engine: AsyncEngine, amount: Any
+) -> None:
+    alice = await make_account(client)
+    bob = await make_account(client)
+    body = assert_problem(await _send(client, alice, bob.id, amount), 422)
+    assert any("amount" in e["loc"] for e in body["errors"])
+    assert await _balance(client, alice) == await _balance(client, bob) == "100.00"
+    async with engine.connect() as conn:
+        assert await conn.scalar(text("SELECT count(*) FROM transfers WHERE kind='transfer'")) == 0
+
+
+async def test_max_amount_passes_validation_then_needs_credits(client: AsyncClient) -> None:
+    alice = await make_account(client)
+    bob = await make_account(client)
+    body = assert_problem(await _send(client, alice, bob.id, "1000000"), 409)
+    assert "insufficient" in body["detail"].lower()
+
+
+async def test_rule_violations_change_nothing(client: AsyncClient) -> None:
+    alice = await make_account(client)
+    bob = await make_account(client)
+    closed = await make_account(client)
+    inactive = await make_account(client)
+    await client.delete(f"/users/{closed.id}", headers=closed.headers)
+    await client.patch(f"/users/{inactive.id}", json={"is_active": False}, headers=inactive.headers)
+
+    assert_problem(await _send(client, alice, alice.id, "1"), 422)
+    assert_problem(await _send(client, alice, 999_999, "1"), 404)
+    assert_problem(await _send(client, alice, closed.id, "1"), 404)
+    assert_problem(await _send(client, alice, inactive.id, "1"), 422)
+    assert_problem(await _send(client, alice, bob.id, "100.01"), 409)
+    anonymous = await client.post("/transfers/", json={"to_user_id": bob.id, "amount": "1"})
+    assert_problem(anonymous, 401)
+    for bad in ({"to_user_id": 0, "amount": "1"}, {"amount": "1"}, {"to_user_id": bob.id}):
+        assert_problem(await client.post("/transfers/", json=bad, headers=alice.headers), 422)
+    extra = {"to_user_id": bob.id, "amount": "1", "from_user_id": bob.id}
+    assert_problem(await client.post("/transfers/", json=extra, headers=alice.headers), 422)
+    assert await _balance(client, alice) == await _balance(client, bob) == "100.00"
+
+
+async def test_whole_balance_can_be_sent(client: AsyncClient) -> None:
+    alice = await make_account(client)
+    bob = await make_account(client)
+    assert (await _send(client, alice, bob.id, "100.00")).status_code == 201
+    assert await _balance(client, alice) == "0.00"
+    assert_problem(await _send(client, alice, bob.id, "0.01"), 409)
+
+
+async def test_list_shows_my_transfers_newest_first(client: AsyncClient) -> None:
+    alice = await make_account(client)
+    bob = await make_account(client)
+    carol = await make_account(client)
+    t1 = (await _send(client, alice, bob.id, "1")).json()
+    t2 = (await _send(client, bob, alice.id, "2")).json()
+    await _send(client, bob, carol.id, "3")
+    response = await client.get("/transfers/", headers=alice.headers)
+    assert response.status_code == 200
+    rows = response.json()
+    assert [r["id"] for r in rows[:2]] == [t2["id"], t1["id"]]
+    assert rows[2]["kind"] == "grant"
+    assert rows[2]["from_user_id"] is None
+    assert rows[2]["amount"] == "100.00"
+    assert len(rows) == 3
+    page = await client.get("/transfers/?skip=1&limit=1", headers=alice.headers)
+    assert [r["id"] for r in page.json()] == [t1["id"]]
+    assert_problem(await client.get("/transfers/"), 401)
+    assert (await client.get("/transfers", headers=alice.headers)).status_code == 200
+
+
+async def test_closing_an_account_keeps_its_money(client: AsyncClient, engine: AsyncEngine) -> None:
+    alice = await make_account(client)
+    bob = await make_account(client)
+    await _send(client, alice, bob.id, "40")
+    assert (await client.delete(f"/users/{bob.id}", headers=bob.headers)).status_code == 204
+    balances, grants = await _totals(engine)
+    assert balances == grants == Decimal("200.00")
+
+
+async def test_concurrent_transfers_conserve_money(
+    client: AsyncClient, engine: AsyncEngine
+) -> None:
+    accounts = [await make_account(client) for _ in range(10)]
+    rng = random.Random(20261125)
+
+    async def one() -> Any:
+        sender, recipient = rng.sample(accounts, 2)
+        amount = f"{rng.randint(1, 4000) / 100:.2f}"
+        return await _send(client, sender, recipient.id, amount)
+
+    responses = await asyncio.gather(*(one() for _ in range(200)))
+    statuses = [r.status_code for r in responses]
+    assert all(s in (201, 409) for s in statuses), sorted(set(statuses))
+    assert statuses.count(201) > 100
+    balances, grants = await _totals(engine)
+    assert balances == grants == Decimal("1000.00")
+    created_ids = sorted(r.json()["id"] for r in responses if r.status_code == 201)
+    async with engine.connect() as conn:
+        ledger = await conn.scalars(text("SELECT id FROM transfers WHERE kind = 'transfer'"))
+        ledger_ids = sorted(ledger)
+        lowest = await conn.scalar(text("SELECT min(credits) FROM users"))
+    assert ledger_ids == created_ids
+    assert lowest >= 0

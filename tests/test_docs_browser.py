@@ -1,0 +1,237 @@
+"""/docs in a real headless Chromium, against a real uvicorn on a loopback port.
+
+A user opens Swagger UI, sees which operations need a token, authorizes with the
+password flow (which calls `POST /auth/token`), then runs `GET /users/me` with
+"Try it out" and gets a 200 with their own account.
+
+Needs Debian's `chromium` (`.ci/run` installs it); skipped when it is missing.
+"""
+
+import contextlib
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Locator, Page, expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TIMEOUT_S = 15.0
+USER = {
+    "username": "grace_h",
+    "email": "grace@example.com",
+    "password": "cobol compiles everything",
+    "full_name": "Grace Hopper",
+}
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason=f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium) "
+    "to run the browser test of /docs",
+)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_until_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"uvicorn exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"uvicorn not ready at {url} after {TIMEOUT_S:.0f} s:\n{log.read_text()}")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    """Migrate a fresh SQLite file and serve the app on a free loopback port."""
+    env = {
+        **os.environ,
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'docs.db'}",
+        "ARGON2_TIME_COST": "1",
+        "ARGON2_MEMORY_KIB": "1024",
+        "ARGON2_PARALLELISM": "1",
+    }
+    migrated = subprocess.run(  # noqa: S603 - our own venv's alembic, fixed arguments
+        [str(BIN / "alembic"), "upgrade", "head"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert migrated.returncode == 0, migrated.stderr
+
+    port = _free_port()
+    log = tmp_path / "uvicorn.log"
+    command = [
+        str(BIN / "uvicorn"),
+        "--factory",
+        "inkwell.main:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    with log.open("wb") as out:
+        # Our own venv's uvicorn, fixed arguments.
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)  # noqa: S603
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        _wait_until_ready(f"{base_url}/openapi.json", process, log)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def _operation(page: Page, tag: str, operation_id: str) -> Locator:
+    """The operation block Swagger UI renders (its deep-link id: operations-TAG-ID)."""
+    return page.locator(f'[id="operations-{tag}-{operation_id}"]')
+
+
+def _button(scope: Locator, text: str) -> Locator:
+    """A button by the text a user reads on it (Swagger UI's aria-labels differ)."""
+    return scope.locator("button").filter(has_text=re.compile(rf"^\s*{re.escape(text)}\s*$"))
+
+
+def _operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    return [op for ops in spec["paths"].values() for op in ops.values()]
+
+
+def test_authorize_then_try_get_users_me(server: str, tmp_path: Path) -> None:
+    registered = httpx.post(f"{server}/users/", json=USER, timeout=TIMEOUT_S)
+    assert registered.status_code == 201, registered.text
+    user_id = registered.json()["id"]
+    spec = httpx.get(f"{server}/openapi.json", timeout=TIMEOUT_S).json()
+    operations = _operations(spec)
+    protected = [op for op in operations if op.get("security")]
+    public = [op for op in operations if not op.get("security")]
+    me = spec["paths"]["/users/me"]["get"]
+    update = spec["paths"]["/users/{user_id}"]["patch"]
+    assert protected
+    assert public
+    assert me in protected
+    assert update in protected
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.set_default_timeout(TIMEOUT_S * 1000)
+            expect.set_options(timeout=TIMEOUT_S * 1000)
+            try:
+                _use_docs_as_a_user(page, server, protected, public, me, update, user_id)
+            except BaseException:
+                # Left in the test's tmp dir, next to uvicorn.log, to see what went wrong.
+                with contextlib.suppress(PlaywrightError):
+                    page.screenshot(path=str(tmp_path / "docs-failure.png"), full_page=True)
+                raise
+        finally:
+            browser.close()
+
+
+def _use_docs_as_a_user(
+    page: Page,
+    server: str,
+    protected: list[dict[str, Any]],
+    public: list[dict[str, Any]],
+    me: dict[str, Any],
+    update: dict[str, Any],
+    user_id: int,
+) -> None:
+    page.goto(f"{server}/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Inkwell")
+
+    # Every protected operation shows an (open) padlock; public ones show none.
+    for op in protected:
+        block = _operation(page, op["tags"][0], op["operationId"])
+        expect(block.locator(".authorization__btn")).to_have_attribute(
+            "aria-label", "authorization button unlocked"
+        )
+    for op in public:
+        block = _operation(page, op["tags"][0], op["operationId"])
+        expect(block).to_be_visible()
+        expect(block.locator(".authorization__btn")).to_have_count(0)
+
+    # Authorize: the password flow posts the form to the token endpoint.
+    page.locator(".auth-wrapper button.authorize").click()
+    dialog = page.locator(".dialog-ux .modal-ux")
+    expect(dialog).to_contain_text("OAuth2PasswordBearer")
+    expect(dialog).to_contain_text("/auth/token")
+    dialog.locator("#oauth_username").fill(USER["username"])
+    dialog.locator("#oauth_password").fill(USER["password"])
+    with page.expect_response(lambda r: r.url == f"{server}/auth/token") as token:
+        _button(dialog, "Authorize").click()
+    assert token.value.status == 200, token.value.text()
+    expect(_button(dialog, "Logout")).to_be_visible()
+    _button(dialog, "Close").click()
+    expect(dialog).to_have_count(0)
+
+    # Now every padlock is closed, e.g. on PATCH /users/{user_id}.
+    patch_block = _operation(page, update["tags"][0], update["operationId"])
+    expect(patch_block.locator(".authorization__btn")).to_have_attribute(
+        "aria-label", "authorization button locked"
+    )
+    for op in protected:
+        block = _operation(page, op["tags"][0], op["operationId"])
+        expect(block.locator(".authorization__btn")).to_have_attribute(
+            "aria-label", "authorization button locked"
+        )
+
+    # Try it out on GET /users/me: the request carries the token, the answer is us.
+    block = _operation(page, me["tags"][0], me["operationId"])
+    expect(block.locator(".opblock-summary")).to_contain_text("Get the caller")
+    block.locator(".opblock-summary-control").click()
+    block.get_by_role("button", name="Try it out").click()
+    with page.expect_response(lambda r: r.url == f"{server}/users/me") as answer:
+        block.get_by_role("button", name="Execute").click()
+    assert answer.value.status == 200, answer.value.text()
+    authorization = answer.value.request.headers.get("authorization", "")
+    assert authorization.startswith("Bearer "), answer.value.request.headers
+
+    live = block.locator(".live-responses-table tbody tr.response")
+    expect(live).to_have_count(1)
+    expect(live.locator(".response-col_status")).to_have_text("200")
+    body = live.locator(".response-col_description")
+    expect(body).to_contain_text(f'"username": "{USER["username"]}"')
+    expect(body).to_contain_text(f'"id": {user_id}')
+    expect(block.locator(".curl-command")).to_contain_text("Authorization: Bearer ")

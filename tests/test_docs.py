@@ -22,7 +22,7 @@ async def test_docs_page_uses_local_assets(client: AsyncClient) -> None:
 async def test_every_operation_is_documented(client: AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     operations = [op for path in spec["paths"].values() for op in path.values()]
-    assert len(operations) == 16
+    assert len(operations) == 19
     for op in operations:
         assert op.get("summary"), op["operationId"]
         assert op.get("description"), op["operationId"]

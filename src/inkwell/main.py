@@ -4,12 +4,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from inkwell.auth.router import router as auth_router
 from inkwell.core.config import Settings, get_settings
 from inkwell.core.db import create_engine, create_sessionmaker
 from inkwell.core.docs import mount_docs
 from inkwell.core.errors import register_error_handlers
+from inkwell.core.health import head_revision
+from inkwell.core.health import router as health_router
+from inkwell.core.logging import configure_logging
+from inkwell.core.metrics import router as metrics_router
+from inkwell.core.middleware import RequestContextMiddleware
+from inkwell.core.observability import instrument_engine
 from inkwell.core.openapi import install_openapi
 from inkwell.core.security import PasswordHasher
 from inkwell.posts.router import router as posts_router
@@ -29,10 +36,12 @@ Errors are RFC 9457 `application/problem+json` documents.
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    configure_logging(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
+        instrument_engine(engine)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         try:
@@ -51,9 +60,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.hasher = PasswordHasher(settings)
+    app.state.head_revision = head_revision()
     register_error_handlers(app)
-    for router in (auth_router, users_router, posts_router, tags_router, transfers_router):
+    routers = (auth_router, users_router, posts_router, tags_router, transfers_router)
+    for router in (*routers, health_router, metrics_router):
         app.include_router(router)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Server-Timing", "Link", "Idempotent-Replayed"],
+        )
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     mount_docs(app)
     install_openapi(app)
     return app

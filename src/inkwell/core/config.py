@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Request
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # A placeholder that works out of the box in development and is refused in production.
 DEFAULT_JWT_SECRET = "change-me-development-only-secret-0123456789"  # noqa: S105
@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(default=10.0, gt=0, le=600)
     db_pool_pre_ping: bool = True
     db_echo: bool = False
+    db_connect_timeout: float = Field(default=5.0, gt=0, le=120)
+    db_statement_timeout_ms: int = Field(default=10_000, ge=0, le=3_600_000)
+    db_pgbouncer: bool = False
     sqlite_busy_timeout: float = Field(default=15.0, gt=0, le=600)
     argon2_time_cost: int = Field(default=3, ge=1, le=20)
     argon2_memory_kib: int = Field(default=65536, ge=1024, le=4194304)
@@ -43,6 +46,12 @@ class Settings(BaseSettings):
         default=Decimal("100.00"), ge=0, le=1_000_000, decimal_places=2
     )
     idempotency_ttl_hours: int = Field(default=24, ge=1, le=24 * 30)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, le=100 * 1_048_576)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    log_format: Literal["json", "console"] = "json"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    access_log: bool = False
+    ready_timeout: float = Field(default=2.0, gt=0, le=60)
 
     @field_validator("database_url")
     @classmethod
@@ -54,6 +63,14 @@ class Settings(BaseSettings):
                 "must start with postgresql+asyncpg:// (or postgresql://) or sqlite+aiosqlite://"
             )
         return f"{_DRIVERS[scheme]}://{rest}"
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        """`CORS_ORIGINS=https://a.example,https://b.example` (empty: CORS closed)."""
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":

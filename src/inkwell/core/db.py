@@ -6,6 +6,7 @@ with `scope="function"` so the commit happens *before* the response is sent:
 a 2xx means the data is durable.
 """
 
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -83,14 +84,45 @@ def create_engine(settings: Settings) -> AsyncEngine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(
+    connect_args: dict[str, Any] = {
+        "timeout": settings.db_connect_timeout,
+        "server_settings": {"application_name": "inkwell"},
+    }
+    options: dict[str, Any] = {}
+    if settings.db_pgbouncer:
+        # Transaction pooling hands each transaction to any server connection, so
+        # prepared statements must not be cached or share names (SQLAlchemy's recipe).
+        connect_args["statement_cache_size"] = 0
+        connect_args["prepared_statement_name_func"] = _unique_statement_name
+        options["prepared_statement_cache_size"] = 0
+    elif settings.db_statement_timeout_ms:
+        connect_args["server_settings"]["statement_timeout"] = str(settings.db_statement_timeout_ms)
+    engine = create_async_engine(
         settings.database_url,
         echo=settings.db_echo,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
         pool_pre_ping=settings.db_pool_pre_ping,
+        connect_args=connect_args,
+        **options,
     )
+    if settings.db_pgbouncer and settings.db_statement_timeout_ms:
+        _set_local_statement_timeout(engine, settings.db_statement_timeout_ms)
+    return engine
+
+
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4().hex}__"
+
+
+def _set_local_statement_timeout(engine: AsyncEngine, timeout_ms: int) -> None:
+    """Behind PgBouncer a session-level setting would leak to other clients: set it
+    per transaction instead (PgBouncer also refuses it as a startup parameter)."""
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout_ms)}")
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -5,6 +5,7 @@
     ├── NotFound                (404)
     ├── Conflict                (409)
     ├── Forbidden               (403)
+    ├── PayloadTooLarge         (413)
     └── Unprocessable           (422, valid JSON that breaks a rule)
 
 Services raise these; `register_error_handlers` maps them, request validation
@@ -65,6 +66,12 @@ class Forbidden(DomainError):
     status = 403
     title = "Forbidden"
     slug = "forbidden"
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    title = "Content too large"
+    slug = "payload-too-large"
 
 
 class Unprocessable(DomainError):
@@ -160,8 +167,24 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# query_canceled (statement timeout), cannot_connect_now, admin/crash shutdown
+_UNAVAILABLE_SQLSTATES = frozenset({"57014", "57P01", "57P02", "57P03"})
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    for error in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        code = getattr(error, "sqlstate", None)
+        if isinstance(code, str):
+            return code
+    return None
+
+
 def _is_connection_error(exc: DBAPIError) -> bool:
-    return isinstance(exc, OperationalError) or exc.connection_invalidated
+    return (
+        isinstance(exc, OperationalError)
+        or exc.connection_invalidated
+        or _sqlstate(exc) in _UNAVAILABLE_SQLSTATES
+    )
 
 
 async def _dbapi_error(request: Request, exc: Exception) -> JSONResponse:

@@ -1,0 +1,101 @@
+"""Structured logs (structlog): JSON lines in production, readable in a console.
+
+Every record, including uvicorn's and the standard library's, goes through the
+same processors, one of which scrubs anything that looks like a secret.
+"""
+
+import logging
+import re
+from typing import Any
+
+import structlog
+from structlog.typing import EventDict, Processor
+
+from inkwell.core.config import Settings
+
+_SECRET_KEYS = re.compile(r"pass(word)?|secret|token|authorization|cookie|hash", re.I)
+_SECRET_VALUES = [
+    (re.compile(r"(?i)bearer\s+[\w\-.~+/=]+"), "Bearer [redacted]"),
+    # Anything shaped like a JWT (three base64url parts) or an argon2 hash.
+    (re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+"), "[redacted-jwt]"),
+    (re.compile(r"\$argon2[\w$=,+/.-]+"), "[redacted-hash]"),
+    (re.compile(r"(?i)(password|secret)=[^&\s]+"), r"\1=[redacted]"),
+]
+
+
+_HANDLER_NAME = "inkwell"
+
+
+def _scrub(value: str) -> str:
+    for pattern, replacement in _SECRET_VALUES:
+        value = pattern.sub(replacement, value)
+    return value
+
+
+def redact(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
+    """Drop secret-named fields and mask secret-shaped text in every other field."""
+    for key, value in list(event_dict.items()):
+        if _SECRET_KEYS.search(key):
+            event_dict[key] = "[redacted]"
+        elif isinstance(value, str):
+            event_dict[key] = _scrub(value)
+    return event_dict
+
+
+def _shared_processors() -> list[Processor]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.stdlib.ExtraAdder(),
+    ]
+
+
+def configure_logging(settings: Settings) -> None:
+    renderer: Processor
+    if settings.log_format == "console":
+        renderer = structlog.dev.ConsoleRenderer(colors=False)
+    else:
+        renderer = structlog.processors.JSONRenderer()
+    structlog.configure(
+        processors=[
+            *_shared_processors(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_shared_processors(),
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            redact,
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter)
+    handler.set_name(_HANDLER_NAME)
+    root = logging.getLogger()
+    # Replace only our own handler, so reconfiguring keeps others (pytest's capture).
+    root.handlers[:] = [h for h in root.handlers if h.get_name() != _HANDLER_NAME]
+    root.addHandler(handler)
+    root.setLevel(settings.log_level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True
+    logging.getLogger("uvicorn.access").disabled = not settings.access_log
+    # SQL echo goes through the same pipeline when DB_ECHO is on.
+    logging.getLogger("sqlalchemy.engine").propagate = True
+
+
+def get_logger(name: str) -> structlog.stdlib.BoundLogger:
+    logger: structlog.stdlib.BoundLogger = structlog.stdlib.get_logger(name)
+    return logger
+
+
+__all__ = ["configure_logging", "get_logger", "redact"]

@@ -1,0 +1,78 @@
+"""Prometheus metrics, safe with several worker processes.
+
+With `PROMETHEUS_MULTIPROC_DIR` set (`inkwell serve --workers N` sets it), every
+worker writes its samples to files there and `/metrics` aggregates them, so a
+scrape sees the whole server whichever worker answers it.
+"""
+
+import os
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
+
+REQUESTS = Counter(
+    "inkwell_http_requests_total",
+    "HTTP requests answered, by method, route template and status.",
+    ["method", "route", "status"],
+)
+LATENCY = Histogram(
+    "inkwell_http_request_duration_seconds",
+    "Time from request to response, by method and route template.",
+    ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+STATEMENTS = Histogram(
+    "inkwell_sql_statements_per_request",
+    "SQL statements run by one request, by route template.",
+    ["route"],
+    buckets=(0, 1, 2, 3, 4, 5, 6, 8, 10, 15, 20, 50),
+)
+POOL_CHECKED_OUT = Gauge(
+    "inkwell_db_pool_checked_out",
+    "Database connections in use (summed over live workers).",
+    multiprocess_mode="livesum",
+)
+POOL_OVERFLOW = Gauge(
+    "inkwell_db_pool_overflow",
+    "Connections open beyond the pool size (summed over live workers).",
+    multiprocess_mode="livesum",
+)
+
+router = APIRouter(tags=["operations"])
+
+
+def observe_pool(engine: AsyncEngine) -> None:
+    pool = engine.sync_engine.pool
+    if isinstance(pool, QueuePool):
+        POOL_CHECKED_OUT.set(pool.checkedout())
+        POOL_OVERFLOW.set(max(pool.overflow(), 0))
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Metrics"}},
+)
+async def metrics(request: Request) -> Response:
+    """Request counts and latency by route and status, SQL statements per request, and
+    the database pool, in the Prometheus text format."""
+    observe_pool(request.app.state.engine)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        data = generate_latest(registry)
+    else:
+        data = generate_latest(REGISTRY)
+    return Response(content=data, media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,155 @@
+"""One pure ASGI middleware for what every response needs.
+
+It gives each request an id (`X-Request-ID`, kept from the client when sane),
+enforces the body size limit (413), adds `Server-Timing` with the request's DB
+time and statement count, adds security headers, records Prometheus metrics and
+writes one structured log line per request.
+"""
+
+import json
+import re
+import time
+import uuid
+from typing import Any
+
+import structlog
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from inkwell.core.errors import TYPE_BASE, PayloadTooLarge
+from inkwell.core.logging import get_logger
+from inkwell.core.metrics import LATENCY, REQUESTS, STATEMENTS
+from inkwell.core.observability import RequestStats, current_stats
+
+logger = get_logger("inkwell.request")
+
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+_QUIET_ROUTES = frozenset({"/health/live", "/health/ready", "/metrics"})
+_API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# Swagger UI runs an inline initialiser and inline styles; everything is same-origin.
+_DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'"
+)
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            candidate: str = value.decode("latin-1")
+            if _SAFE_REQUEST_ID.fullmatch(candidate):
+                return candidate
+    return uuid.uuid4().hex
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        stats = RequestStats(request_id=_request_id(scope))
+        token = current_stats.set(stats)
+        structlog.contextvars.bind_contextvars(request_id=stats.request_id)
+        status = 500
+        limit = self.max_body_bytes
+        received = 0
+
+        async def receive_limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise PayloadTooLarge(f"The request body exceeds {limit} bytes.")
+            return message
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                self._decorate(scope, MutableHeaders(scope=message), stats)
+            await send(message)
+
+        try:
+            length = _content_length(scope)
+            if length is not None and length > limit:
+                await _too_large(scope, send_with_headers, limit)
+                return
+            await self.app(scope, receive_limited, send_with_headers)
+        finally:
+            self._record(scope, status, stats)
+            structlog.contextvars.unbind_contextvars("request_id")
+            current_stats.reset(token)
+
+    @staticmethod
+    def _decorate(scope: Scope, headers: MutableHeaders, stats: RequestStats) -> None:
+        total_ms = (time.perf_counter() - stats.started) * 1000
+        headers["X-Request-ID"] = stats.request_id
+        headers["Server-Timing"] = (
+            f'db;dur={stats.db_seconds * 1000:.1f}, sql;desc="{stats.statements} statements", '
+            f"total;dur={total_ms:.1f}"
+        )
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["X-Frame-Options"] = "DENY"
+        headers["Referrer-Policy"] = "no-referrer"
+        path: str = scope["path"]
+        docs = path == "/docs" or path.startswith(("/docs/", "/docs-static/"))
+        headers["Content-Security-Policy"] = _DOCS_CSP if docs else _API_CSP
+
+    @staticmethod
+    def _record(scope: Scope, status: int, stats: RequestStats) -> None:
+        route = getattr(scope.get("route"), "path", None) or "<unmatched>"
+        method: str = scope["method"]
+        elapsed = time.perf_counter() - stats.started
+        REQUESTS.labels(method, route, str(status)).inc()
+        LATENCY.labels(method, route).observe(elapsed)
+        STATEMENTS.labels(route).observe(stats.statements)
+        log: Any = logger.debug if route in _QUIET_ROUTES else logger.info
+        log(
+            "request",
+            method=method,
+            route=route,
+            status=status,
+            duration_ms=round(elapsed * 1000, 2),
+            statements=stats.statements,
+            db_ms=round(stats.db_seconds * 1000, 2),
+        )
+
+
+async def _too_large(scope: Scope, send: Send, limit: int) -> None:
+    """Refuse a declared oversized body before reading any of it."""
+    body = json.dumps(
+        {
+            "type": TYPE_BASE + PayloadTooLarge.slug,
+            "title": PayloadTooLarge.title,
+            "status": 413,
+            "detail": f"The request body exceeds {limit} bytes.",
+            "instance": scope["path"],
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -31,11 +31,15 @@ install: $(VENV)/.dev ## Create .venv with the runtime, test and dev dependencie
 
 .PHONY: migrate
 migrate: $(VENV)/.runtime ## Migrate the configured database (DATABASE_URL) to head
-	$(BIN)/alembic upgrade head
+	$(BIN)/inkwell migrate
 
 .PHONY: run
 run: migrate ## Set up, migrate and serve on http://$(HOST):$(PORT)
-	$(BIN)/uvicorn --factory inkwell.main:create_app --host $(HOST) --port $(PORT)
+	LOG_FORMAT=$${LOG_FORMAT:-console} $(BIN)/inkwell serve --host $(HOST) --port $(PORT)
+
+.PHONY: seed
+seed: migrate ## Add demo data (users' password: inkwell-demo)
+	$(BIN)/inkwell seed --users 100 --posts 2000 --tags 30
 
 .PHONY: lint
 lint: $(VENV)/.dev ## ruff (lint and format check) and mypy --strict

@@ -11,11 +11,11 @@ from inkwell.core.config import Settings, get_settings
 from inkwell.core.db import create_engine, create_sessionmaker
 from inkwell.core.docs import mount_docs
 from inkwell.core.errors import register_error_handlers
-from inkwell.core.health import head_revision
 from inkwell.core.health import router as health_router
 from inkwell.core.logging import configure_logging
 from inkwell.core.metrics import router as metrics_router
 from inkwell.core.middleware import RequestContextMiddleware
+from inkwell.core.migrations import head_revision
 from inkwell.core.observability import instrument_engine
 from inkwell.core.openapi import install_openapi
 from inkwell.core.security import PasswordHasher

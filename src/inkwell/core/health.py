@@ -1,60 +1,13 @@
 """Liveness and readiness probes."""
 
-import asyncio
-from pathlib import Path
-
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.core.errors import problem, problem_responses
+from inkwell.core.migrations import database_revision
 
 router = APIRouter(prefix="/health", tags=["operations"])
-
-
-def migrations_dir() -> Path:
-    """`migrations/` beside the working directory (the image) or the source tree."""
-    for candidate in (
-        Path.cwd() / "migrations",
-        Path(__file__).resolve().parents[3] / "migrations",
-    ):
-        if (candidate / "env.py").is_file():
-            return candidate
-    raise FileNotFoundError("no migrations/ directory found (run from the project root)")
-
-
-def alembic_config() -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(migrations_dir()))
-    return config
-
-
-def head_revision() -> str | None:
-    """The newest migration this build ships, or None when the scripts are absent."""
-    try:
-        return ScriptDirectory.from_config(alembic_config()).get_current_head()
-    except FileNotFoundError:
-        return None
-
-
-async def database_revision(engine: AsyncEngine, within: float) -> str | None:
-    """The database's migration revision (None when unmigrated); raises when unreachable."""
-
-    async def query() -> str | None:
-        async with engine.connect() as conn:
-            try:
-                version: str | None = await conn.scalar(
-                    text("SELECT version_num FROM alembic_version")
-                )
-            except SQLAlchemyError:
-                return None
-            return version
-
-    return await asyncio.wait_for(query(), within)
 
 
 @router.get("/live", summary="Liveness")

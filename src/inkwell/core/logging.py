@@ -34,6 +34,7 @@ def _scrub(value: str) -> str:
 
 def redact(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
     """Drop secret-named fields and mask secret-shaped text in every other field."""
+    event_dict.pop("color_message", None)  # uvicorn's duplicate of the message, with ANSI codes
     for key, value in list(event_dict.items()):
         if _SECRET_KEYS.search(key):
             event_dict[key] = "[redacted]"

@@ -1,0 +1,77 @@
+"""Alembic, driven from code: find the scripts, upgrade safely, compare revisions."""
+
+import asyncio
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import func, select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+# Any fixed number: every replica running `inkwell migrate` at once queues on it.
+MIGRATION_LOCK_ID = 0x1A7C_3E11
+
+
+def migrations_dir() -> Path:
+    """`migrations/` in the working directory (the image) or beside the source tree."""
+    here = Path(__file__).resolve().parents[3] / "migrations"
+    for candidate in (Path.cwd() / "migrations", here):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise FileNotFoundError("no migrations/ directory found: run from the project root")
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    return config
+
+
+def head_revision() -> str | None:
+    """The newest migration this build ships, or None when the scripts are absent."""
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    except FileNotFoundError:
+        return None
+
+
+async def database_revision(engine: AsyncEngine, within: float) -> str | None:
+    """The database's revision (None when unmigrated); raises when unreachable."""
+
+    async def query() -> str | None:
+        async with engine.connect() as conn:
+            try:
+                version: str | None = await conn.scalar(
+                    text("SELECT version_num FROM alembic_version")
+                )
+            except SQLAlchemyError:
+                return None
+            return version
+
+    return await asyncio.wait_for(query(), within)
+
+
+async def upgrade(database_url: str) -> None:
+    """`alembic upgrade head`, safe when several replicas run it at the same time.
+
+    On PostgreSQL the migration transaction first takes an advisory lock, so the
+    others wait and then find nothing left to do. SQLite's file lock does the same.
+    """
+    engine = create_async_engine(database_url, poolclass=NullPool)
+    try:
+        async with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                await conn.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK_ID)))
+            await conn.run_sync(_upgrade_on)
+    finally:
+        await engine.dispose()
+
+
+def _upgrade_on(connection: Connection) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")

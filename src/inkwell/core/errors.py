@@ -201,7 +201,7 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(PoolTimeoutError, _database_unavailable)
     app.add_exception_handler(OSError, _database_unavailable)
     app.add_exception_handler(DBAPIError, _dbapi_error)
-    app.add_exception_handler(Exception, _unexpected)
+    # Any other exception is turned into a 500 problem by RequestContextMiddleware.
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -16,7 +16,7 @@ import structlog
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from inkwell.core.errors import TYPE_BASE, PayloadTooLarge
+from inkwell.core.errors import PROBLEM_JSON, TYPE_BASE, PayloadTooLarge
 from inkwell.core.logging import get_logger
 from inkwell.core.metrics import LATENCY, REQUESTS, STATEMENTS
 from inkwell.core.observability import RequestStats, current_stats
@@ -67,29 +67,48 @@ class RequestContextMiddleware:
         status = 500
         limit = self.max_body_bytes
         received = 0
+        too_large = False
+        started = False
 
         async def receive_limited() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    too_large = True
                     raise PayloadTooLarge(f"The request body exceeds {limit} bytes.")
             return message
 
-        async def send_with_headers(message: Message) -> None:
-            nonlocal status
+        async def send_decorated(message: Message) -> None:
+            nonlocal status, started
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, started = message["status"], True
                 self._decorate(scope, MutableHeaders(scope=message), stats)
             await send(message)
+
+        async def send_with_headers(message: Message) -> None:
+            # A body that outgrew the limit while streaming: whatever the framework
+            # made of the aborted read, the client gets the 413 problem.
+            if too_large:
+                if message["type"] == "http.response.start":
+                    await _too_large(scope, send_decorated, limit)
+                return
+            await send_decorated(message)
 
         try:
             length = _content_length(scope)
             if length is not None and length > limit:
-                await _too_large(scope, send_with_headers, limit)
+                await _too_large(scope, send_decorated, limit)
                 return
             await self.app(scope, receive_limited, send_with_headers)
+        except Exception:
+            # Handled here rather than by Starlette's outermost error middleware, so
+            # the log line keeps its request id and the 500 keeps its headers.
+            logger.exception("unhandled error", path=scope["path"])
+            if started:
+                raise
+            await _send_problem(scope, send_decorated, _INTERNAL)
         finally:
             self._record(scope, status, stats)
             structlog.contextvars.unbind_contextvars("request_id")
@@ -130,26 +149,34 @@ class RequestContextMiddleware:
         )
 
 
+_INTERNAL = (500, "Internal server error", "An unexpected error occurred.", "internal")
+
+
 async def _too_large(scope: Scope, send: Send, limit: int) -> None:
     """Refuse a declared oversized body before reading any of it."""
+    detail = f"The request body exceeds {limit} bytes."
+    problem = (413, PayloadTooLarge.title, detail, PayloadTooLarge.slug)
+    await _send_problem(scope, send, problem, close=True)
+
+
+async def _send_problem(
+    scope: Scope, send: Send, problem: tuple[int, str, str, str], *, close: bool = False
+) -> None:
+    status, title, detail, slug = problem
     body = json.dumps(
         {
-            "type": TYPE_BASE + PayloadTooLarge.slug,
-            "title": PayloadTooLarge.title,
-            "status": 413,
-            "detail": f"The request body exceeds {limit} bytes.",
+            "type": TYPE_BASE + slug,
+            "title": title,
+            "status": status,
+            "detail": detail,
             "instance": scope["path"],
         }
     ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/problem+json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
+    headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,98 @@
+"""Structured logs: one JSON line per request, errors with tracebacks, no secrets."""
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from inkwell.core.logging import redact
+from tests.factories import make_account
+
+
+@pytest.fixture
+def log_lines(app: FastAPI) -> Iterator[io.StringIO]:
+    """What the service's own log handler writes, captured."""
+    handler = next(h for h in logging.getLogger().handlers if h.get_name() == "inkwell")
+    assert isinstance(handler, logging.StreamHandler)
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)
+    yield buffer
+    handler.setStream(previous)
+
+
+def _records(buffer: io.StringIO) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in buffer.getvalue().splitlines() if line.startswith("{")]
+
+
+async def test_one_line_per_request(client: AsyncClient, log_lines: io.StringIO) -> None:
+    response = await client.get("/users/", headers={"X-Request-ID": "req-123"})
+    lines = [r for r in _records(log_lines) if r.get("event") == "request"]
+    assert len(lines) == 1
+    line = lines[0]
+    assert line["method"] == "GET"
+    assert line["route"] == "/users/"
+    assert line["status"] == response.status_code == 200
+    assert line["request_id"] == "req-123"
+    assert line["statements"] == 1
+    assert line["duration_ms"] >= 0
+    assert line["level"] == "info"
+    assert line["timestamp"].endswith("Z")
+
+
+async def test_secrets_never_reach_the_logs(client: AsyncClient, log_lines: io.StringIO) -> None:
+    account = await make_account(client, password="hunter2-very-secret")
+    token = account.headers["Authorization"].removeprefix("Bearer ")
+    await client.get("/users/me", headers=account.headers)
+    logging.getLogger("inkwell.test").info(
+        "debugging %s", f"Authorization: Bearer {token}", extra={"password": "hunter2"}
+    )
+    text = log_lines.getvalue()
+    assert text
+    assert "hunter2" not in text
+    assert token not in text
+    assert "$argon2" not in text
+    assert "[redacted]" in text
+
+
+async def test_errors_are_logged_with_traceback(app: FastAPI, log_lines: io.StringIO) -> None:
+    def fail(_session: Session) -> None:
+        raise RuntimeError("boom at commit")
+
+    event.listen(Session, "before_commit", fail)
+    try:
+        transport = ASGITransport(app=app, raise_app_exceptions=False)
+        async with AsyncClient(transport=transport, base_url="http://test") as client:
+            response = await client.get("/users/", headers={"X-Request-ID": "err-1"})
+    finally:
+        event.remove(Session, "before_commit", fail)
+    assert response.status_code == 500
+    assert response.headers["x-request-id"] == "err-1"
+    assert "boom" not in response.text
+    errors = [r for r in _records(log_lines) if r["level"] == "error"]
+    assert errors
+    assert any("RuntimeError: boom at commit" in r.get("exception", "") for r in errors)
+    assert all(r.get("request_id") == "err-1" for r in errors), errors
+
+
+def test_redact_masks_secret_fields_and_shapes() -> None:
+    event_dict = {
+        "event": "login with password=abc&user=x",
+        "token": "anything",
+        "header": "Bearer abc.def.ghi",
+        "note": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig",
+        "color_message": "dup",
+    }
+    out = redact(None, "info", event_dict)
+    assert out == {
+        "event": "login with password=[redacted]&user=x",
+        "token": "[redacted]",
+        "header": "Bearer [redacted]",
+        "note": "[redacted-jwt]",
+    }

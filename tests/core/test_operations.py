@@ -1,0 +1,154 @@
+"""Health probes, metrics, request ids, Server-Timing, security headers, CORS, body limit."""
+
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+
+from inkwell.main import create_app
+from tests.conftest import make_settings
+from tests.factories import assert_problem, make_user, user_payload
+
+
+async def _client_for(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    async with (
+        app.router.lifespan_context(app),
+        AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
+    ):
+        yield client
+
+
+async def test_liveness_and_readiness(client: AsyncClient) -> None:
+    assert (await client.get("/health/live")).json() == {"status": "ok"}
+    ready = await client.get("/health/ready")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "ready"
+
+
+async def test_unmigrated_database_is_not_ready(tmp_path: Path) -> None:
+    app = create_app(make_settings(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"))
+    async for client in _client_for(app):
+        response = await client.get("/health/ready")
+        body = assert_problem(response, 503)
+        assert "inkwell migrate" in body["detail"]
+        assert response.headers["retry-after"]
+        assert (await client.get("/health/live")).status_code == 200
+
+
+async def test_unreachable_database_is_503_not_500() -> None:
+    url = "postgresql+asyncpg://postgres@127.0.0.1:9/nowhere"
+    app = create_app(make_settings(url, db_connect_timeout=2))
+    async for client in _client_for(app):
+        assert_problem(await client.get("/health/ready"), 503)
+        response = await client.get("/users/")
+        body = assert_problem(response, 503)
+        assert response.headers["retry-after"] == "1"
+        assert "Traceback" not in response.text
+        assert "asyncpg" not in body["detail"]
+        assert (await client.get("/health/live")).status_code == 200
+
+
+async def test_metrics_count_requests_by_route_template(client: AsyncClient) -> None:
+    user = await make_user(client)
+    await client.get(f"/users/{user['id']}")
+    text = (await client.get("/metrics")).text
+    assert re.search(
+        r'inkwell_http_requests_total\{method="GET",route="/users/\{user_id\}",status="200"\} '
+        r"[1-9]",
+        text,
+    )
+    assert 'inkwell_sql_statements_per_request_bucket{le="1.0",route="/users/{user_id}"}' in text
+    assert "inkwell_http_request_duration_seconds_bucket" in text
+    assert "inkwell_db_pool_checked_out" in text
+
+
+async def test_request_id_is_generated_or_kept(client: AsyncClient) -> None:
+    generated = (await client.get("/users/")).headers["x-request-id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", generated)
+    kept = await client.get("/users/", headers={"X-Request-ID": "trace-42.a"})
+    assert kept.headers["x-request-id"] == "trace-42.a"
+    unsafe = await client.get("/users/", headers={"X-Request-ID": 'a b"<script>'})
+    assert re.fullmatch(r"[0-9a-f]{32}", unsafe.headers["x-request-id"])
+
+
+async def test_server_timing_shows_the_statement_count(client: AsyncClient) -> None:
+    await make_user(client)
+    timing = (await client.get("/users/")).headers["server-timing"]
+    assert re.fullmatch(r'db;dur=\d+\.\d, sql;desc="1 statements", total;dur=\d+\.\d', timing), (
+        timing
+    )
+    posts = (await client.get("/posts/?limit=100")).headers["server-timing"]
+    assert 'sql;desc="1 statements"' in posts  # no posts: the selectin loads never run
+
+
+async def test_security_headers(client: AsyncClient) -> None:
+    for path in ("/users/", "/nowhere", "/docs"):
+        headers = (await client.get(path)).headers
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    api = (await client.get("/users/")).headers["content-security-policy"]
+    docs = (await client.get("/docs")).headers["content-security-policy"]
+    assert api.startswith("default-src 'none'")
+    assert "script-src 'self'" in docs
+
+
+async def test_cors_is_closed_by_default(client: AsyncClient) -> None:
+    preflight = await client.options(
+        "/users/",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert "access-control-allow-origin" not in preflight.headers
+    simple = await client.get("/users/", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in simple.headers
+
+
+async def test_cors_allows_configured_origins(db_url: str) -> None:
+    app = create_app(make_settings(db_url, cors_origins="https://app.example"))
+    async for client in _client_for(app):
+        allowed = await client.get("/users/", headers={"Origin": "https://app.example"})
+        assert allowed.headers["access-control-allow-origin"] == "https://app.example"
+        other = await client.get("/users/", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+
+
+async def test_declared_oversized_body_is_413(client: AsyncClient) -> None:
+    big = b'{"username": "' + b"x" * 1_100_000 + b'"}'
+    response = await client.post(
+        "/users/", content=big, headers={"content-type": "application/json"}
+    )
+    assert_problem(response, 413)
+    assert (await client.get("/users/")).json() == []
+
+
+async def test_streamed_oversized_body_is_413(client: AsyncClient) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"username": "'
+        for _ in range(20):
+            yield b"y" * 100_000
+
+    response = await client.post(
+        "/users/", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert_problem(response, 413)
+
+
+async def test_body_limit_is_configurable(db_url: str) -> None:
+    app = create_app(make_settings(db_url, max_body_bytes=2048))
+    async for client in _client_for(app):
+        payload = user_payload(full_name="x" * 100)
+        assert (await client.post("/users/", json=payload)).status_code == 201
+        too_big = user_payload(password="p" * 3000)
+        assert_problem(await client.post("/users/", json=too_big), 413)
+
+
+@pytest.mark.parametrize("path", ["/health/live", "/metrics", "/openapi.json"])
+async def test_operational_endpoints_do_not_touch_the_database(
+    client: AsyncClient, path: str
+) -> None:
+    response = await client.get(path)
+    assert response.status_code == 200
+    assert 'sql;desc="0 statements"' in response.headers["server-timing"]

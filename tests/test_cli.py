@@ -1,0 +1,152 @@
+"""The `inkwell` command line: check, migrate (also concurrently), seed."""
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+from typer.testing import CliRunner
+
+from inkwell.cli import app
+from inkwell.core.config import get_settings
+from tests.conftest import POSTGRES_URL, run_in_thread
+
+runner = CliRunner()
+INKWELL = str(Path(sys.executable).parent / "inkwell")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def _invoke(env: dict[str, str], *args: str) -> tuple[int, str]:
+    full_env = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024", **env}
+    result = runner.invoke(app, list(args), env=full_env)
+    return result.exit_code, result.output
+
+
+async def _scalar(url: str, sql: str) -> object:
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as conn:
+            return await conn.scalar(text(sql))
+    finally:
+        await engine.dispose()
+
+
+def test_migrate_then_check(tmp_path: Path) -> None:
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"}
+    code, output = _invoke(env, "check")
+    assert code == 1
+    assert "not migrated" in output
+    assert _invoke(env, "migrate")[0] == 0
+    assert _invoke(env, "migrate")[0] == 0  # nothing left to do
+    code, output = _invoke(env, "check")
+    assert code == 0, output
+    assert "migrated to head" in output
+
+
+def test_check_masks_secrets(postgres_url: str) -> None:
+    url = make_url(postgres_url).set(password="db-pass-123").render_as_string(False)
+    env = {"DATABASE_URL": url, "JWT_SECRET": "jwt-secret-abcdefghijklmnopqrstuvwxyz"}
+    code, output = _invoke(env, "check")
+    assert code == 0, output
+    assert "db-pass-123" not in output
+    assert "jwt-secret-abc" not in output
+    assert "DATABASE_URL" in output
+
+
+def test_check_reports_an_unreachable_database() -> None:
+    env = {"DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:9/x", "DB_CONNECT_TIMEOUT": "2"}
+    code, output = _invoke(env, "check")
+    assert code == 1
+    assert "unreachable" in output
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("DB_POOL_SIZE", "abc"), ("DATABASE_URL", "mysql://x"), ("LOG_FORMAT", "xml")],
+)
+def test_invalid_setting_is_named_without_traceback(name: str, value: str) -> None:
+    result = subprocess.run(  # noqa: S603 - our own console script
+        [INKWELL, "check"],
+        env={**os.environ, name: value},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert name in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_seed_creates_consistent_demo_data(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'seed.db'}"
+    env = {"DATABASE_URL": url}
+    assert _invoke(env, "migrate")[0] == 0
+    code, output = _invoke(env, "seed", "--users", "20", "--posts", "300", "--tags", "7")
+    assert code == 0, output
+    assert "inkwell-demo" in output
+
+    def count(sql: str) -> object:
+        return run_in_thread(lambda: _scalar(url, sql))
+
+    assert count("SELECT count(*) FROM users") == 20
+    assert count("SELECT count(*) FROM posts") == 300
+    assert count("SELECT count(*) FROM post_tags") == 900
+    assert count("SELECT count(DISTINCT created_at) FROM posts") == 300
+    assert count(
+        "SELECT (SELECT sum(credits) FROM users) = (SELECT sum(amount) FROM transfers)"
+    ) in (1, True)
+    # A second run adds more without clashing.
+    assert _invoke(env, "seed", "--users", "5", "--posts", "10")[0] == 0
+    assert count("SELECT count(*) FROM users") == 25
+
+
+async def _create_database(name: str) -> None:
+    server = make_url(POSTGRES_URL).set(drivername="postgresql", database="postgres")
+    conn = await asyncpg.connect(server.render_as_string(hide_password=False))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+
+
+async def _drop_database(name: str) -> None:
+    server = make_url(POSTGRES_URL).set(drivername="postgresql", database="postgres")
+    conn = await asyncpg.connect(server.render_as_string(hide_password=False))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+def test_concurrent_migrations_on_postgres(postgres_url: str) -> None:
+    name = f"inkwell_cli_{uuid.uuid4().hex[:8]}"
+    run_in_thread(lambda: _create_database(name))
+    try:
+        url = make_url(postgres_url).set(database=name).render_as_string(False)
+        env = {**os.environ, "DATABASE_URL": url}
+        processes = [
+            subprocess.Popen(  # noqa: S603 - our own console script
+                [INKWELL, "migrate"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+            for _ in range(3)
+        ]
+        results = [p.communicate(timeout=120) for p in processes]
+        assert [p.returncode for p in processes] == [0, 0, 0], results
+        assert run_in_thread(lambda: _scalar(url, "SELECT version_num FROM alembic_version"))
+    finally:
+        run_in_thread(lambda: _drop_database(name))

@@ -1,0 +1,49 @@
+"""Settings: documented, defaulted, validated."""
+
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from inkwell.core.config import Settings
+
+EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
+
+
+def test_env_example_lists_every_setting_with_its_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    documented = set(re.findall(r"^([A-Z0-9_]+)=", EXAMPLE.read_text(), re.M))
+    assert documented == {name.upper() for name in Settings.model_fields}
+    from_example = Settings(_env_file=EXAMPLE)  # type: ignore[call-arg]
+    defaults = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert from_example.model_dump() == defaults.model_dump()
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u@h/db", "postgresql+asyncpg://u@h/db"),
+        ("postgresql://u@h/db", "postgresql+asyncpg://u@h/db"),
+        ("sqlite:///./x.db", "sqlite+aiosqlite:///./x.db"),
+    ],
+)
+def test_database_url_driver_is_normalised(given: str, expected: str) -> None:
+    assert Settings(_env_file=None, database_url=given).database_url == expected  # type: ignore[call-arg]
+
+
+def test_cors_origins_accept_a_comma_separated_list() -> None:
+    settings = Settings(_env_file=None, cors_origins="https://a.example, https://b.example")  # type: ignore[call-arg]
+    assert settings.cors_origins == ["https://a.example", "https://b.example"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"database_url": "mysql://x"}, {"db_pool_size": 0}, {"log_format": "xml"}],
+)
+def test_invalid_settings_are_refused(bad: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, **bad)  # type: ignore[arg-type]

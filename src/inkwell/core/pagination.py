@@ -1,8 +1,104 @@
-"""Query parameters shared by every paginated collection."""
+"""Pagination shared by every collection: offset (`skip`) or keyset (`cursor`).
 
-from typing import Annotated
+Every list is ordered newest first by `(created_at, id)`. A cursor is an opaque,
+URL-safe token naming the last row of a page; the next page holds the rows
+strictly before it, so a page far down costs what the first one does (an index
+range scan instead of skipping rows). Each page's response carries an RFC 8288
+`Link: <...>; rel="next"` header with the next cursor while the page is full.
+"""
 
-from fastapi import Query
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any, Protocol
+
+from fastapi import Depends, Query, Request, Response
+from sqlalchemy import ColumnElement, tuple_
+from sqlalchemy.orm import InstrumentedAttribute
+
+from inkwell.core.errors import Unprocessable
+from inkwell.core.schemas import MAX_ID
 
 Skip = Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip")]
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size (1-100)")]
+CursorParam = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=200,
+        description='Opaque cursor from the previous page\'s `Link: rel="next"` header',
+    ),
+]
+
+
+class InvalidCursor(Unprocessable):
+    slug = "invalid-cursor"
+
+
+class Keyed(Protocol):
+    @property
+    def created_at(self) -> datetime: ...
+
+    @property
+    def id(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a page starts: after the row with this (created_at, id)."""
+
+    created_at: datetime
+    id: int
+
+    def encode(self) -> str:
+        raw = json.dumps([self.created_at.isoformat(), self.id], separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> "Position":
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            stamp, row_id = json.loads(raw)
+            created_at = datetime.fromisoformat(stamp).astimezone(UTC)
+            if not isinstance(row_id, int) or not 0 <= row_id <= MAX_ID:
+                raise ValueError(token)
+        except (ValueError, TypeError, OverflowError, binascii.Error):
+            raise InvalidCursor("The cursor is not one this service issued.") from None
+        return cls(created_at, row_id)
+
+    def before(
+        self, created_at: InstrumentedAttribute[datetime], id_: InstrumentedAttribute[int]
+    ) -> ColumnElement[bool]:
+        """Rows that come after this position in newest-first order."""
+        return tuple_(created_at, id_) < (self.created_at, self.id)
+
+
+@dataclass(frozen=True)
+class Page:
+    skip: int
+    limit: int
+    after: Position | None
+
+    def link_next(self, request: Request, response: Response, rows: Sequence[Keyed]) -> None:
+        """Point to the next page while this one is full."""
+        if len(rows) < self.limit or not rows:
+            return
+        last = rows[-1]
+        cursor = Position(last.created_at, last.id).encode()
+        params: dict[str, Any] = {
+            k: v for k, v in request.query_params.items() if k not in ("cursor", "skip")
+        }
+        url = request.url.replace_query_params(**params, cursor=cursor)
+        response.headers["Link"] = f'<{url}>; rel="next"'
+
+
+def get_page(skip: Skip = 0, limit: Limit = 20, cursor: CursorParam = None) -> Page:
+    if cursor is not None and skip:
+        raise InvalidCursor("Use either `skip` or `cursor`, not both.")
+    return Page(skip=skip, limit=limit, after=Position.decode(cursor) if cursor else None)
+
+
+PageDep = Annotated[Page, Depends(get_page)]

@@ -10,6 +10,7 @@ from sqlalchemy.sql import Select
 
 from inkwell.core.db import utcnow
 from inkwell.core.errors import Forbidden, NotFound
+from inkwell.core.pagination import Page
 from inkwell.posts.models import Post
 from inkwell.posts.schemas import PostCreate, PostUpdate
 from inkwell.tags import service as tags_service
@@ -56,8 +57,7 @@ async def list_(
     session: AsyncSession,
     *,
     viewer_id: int | None,
-    skip: int,
-    limit: int,
+    page: Page,
     author: str | None = None,
     tag: str | None = None,
     published: bool | None = None,
@@ -78,7 +78,9 @@ async def list_(
         query = query.where(Post.tags.any(Tag.name == tag))
     if published is not None:
         query = query.where(Post.published == published)
-    return (await session.scalars(query.offset(skip).limit(limit))).all()
+    if page.after is not None:
+        query = query.where(page.after.before(Post.created_at, Post.id))
+    return (await session.scalars(query.offset(page.skip).limit(page.limit))).all()
 
 
 async def create(session: AsyncSession, *, author: User, data: PostCreate) -> Post:

@@ -2,11 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import Path
+from fastapi import Path, Request, Response
 
 from inkwell.core.db import SessionDep
 from inkwell.core.errors import problem_responses
-from inkwell.core.pagination import Limit, Skip
+from inkwell.core.pagination import Limit, PageDep, Skip
 from inkwell.core.routing import Router
 from inkwell.posts import service as posts_service
 from inkwell.posts.schemas import PostRead
@@ -35,13 +35,15 @@ async def list_tags(session: SessionDep, skip: Skip = 0, limit: Limit = 100) -> 
 )
 async def list_tag_posts(
     name: Annotated[TagName, Path(description="Tag name")],
+    request: Request,
+    response: Response,
     session: SessionDep,
-    skip: Skip = 0,
-    limit: Limit = 20,
+    page: PageDep,
 ) -> list[PostRead]:
-    """Published posts with this tag, newest first."""
+    """Published posts with this tag, newest first; `skip` or `cursor` pagination."""
     tag = await service.get_by_name_or_raise(session, name)
     posts = await posts_service.list_(
-        session, viewer_id=None, skip=skip, limit=limit, tag=tag.name, published=True
+        session, viewer_id=None, page=page, tag=tag.name, published=True
     )
+    page.link_next(request, response, posts)
     return [PostRead.model_validate(p) for p in posts]

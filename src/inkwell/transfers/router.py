@@ -1,11 +1,11 @@
 """HTTP endpoints of the transfers domain."""
 
-from fastapi import Response, status
+from fastapi import Request, Response, status
 
 from inkwell.auth.dependencies import CurrentUser
 from inkwell.core.db import SessionDep
 from inkwell.core.errors import problem_responses
-from inkwell.core.pagination import Limit, Skip
+from inkwell.core.pagination import PageDep
 from inkwell.core.routing import Router
 from inkwell.idempotency.dependencies import IdempotencyDep
 from inkwell.transfers import service
@@ -54,8 +54,10 @@ async def create_transfer(
     responses=problem_responses(401, 422),
 )
 async def list_transfers(
-    caller: CurrentUser, session: SessionDep, skip: Skip = 0, limit: Limit = 20
+    request: Request, response: Response, caller: CurrentUser, session: SessionDep, page: PageDep
 ) -> list[TransferRead]:
-    """Credits you sent and received (and your starting grant), newest first."""
-    rows = await service.list_for(session, caller.id, skip=skip, limit=limit)
+    """Credits you sent and received (and your starting grant), newest first;
+    `skip` or `cursor` pagination."""
+    rows = await service.list_for(session, caller.id, page=page)
+    page.link_next(request, response, rows)
     return [TransferRead.model_validate(r) for r in rows]

@@ -8,6 +8,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.core.errors import Conflict, NotFound, Unprocessable
+from inkwell.core.pagination import Page
 from inkwell.transfers.models import Transfer, TransferKind
 from inkwell.users.models import User
 
@@ -105,15 +106,13 @@ def _is_retryable(exc: DBAPIError) -> bool:
     return False
 
 
-async def list_for(
-    session: AsyncSession, user_id: int, *, skip: int, limit: int
-) -> Sequence[Transfer]:
+async def list_for(session: AsyncSession, user_id: int, *, page: Page) -> Sequence[Transfer]:
     """Ledger rows the user sent or received, newest first."""
     query = (
         select(Transfer)
         .where(or_(Transfer.from_user_id == user_id, Transfer.to_user_id == user_id))
         .order_by(Transfer.created_at.desc(), Transfer.id.desc())
-        .offset(skip)
-        .limit(limit)
     )
-    return (await session.scalars(query)).all()
+    if page.after is not None:
+        query = query.where(page.after.before(Transfer.created_at, Transfer.id))
+    return (await session.scalars(query.offset(page.skip).limit(page.limit))).all()

@@ -1,12 +1,12 @@
 """HTTP endpoints of the users domain."""
 
-from fastapi import Query, Response, status
+from fastapi import Query, Request, Response, status
 
 from inkwell.auth.dependencies import CurrentUser
 from inkwell.core.config import SettingsDep
 from inkwell.core.db import SessionDep
 from inkwell.core.errors import problem_responses
-from inkwell.core.pagination import Limit, Skip
+from inkwell.core.pagination import PageDep
 from inkwell.core.routing import Router
 from inkwell.core.schemas import IdPath
 from inkwell.core.security import HasherDep
@@ -42,13 +42,16 @@ async def create_user(
     responses=problem_responses(422),
 )
 async def list_users(
+    request: Request,
+    response: Response,
     session: SessionDep,
-    skip: Skip = 0,
-    limit: Limit = 20,
+    page: PageDep,
     active_only: bool = Query(True, description="Only active accounts"),
 ) -> list[UserRead]:
-    """Users, newest first (ties by id, descending)."""
-    users = await service.list_(session, skip=skip, limit=limit, active_only=active_only)
+    """Users, newest first (ties by id, descending). Page with `skip`, or with the
+    `cursor` from the `Link: rel="next"` header."""
+    users = await service.list_(session, page=page, active_only=active_only)
+    page.link_next(request, response, users)
     return [UserRead.model_validate(u) for u in users]
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.core.db import utcnow
 from inkwell.core.errors import Conflict, Forbidden, NotFound
+from inkwell.core.pagination import Page
 from inkwell.core.security import PasswordHasher
 from inkwell.posts.models import Post
 from inkwell.transfers.models import Transfer, TransferKind
@@ -41,9 +42,7 @@ async def get_or_raise(session: AsyncSession, user_id: int) -> User:
     return user
 
 
-async def list_(
-    session: AsyncSession, *, skip: int, limit: int, active_only: bool
-) -> Sequence[User]:
+async def list_(session: AsyncSession, *, page: Page, active_only: bool) -> Sequence[User]:
     query = (
         select(User)
         .where(User.closed_at.is_(None))
@@ -51,7 +50,9 @@ async def list_(
     )
     if active_only:
         query = query.where(User.is_active)
-    return (await session.scalars(query.offset(skip).limit(limit))).all()
+    if page.after is not None:
+        query = query.where(page.after.before(User.created_at, User.id))
+    return (await session.scalars(query.offset(page.skip).limit(page.limit))).all()
 
 
 def ensure_self(caller: User, user_id: int) -> None:

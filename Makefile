@@ -46,6 +46,7 @@ lint: $(VENV)/.dev ## ruff (lint and format check) and mypy --strict
 	$(BIN)/ruff check src tests migrations
 	$(BIN)/ruff format --check src tests migrations
 	$(BIN)/mypy src
+	$(BIN)/hadolint Dockerfile
 
 .PHONY: fmt
 fmt: $(VENV)/.dev ## Format and autofix
@@ -61,6 +62,14 @@ test: lint pytest ## Set up and run everything: static checks and the whole suit
 
 .PHONY: check
 check: test ## What review runs (same as test)
+
+$(VENV)/.bench: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	@touch $@ $(VENV)/.runtime
+
+.PHONY: bench
+bench: $(VENV)/.bench ## Benchmark against ../shared/bench (BENCH_SECONDS, BENCH_ROUNDS)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 .PHONY: clean
 clean: ## Remove the virtualenv and caches

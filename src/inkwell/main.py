@@ -57,6 +57,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         redirect_slashes=False,
+        # Prometheus metrics and structlog cover this; FastAPI's OpenTelemetry hooks
+        # would add work to every request for nothing.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.settings = settings
     app.state.hasher = PasswordHasher(settings)

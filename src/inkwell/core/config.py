@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=1000)
     db_max_overflow: int = Field(default=10, ge=0, le=1000)
     db_pool_timeout: float = Field(default=10.0, gt=0, le=600)
-    db_pool_pre_ping: bool = True
+    db_pool_pre_ping: bool = False
     db_echo: bool = False
     db_connect_timeout: float = Field(default=5.0, gt=0, le=120)
     db_statement_timeout_ms: int = Field(default=10_000, ge=0, le=3_600_000)
@@ -92,8 +92,11 @@ def get_settings() -> Settings:
     return Settings()
 
 
-def get_app_settings(request: Request) -> Settings:
-    """The settings the running app was built with (tests build their own)."""
+async def get_app_settings(request: Request) -> Settings:
+    """The settings the running app was built with (tests build their own).
+
+    Dependencies are `async def` on purpose: FastAPI runs plain `def` ones in a
+    thread pool, a thread hop per request for nothing."""
     settings: Settings = request.app.state.settings
     return settings
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncAttrs,
     AsyncEngine,
@@ -88,24 +88,23 @@ def create_engine(settings: Settings) -> AsyncEngine:
         "timeout": settings.db_connect_timeout,
         "server_settings": {"application_name": "inkwell"},
     }
-    options: dict[str, Any] = {}
+    url = make_url(settings.database_url)
     if settings.db_pgbouncer:
         # Transaction pooling hands each transaction to any server connection, so
         # prepared statements must not be cached or share names (SQLAlchemy's recipe).
         connect_args["statement_cache_size"] = 0
         connect_args["prepared_statement_name_func"] = _unique_statement_name
-        options["prepared_statement_cache_size"] = 0
+        url = url.update_query_dict({"prepared_statement_cache_size": "0"})
     elif settings.db_statement_timeout_ms:
         connect_args["server_settings"]["statement_timeout"] = str(settings.db_statement_timeout_ms)
     engine = create_async_engine(
-        settings.database_url,
+        url,
         echo=settings.db_echo,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout,
         pool_pre_ping=settings.db_pool_pre_ping,
         connect_args=connect_args,
-        **options,
     )
     if settings.db_pgbouncer and settings.db_statement_timeout_ms:
         _set_local_statement_timeout(engine, settings.db_statement_timeout_ms)

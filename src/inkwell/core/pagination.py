@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Depends, Query, Request
 from sqlalchemy import ColumnElement, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -82,20 +82,20 @@ class Page:
     limit: int
     after: Position | None
 
-    def link_next(self, request: Request, response: Response, rows: Sequence[Keyed]) -> None:
-        """Point to the next page while this one is full."""
+    def links(self, request: Request, rows: Sequence[Keyed]) -> dict[str, str]:
+        """The `Link` header pointing to the next page, while this page is full."""
         if len(rows) < self.limit or not rows:
-            return
+            return {}
         last = rows[-1]
         cursor = Position(last.created_at, last.id).encode()
         params: dict[str, Any] = {
             k: v for k, v in request.query_params.items() if k not in ("cursor", "skip")
         }
         url = request.url.replace_query_params(**params, cursor=cursor)
-        response.headers["Link"] = f'<{url}>; rel="next"'
+        return {"Link": f'<{url}>; rel="next"'}
 
 
-def get_page(skip: Skip = 0, limit: Limit = 20, cursor: CursorParam = None) -> Page:
+async def get_page(skip: Skip = 0, limit: Limit = 20, cursor: CursorParam = None) -> Page:
     if cursor is not None and skip:
         raise InvalidCursor("Use either `skip` or `cursor`, not both.")
     return Page(skip=skip, limit=limit, after=Position.decode(cursor) if cursor else None)

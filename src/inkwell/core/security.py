@@ -36,7 +36,7 @@ class PasswordHasher:
         return await asyncio.to_thread(self._hash.verify_and_update, password, hashed)
 
 
-def get_hasher(request: Request) -> PasswordHasher:
+async def get_hasher(request: Request) -> PasswordHasher:
     hasher: PasswordHasher = request.app.state.hasher
     return hasher
 

@@ -70,7 +70,7 @@ def _json(status_code: int, body: str) -> Response:
     return Response(content=body, status_code=status_code, media_type="application/json")
 
 
-def get_idempotency(
+async def get_idempotency(
     session: SessionDep, settings: SettingsDep, key: KeyHeader = None
 ) -> Idempotency:
     return Idempotency(session, key, timedelta(hours=settings.idempotency_ttl_hours))

@@ -8,11 +8,12 @@ from inkwell.auth.dependencies import CurrentUser, OptionalUser
 from inkwell.core.db import SessionDep
 from inkwell.core.errors import problem_responses
 from inkwell.core.pagination import PageDep
+from inkwell.core.responses import respond
 from inkwell.core.routing import Router
 from inkwell.core.schemas import IdPath
 from inkwell.idempotency.dependencies import IdempotencyDep
 from inkwell.posts import service
-from inkwell.posts.schemas import PostCreate, PostRead, PostUpdate
+from inkwell.posts.schemas import POST, POSTS, PostCreate, PostRead, PostUpdate
 from inkwell.tags.schemas import TagName
 from inkwell.users import service as users_service
 from inkwell.users.schemas import Username
@@ -59,14 +60,13 @@ async def create_post(
 )
 async def list_posts(
     request: Request,
-    response: Response,
     session: SessionDep,
     viewer: OptionalUser,
     page: PageDep,
     author: Annotated[Username | None, Query(description="Author's username")] = None,
     tag: Annotated[TagName | None, Query(description="Tag name")] = None,
     published: Annotated[bool | None, Query(description="Published or drafts")] = None,
-) -> list[PostRead]:
+) -> Response:
     """Posts with their author and tags, newest first (ties by id, descending).
     Drafts are listed only to their author. Page with `skip`, or with the `cursor`
     from the `Link: rel="next"` header (as fast deep down as on the first page)."""
@@ -78,8 +78,7 @@ async def list_posts(
         tag=tag,
         published=published,
     )
-    page.link_next(request, response, posts)
-    return [PostRead.model_validate(p) for p in posts]
+    return respond(POSTS, posts, headers=page.links(request, posts))
 
 
 @router.get(
@@ -88,10 +87,10 @@ async def list_posts(
     summary="Get a post",
     responses=problem_responses(401, 404, 422),
 )
-async def get_post(post_id: IdPath, session: SessionDep, viewer: OptionalUser) -> PostRead:
+async def get_post(post_id: IdPath, session: SessionDep, viewer: OptionalUser) -> Response:
     """One post with its author and tags. A draft is 404 to anyone but its author."""
     post = await service.get_or_raise(session, post_id, viewer_id=viewer.id if viewer else None)
-    return PostRead.model_validate(post)
+    return respond(POST, post)
 
 
 @router.patch(
@@ -102,10 +101,10 @@ async def get_post(post_id: IdPath, session: SessionDep, viewer: OptionalUser) -
 )
 async def update_post(
     post_id: IdPath, data: PostUpdate, caller: CurrentUser, session: SessionDep
-) -> PostRead:
+) -> Response:
     """Change only the fields sent; `tags` replaces the post's tags. Author only."""
     post = await service.get_own_or_raise(session, post_id, author_id=caller.id)
-    return PostRead.model_validate(await service.update(session, post, data=data))
+    return respond(POST, await service.update(session, post, data=data))
 
 
 @router.delete(

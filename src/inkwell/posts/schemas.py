@@ -2,7 +2,14 @@
 
 from typing import Annotated
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    field_validator,
+)
 
 from inkwell.core.schemas import CleanText, ReadSchema, Schema, UTCTimestamp, reject_null
 from inkwell.tags.schemas import TagName, TagRead
@@ -84,3 +91,7 @@ class PostRead(ReadSchema):
     updated_at: UTCTimestamp
     author: UserBrief
     tags: Annotated[list[TagRead], AfterValidator(_by_name)]
+
+
+POST = TypeAdapter(PostRead)
+POSTS = TypeAdapter(list[PostRead])

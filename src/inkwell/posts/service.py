@@ -34,8 +34,14 @@ def _visible_to(viewer_id: int | None) -> ColumnElement[bool]:
 
 
 def _select_posts() -> Select[Post]:
-    """Posts with author and tags: three statements whatever the page size."""
-    return select(Post).options(selectinload(Post.author), selectinload(Post.tags))
+    """Posts with author and tags: three statements whatever the page size.
+
+    The author is loaded with only the columns a post shows, not the account's
+    e-mail, hash or balance."""
+    return select(Post).options(
+        selectinload(Post.author).load_only(User.id, User.username, User.full_name),
+        selectinload(Post.tags),
+    )
 
 
 async def get_or_raise(session: AsyncSession, post_id: int, *, viewer_id: int | None) -> Post:

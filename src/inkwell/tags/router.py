@@ -7,11 +7,12 @@ from fastapi import Path, Request, Response
 from inkwell.core.db import SessionDep
 from inkwell.core.errors import problem_responses
 from inkwell.core.pagination import Limit, PageDep, Skip
+from inkwell.core.responses import respond
 from inkwell.core.routing import Router
 from inkwell.posts import service as posts_service
-from inkwell.posts.schemas import PostRead
+from inkwell.posts.schemas import POSTS, PostRead
 from inkwell.tags import service
-from inkwell.tags.schemas import TagName, TagWithCount
+from inkwell.tags.schemas import TAGS_WITH_COUNTS, TagName, TagWithCount
 
 router = Router(prefix="/tags", tags=["tags"])
 
@@ -22,9 +23,11 @@ router = Router(prefix="/tags", tags=["tags"])
     summary="List tags",
     responses=problem_responses(422),
 )
-async def list_tags(session: SessionDep, skip: Skip = 0, limit: Limit = 100) -> list[TagWithCount]:
+async def list_tags(session: SessionDep, skip: Skip = 0, limit: Limit = 100) -> Response:
     """Tags sorted by name, each with its number of published posts."""
-    return await service.list_with_counts(session, skip=skip, limit=limit)
+    return respond(
+        TAGS_WITH_COUNTS, await service.list_with_counts(session, skip=skip, limit=limit)
+    )
 
 
 @router.get(
@@ -36,14 +39,12 @@ async def list_tags(session: SessionDep, skip: Skip = 0, limit: Limit = 100) -> 
 async def list_tag_posts(
     name: Annotated[TagName, Path(description="Tag name")],
     request: Request,
-    response: Response,
     session: SessionDep,
     page: PageDep,
-) -> list[PostRead]:
+) -> Response:
     """Published posts with this tag, newest first; `skip` or `cursor` pagination."""
     tag = await service.get_by_name_or_raise(session, name)
     posts = await posts_service.list_(
         session, viewer_id=None, page=page, tag=tag.name, published=True
     )
-    page.link_next(request, response, posts)
-    return [PostRead.model_validate(p) for p in posts]
+    return respond(POSTS, posts, headers=page.links(request, posts))

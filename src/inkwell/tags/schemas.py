@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, StringConstraints
+from pydantic import BeforeValidator, Field, StringConstraints, TypeAdapter
 
 from inkwell.core.schemas import CleanText, ReadSchema
 
@@ -32,3 +32,6 @@ class TagWithCount(ReadSchema):
     id: int
     name: str
     post_count: int = Field(description="Number of published posts with this tag")
+
+
+TAGS_WITH_COUNTS = TypeAdapter(list[TagWithCount])

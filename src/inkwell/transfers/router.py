@@ -6,10 +6,11 @@ from inkwell.auth.dependencies import CurrentUser
 from inkwell.core.db import SessionDep
 from inkwell.core.errors import problem_responses
 from inkwell.core.pagination import PageDep
+from inkwell.core.responses import respond
 from inkwell.core.routing import Router
 from inkwell.idempotency.dependencies import IdempotencyDep
 from inkwell.transfers import service
-from inkwell.transfers.schemas import TransferCreate, TransferRead
+from inkwell.transfers.schemas import TRANSFERS, TransferCreate, TransferRead
 
 router = Router(prefix="/transfers", tags=["transfers"])
 
@@ -54,10 +55,9 @@ async def create_transfer(
     responses=problem_responses(401, 422),
 )
 async def list_transfers(
-    request: Request, response: Response, caller: CurrentUser, session: SessionDep, page: PageDep
-) -> list[TransferRead]:
+    request: Request, caller: CurrentUser, session: SessionDep, page: PageDep
+) -> Response:
     """Credits you sent and received (and your starting grant), newest first;
     `skip` or `cursor` pagination."""
     rows = await service.list_for(session, caller.id, page=page)
-    page.link_next(request, response, rows)
-    return [TransferRead.model_validate(r) for r in rows]
+    return respond(TRANSFERS, rows, headers=page.links(request, rows))

@@ -4,7 +4,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter
 
 from inkwell.core.schemas import MAX_ID, Money, ReadSchema, Schema, UTCTimestamp
 
@@ -53,3 +53,6 @@ class TransferRead(ReadSchema):
     to_user_id: int
     amount: Money = Field(examples=["12.50"])
     created_at: UTCTimestamp
+
+
+TRANSFERS = TypeAdapter(list[TransferRead])

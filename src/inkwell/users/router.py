@@ -7,11 +7,12 @@ from inkwell.core.config import SettingsDep
 from inkwell.core.db import SessionDep
 from inkwell.core.errors import problem_responses
 from inkwell.core.pagination import PageDep
+from inkwell.core.responses import respond
 from inkwell.core.routing import Router
 from inkwell.core.schemas import IdPath
 from inkwell.core.security import HasherDep
 from inkwell.users import service
-from inkwell.users.schemas import UserCreate, UserRead, UserUpdate
+from inkwell.users.schemas import USER, USERS, UserCreate, UserRead, UserUpdate
 
 router = Router(prefix="/users", tags=["users"])
 
@@ -25,14 +26,14 @@ router = Router(prefix="/users", tags=["users"])
 )
 async def create_user(
     data: UserCreate, session: SessionDep, hasher: HasherDep, settings: SettingsDep
-) -> UserRead:
+) -> Response:
     """Create an account with the starting credits. Usernames and e-mail addresses
     (case-insensitive) are unique among open accounts: a taken one gives 409, even
     when two registrations race."""
     user = await service.create(
         session, data=data, hasher=hasher, starting_credits=settings.starting_credits
     )
-    return UserRead.model_validate(user)
+    return respond(USER, user, status_code=status.HTTP_201_CREATED)
 
 
 @router.get(
@@ -43,16 +44,14 @@ async def create_user(
 )
 async def list_users(
     request: Request,
-    response: Response,
     session: SessionDep,
     page: PageDep,
     active_only: bool = Query(True, description="Only active accounts"),
-) -> list[UserRead]:
+) -> Response:
     """Users, newest first (ties by id, descending). Page with `skip`, or with the
     `cursor` from the `Link: rel="next"` header."""
     users = await service.list_(session, page=page, active_only=active_only)
-    page.link_next(request, response, users)
-    return [UserRead.model_validate(u) for u in users]
+    return respond(USERS, users, headers=page.links(request, users))
 
 
 @router.get(
@@ -61,9 +60,9 @@ async def list_users(
     summary="Get the caller",
     responses=problem_responses(401),
 )
-async def read_me(user: CurrentUser) -> UserRead:
+async def read_me(user: CurrentUser) -> Response:
     """The account the bearer token belongs to."""
-    return UserRead.model_validate(user)
+    return respond(USER, user)
 
 
 @router.get(
@@ -72,9 +71,9 @@ async def read_me(user: CurrentUser) -> UserRead:
     summary="Get a user",
     responses=problem_responses(404, 422),
 )
-async def get_user(user_id: IdPath, session: SessionDep) -> UserRead:
+async def get_user(user_id: IdPath, session: SessionDep) -> Response:
     """One user by id; deleted accounts are 404."""
-    return UserRead.model_validate(await service.get_or_raise(session, user_id))
+    return respond(USER, await service.get_or_raise(session, user_id))
 
 
 @router.patch(
@@ -85,11 +84,11 @@ async def get_user(user_id: IdPath, session: SessionDep) -> UserRead:
 )
 async def update_user(
     user_id: IdPath, data: UserUpdate, caller: CurrentUser, session: SessionDep
-) -> UserRead:
+) -> Response:
     """Change only the fields sent, on your own account (403 otherwise). Credits and
     the password cannot be set here: unknown fields are refused with 422."""
     service.ensure_self(caller, user_id)
-    return UserRead.model_validate(await service.update(session, caller, data=data))
+    return respond(USER, await service.update(session, caller, data=data))
 
 
 @router.delete(

@@ -2,7 +2,15 @@
 
 from typing import Annotated
 
-from pydantic import AfterValidator, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    field_validator,
+)
 
 from inkwell.core.schemas import (
     CleanText,
@@ -99,3 +107,7 @@ class UserBrief(ReadSchema):
     id: int
     username: str
     full_name: str | None
+
+
+USER = TypeAdapter(UserRead)
+USERS = TypeAdapter(list[UserRead])

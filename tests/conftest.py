@@ -33,7 +33,7 @@ POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/inkwell_test"
 )
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
-TABLES = "idempotency_keys, transfers, post_tags, posts, tags, users"
+TABLES = "login_failures, idempotency_keys, transfers, post_tags, posts, tags, users"
 T = TypeVar("T")
 
 

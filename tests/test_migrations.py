@@ -16,6 +16,7 @@ TABLES = {
     "post_tags",
     "transfers",
     "idempotency_keys",
+    "login_failures",
     "alembic_version",
 }
 

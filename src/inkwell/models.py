@@ -1,5 +1,6 @@
 """Import every domain's models so mappers resolve and Alembic sees all tables."""
 
+from inkwell.auth.models import LoginFailure
 from inkwell.core.db import Base
 from inkwell.idempotency.models import IdempotencyKey
 from inkwell.posts.models import Post, post_tags
@@ -7,4 +8,14 @@ from inkwell.tags.models import Tag
 from inkwell.transfers.models import Transfer, TransferKind
 from inkwell.users.models import User
 
-__all__ = ["Base", "IdempotencyKey", "Post", "Tag", "Transfer", "TransferKind", "User", "post_tags"]
+__all__ = [
+    "Base",
+    "IdempotencyKey",
+    "LoginFailure",
+    "Post",
+    "Tag",
+    "Transfer",
+    "TransferKind",
+    "User",
+    "post_tags",
+]

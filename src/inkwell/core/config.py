@@ -46,6 +46,9 @@ class Settings(BaseSettings):
         default=Decimal("100.00"), ge=0, le=1_000_000, decimal_places=2
     )
     idempotency_ttl_hours: int = Field(default=24, ge=1, le=24 * 30)
+    login_max_failures_per_account: int = Field(default=5, ge=1, le=1000)
+    login_max_failures_per_address: int = Field(default=50, ge=1, le=100_000)
+    login_window_seconds: int = Field(default=900, ge=1, le=86_400)
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=100 * 1_048_576)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_format: Literal["json", "console"] = "json"

@@ -6,6 +6,7 @@
     ├── Conflict                (409)
     ├── Forbidden               (403)
     ├── PayloadTooLarge         (413)
+    ├── TooManyRequests         (429, with Retry-After)
     └── Unprocessable           (422, valid JSON that breaks a rule)
 
 Services raise these; `register_error_handlers` maps them, request validation
@@ -36,18 +37,19 @@ class DomainError(Exception):
     status: ClassVar[int] = 400
     title: ClassVar[str] = "Bad request"
     slug: ClassVar[str] = "bad-request"
-    headers: ClassVar[Mapping[str, str] | None] = None
+    headers: Mapping[str, str] | None = None
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.headers = headers if headers is not None else type(self).headers
 
 
 class Unauthorized(DomainError):
     status = 401
     title = "Unauthorized"
     slug = "unauthorized"
-    headers = {"WWW-Authenticate": "Bearer"}  # noqa: RUF012 - read-only by convention
+    headers: Mapping[str, str] | None = {"WWW-Authenticate": "Bearer"}
 
 
 class NotFound(DomainError):
@@ -72,6 +74,12 @@ class PayloadTooLarge(DomainError):
     status = 413
     title = "Content too large"
     slug = "payload-too-large"
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    title = "Too many requests"
+    slug = "too-many-requests"
 
 
 class Unprocessable(DomainError):

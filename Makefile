@@ -54,8 +54,8 @@ fmt: $(VENV)/.dev ## Format and autofix
 	$(BIN)/ruff check --fix src tests migrations
 
 .PHONY: pytest
-pytest: $(VENV)/.dev ## The test suite alone, on SQLite and PostgreSQL
-	$(BIN)/pytest $(PYTEST_ARGS)
+pytest: $(VENV)/.dev ## The test suite alone, on SQLite and PostgreSQL, with coverage (>= 90%)
+	$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 .PHONY: test
 test: lint pytest ## Set up and run everything: static checks and the whole suite
@@ -70,6 +70,15 @@ $(VENV)/.bench: $(BIN)/python pyproject.toml
 .PHONY: bench
 bench: $(VENV)/.bench ## Benchmark against ../shared/bench (BENCH_SECONDS, BENCH_ROUNDS)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+LOAD_SECONDS ?= 60
+LOAD_USERS   ?= 50
+LOAD_P99_MS  ?= 250
+
+.PHONY: load
+load: $(VENV)/.dev ## Locust on a seeded PostgreSQL server (LOAD_SECONDS, LOAD_USERS, LOAD_P99_MS)
+	$(BIN)/python scripts/load.py --seconds $(LOAD_SECONDS) --users $(LOAD_USERS) \
+		--p99-ms $(LOAD_P99_MS) $(LOAD_ARGS)
 
 .PHONY: clean
 clean: ## Remove the virtualenv and caches

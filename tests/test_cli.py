@@ -150,3 +150,39 @@ def test_concurrent_migrations_on_postgres(postgres_url: str) -> None:
         assert run_in_thread(lambda: _scalar(url, "SELECT version_num FROM alembic_version"))
     finally:
         run_in_thread(lambda: _drop_database(name))
+
+
+def test_purge_removes_only_expired_rows(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'purge.db'}"
+    env = {"DATABASE_URL": url}
+    assert _invoke(env, "migrate")[0] == 0
+    assert _invoke(env, "seed", "--users", "2", "--posts", "0", "--tags", "0")[0] == 0
+
+    async def fill() -> None:
+        engine = create_async_engine(url, poolclass=NullPool)
+        try:
+            async with engine.begin() as conn:
+                old, new = "2000-01-01 00:00:00", "2999-01-01 00:00:00"
+                for key, expires in (("old", old), ("new", new)):
+                    await conn.execute(
+                        text(
+                            "INSERT INTO idempotency_keys (user_id, key, fingerprint, "
+                            "status_code, body, expires_at) VALUES (1, :k, 'f', 201, '{}', :e)"
+                        ),
+                        {"k": key, "e": expires},
+                    )
+                for created in (old, new):
+                    await conn.execute(
+                        text("INSERT INTO login_failures (key, created_at) VALUES ('a', :c)"),
+                        {"c": created},
+                    )
+        finally:
+            await engine.dispose()
+
+    run_in_thread(fill)
+    code, output = _invoke(env, "purge")
+    assert code == 0, output
+    assert "purged 1 idempotency keys, 1 login failures" in " ".join(output.split())
+    keys = run_in_thread(lambda: _scalar(url, "SELECT group_concat(key) FROM idempotency_keys"))
+    assert keys == "new"
+    assert run_in_thread(lambda: _scalar(url, "SELECT count(*) FROM login_failures")) == 1

@@ -15,11 +15,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from inkwell import seed as seeding
+from inkwell.auth import throttle
 from inkwell.core.config import Settings, get_settings
 from inkwell.core.db import create_engine, create_sessionmaker
 from inkwell.core.logging import configure_logging
 from inkwell.core.migrations import database_revision, head_revision, upgrade
 from inkwell.core.security import PasswordHasher
+from inkwell.idempotency import service as idempotency_service
 
 app = typer.Typer(help="Inkwell: serve, migrate, seed and check.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -128,6 +130,25 @@ async def _seed(settings: Settings, plan: seeding.SeedPlan) -> None:
         f"[green]seeded[/green] {plan.users} users, {plan.posts} posts, {plan.tags} tags "
         f"(password: {seeding.SEED_PASSWORD})"
     )
+
+
+@app.command()
+def purge() -> None:
+    """Delete expired idempotency keys and login failures (run it daily, e.g. from cron)."""
+    settings = _settings()
+    keys, failures = asyncio.run(_purge(settings))
+    console.print(f"[green]purged[/green] {keys} idempotency keys, {failures} login failures")
+
+
+async def _purge(settings: Settings) -> tuple[int, int]:
+    engine = create_engine(settings)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            keys = await idempotency_service.purge_expired(session)
+            failures = await throttle.purge_expired(session, settings)
+    finally:
+        await engine.dispose()
+    return keys, failures
 
 
 @app.command()

@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from inkwell.transfers import service as transfers_service
 from tests.factories import Account, assert_problem, make_account
 
 
@@ -195,3 +197,30 @@ async def test_concurrent_transfers_conserve_money(
         lowest = await conn.scalar(text("SELECT min(credits) FROM users"))
     assert ledger_ids == created_ids
     assert lowest >= 0
+
+
+async def test_deadlock_is_retried_not_a_5xx(
+    client: AsyncClient, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deadlock (SQLSTATE 40P01) inside the transfer is retried in the service."""
+    alice = await make_account(client)
+    bob = await make_account(client)
+    real_move = transfers_service._move
+    calls: list[int] = []
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    async def flaky_move(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("UPDATE users ...", {}, Deadlock("deadlock detected"))
+        return await real_move(*args)
+
+    monkeypatch.setattr(transfers_service, "_move", flaky_move)
+    response = await _send(client, alice, bob.id, "5")
+    assert response.status_code == 201
+    assert len(calls) == 2
+    assert await _balance(client, alice) == "95.00"
+    balances, grants = await _totals(engine)
+    assert balances == grants

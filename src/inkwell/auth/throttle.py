@@ -67,7 +67,8 @@ async def clear_account(session: AsyncSession, keys: Keys) -> None:
     await session.execute(delete(LoginFailure).where(LoginFailure.key == keys.account))
 
 
-async def purge_expired(session: AsyncSession, settings: Settings) -> None:
-    """Failures older than the window no longer count; drop them."""
+async def purge_expired(session: AsyncSession, settings: Settings) -> int:
+    """Failures older than the window no longer count; drop them. Returns how many."""
     cutoff = utcnow() - timedelta(seconds=settings.login_window_seconds)
-    await session.execute(delete(LoginFailure).where(LoginFailure.created_at <= cutoff))
+    result = await session.execute(delete(LoginFailure).where(LoginFailure.created_at <= cutoff))
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -177,6 +177,9 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 # query_canceled (statement timeout), cannot_connect_now, admin/crash shutdown
 _UNAVAILABLE_SQLSTATES = frozenset({"57014", "57P01", "57P02", "57P03"})
+# connection exceptions (08: refused parameters, protocol errors), insufficient resources
+# (53: too many connections, out of memory): the database cannot serve us right now.
+_UNAVAILABLE_CLASSES = frozenset({"08", "53"})
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:
@@ -188,10 +191,12 @@ def _sqlstate(exc: DBAPIError) -> str | None:
 
 
 def _is_connection_error(exc: DBAPIError) -> bool:
+    sqlstate = _sqlstate(exc) or ""
     return (
         isinstance(exc, OperationalError)
         or exc.connection_invalidated
-        or _sqlstate(exc) in _UNAVAILABLE_SQLSTATES
+        or sqlstate in _UNAVAILABLE_SQLSTATES
+        or sqlstate[:2] in _UNAVAILABLE_CLASSES
     )
 
 

@@ -80,6 +80,14 @@ load: $(VENV)/.dev ## Locust on a seeded PostgreSQL server (LOAD_SECONDS, LOAD_U
 	$(BIN)/python scripts/load.py --seconds $(LOAD_SECONDS) --users $(LOAD_USERS) \
 		--p99-ms $(LOAD_P99_MS) $(LOAD_ARGS)
 
+FUZZ_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/inkwell_fuzz
+FUZZ_EXAMPLES ?= 2500
+
+.PHONY: fuzz
+fuzz: $(VENV)/.dev ## Long schemathesis run on PostgreSQL (FUZZ_EXAMPLES per operation, ~10 min)
+	FUZZ_DATABASE_URL=$(FUZZ_DATABASE_URL) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
+		$(BIN)/pytest -p no:cacheprovider tests/fuzz
+
 .PHONY: clean
 clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

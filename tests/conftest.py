@@ -72,7 +72,7 @@ def _alembic_step(connection: Any, url: str, revision: str) -> None:
         command.upgrade(config, revision)
 
 
-async def _ensure_postgres_database(url: str) -> None:
+async def ensure_postgres_database(url: str) -> None:
     target = make_url(url)
     server = target.set(drivername="postgresql", database="postgres").render_as_string(
         hide_password=False
@@ -98,7 +98,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_url() -> str:
     try:
-        run_in_thread(lambda: _ensure_postgres_database(POSTGRES_URL))
+        run_in_thread(lambda: ensure_postgres_database(POSTGRES_URL))
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         reason = f"PostgreSQL unreachable at {POSTGRES_URL}: {exc!r}"
         if REQUIRE_POSTGRES:

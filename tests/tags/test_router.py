@@ -41,5 +41,8 @@ async def test_unknown_tag_is_404(client: AsyncClient) -> None:
     assert "nothing" in body["detail"]
 
 
-async def test_bad_tag_name_is_422(client: AsyncClient) -> None:
-    assert_problem(await client.get(f"/tags/{'x' * 51}/posts"), 422)
+async def test_any_tag_name_can_be_looked_up(client: AsyncClient) -> None:
+    assert_problem(await client.get(f"/tags/{'x' * 51}/posts"), 404)
+    assert_problem(await client.get("/tags/%E2%80%AE%F0%9F%98%80/posts"), 404)
+    assert_problem(await client.get(f"/tags/{'x' * 201}/posts"), 422)
+    assert_problem(await client.get("/tags/a%00b/posts"), 422)

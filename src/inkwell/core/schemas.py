@@ -6,11 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import Path
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     PlainSerializer,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
 # Ids are 32-bit integers in both databases: larger values cannot exist, and
 # sending them to PostgreSQL would fail as a driver error instead of a 404.
@@ -29,8 +32,24 @@ def _clean_text(value: str) -> str:
     return value
 
 
+class _CleanText:
+    """Validates with `_clean_text` and says so in the JSON schema (no NUL)."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(_clean_text, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema.setdefault("pattern", r"^[^\u0000]*$")
+        return json_schema
+
+
 # Put it after any StringConstraints, which must see the raw string first.
-CleanText = AfterValidator(_clean_text)
+CleanText = _CleanText()
 Text = Annotated[str, CleanText]
 
 

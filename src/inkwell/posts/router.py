@@ -14,9 +14,9 @@ from inkwell.core.schemas import IdPath
 from inkwell.idempotency.dependencies import IdempotencyDep
 from inkwell.posts import service
 from inkwell.posts.schemas import POST, POSTS, PostCreate, PostRead, PostUpdate
-from inkwell.tags.schemas import TagName
+from inkwell.tags.schemas import TagLookup
 from inkwell.users import service as users_service
-from inkwell.users.schemas import Username
+from inkwell.users.schemas import UsernameLookup
 
 router = Router(tags=["posts"])
 
@@ -63,8 +63,8 @@ async def list_posts(
     session: SessionDep,
     viewer: OptionalUser,
     page: PageDep,
-    author: Annotated[Username | None, Query(description="Author's username")] = None,
-    tag: Annotated[TagName | None, Query(description="Tag name")] = None,
+    author: Annotated[UsernameLookup | None, Query(description="Author's username")] = None,
+    tag: Annotated[TagLookup | None, Query(description="Tag name")] = None,
     published: Annotated[bool | None, Query(description="Published or drafts")] = None,
 ) -> Response:
     """Posts with their author and tags, newest first (ties by id, descending).

@@ -10,6 +10,7 @@ from pydantic import (
     TypeAdapter,
     field_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from inkwell.core.schemas import CleanText, ReadSchema, Schema, UTCTimestamp, reject_null
 from inkwell.tags.schemas import TagName, TagRead
@@ -70,10 +71,11 @@ class PostCreate(Schema):
 class PostUpdate(Schema):
     """Only the fields sent are changed; `tags` replaces the whole set."""
 
-    title: Title | None = None
-    body: Body | None = None
-    published: bool | None = None
-    tags: TagNames | None = None
+    # Omittable but not nullable: the schema shows no null, null is refused.
+    title: Title | SkipJsonSchema[None] = None
+    body: Body | SkipJsonSchema[None] = None
+    published: bool | SkipJsonSchema[None] = None
+    tags: TagNames | SkipJsonSchema[None] = None
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"published": True, "tags": ["math"]}]}

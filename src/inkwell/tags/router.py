@@ -12,7 +12,7 @@ from inkwell.core.routing import Router
 from inkwell.posts import service as posts_service
 from inkwell.posts.schemas import POSTS, PostRead
 from inkwell.tags import service
-from inkwell.tags.schemas import TAGS_WITH_COUNTS, TagName, TagWithCount
+from inkwell.tags.schemas import TAGS_WITH_COUNTS, TagLookup, TagWithCount
 
 router = Router(prefix="/tags", tags=["tags"])
 
@@ -37,7 +37,7 @@ async def list_tags(session: SessionDep, skip: Skip = 0, limit: Limit = 100) -> 
     responses=problem_responses(404, 422),
 )
 async def list_tag_posts(
-    name: Annotated[TagName, Path(description="Tag name")],
+    name: Annotated[TagLookup, Path(description="Tag name")],
     request: Request,
     session: SessionDep,
     page: PageDep,

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, StringConstraints, TypeAdapter
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints, TypeAdapter
 
 from inkwell.core.schemas import CleanText, ReadSchema
 
@@ -20,6 +20,16 @@ TagName = Annotated[
         description="1-50 letters, digits, spaces or `_ . + # -`; trimmed and lower-cased",
         examples=["python"],
     ),
+]
+
+
+# Looking a tag up accepts any text: a name no tag has simply finds nothing.
+TagLookup = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200),
+    CleanText,
+    AfterValidator(_normalise),
+    Field(description="A tag name (trimmed and lower-cased)", examples=["python"]),
 ]
 
 

@@ -2,15 +2,17 @@
 
 from typing import Annotated
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import (
     AfterValidator,
     ConfigDict,
-    EmailStr,
     Field,
     StringConstraints,
     TypeAdapter,
+    WithJsonSchema,
     field_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 from inkwell.core.schemas import (
     CleanText,
@@ -22,10 +24,18 @@ from inkwell.core.schemas import (
 )
 
 
-def _normalise_email(value: str) -> str:
-    if len(value) > 255:
+def _email(value: str) -> str:
+    """A syntactically valid address, lower-cased. Reserved domains such as `.test` are
+    accepted (staging systems use them); deliverability is not checked."""
+    try:
+        address = validate_email(
+            value, check_deliverability=False, globally_deliverable=False, test_environment=True
+        )
+    except EmailNotValidError as exc:
+        raise ValueError(f"not a valid e-mail address: {exc}") from None
+    if len(address.normalized) > 255:
         raise ValueError("must be at most 255 characters")
-    return value.lower()
+    return address.normalized.lower()
 
 
 def _empty_to_none(value: str) -> str | None:
@@ -40,7 +50,18 @@ Username = Annotated[
     CleanText,
     Field(description="3-50 letters, digits, `_`, `.` or `-`", examples=["ada_l"]),
 ]
-Email = Annotated[EmailStr, AfterValidator(_normalise_email), Field(examples=["ada@example.com"])]
+# Looking a user up by name accepts any text: a name nobody has simply finds nothing.
+UsernameLookup = Annotated[
+    str, StringConstraints(min_length=1, max_length=255), CleanText, Field(examples=["ada_l"])
+]
+Email = Annotated[
+    str,
+    StringConstraints(max_length=320),
+    CleanText,
+    AfterValidator(_email),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": 255}),
+    Field(examples=["ada@example.com"]),
+]
 Password = Annotated[
     str,
     StringConstraints(min_length=8, max_length=128),
@@ -80,9 +101,10 @@ class UserUpdate(Schema):
     """Only the fields sent are changed; `full_name: null` clears it."""
 
     full_name: FullName | None = None
-    email: Email | None = None
-    username: Username | None = None
-    is_active: bool | None = None
+    # Omittable but not nullable: the schema shows no null, null is refused.
+    email: Email | SkipJsonSchema[None] = None
+    username: Username | SkipJsonSchema[None] = None
+    is_active: bool | SkipJsonSchema[None] = None
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"full_name": "Ada King", "is_active": True}]}

@@ -8,6 +8,7 @@ real engine and commits, so concurrency tests see real transactions.
 
 import asyncio
 import os
+import re
 import shutil
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +20,7 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -145,9 +146,31 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
         yield app
 
 
+# Anything shaped like an argon2 hash must never leave the service.
+_PASSWORD_HASH = re.compile(rb"\$argon2(id|i|d)\$")
+
+
+def api_client(app: FastAPI, *, raise_app_exceptions: bool = True) -> AsyncClient:
+    """A client of the app whose every response is scanned for leaked secrets.
+
+    Every API test goes through it, so the whole suite checks that no response
+    body ever carries a password hash or the token-signing secret."""
+    secret = app.state.settings.jwt_secret.get_secret_value().encode()
+
+    async def scan(response: Response) -> None:
+        body = await response.aread()
+        assert not _PASSWORD_HASH.search(body), f"password hash in {response.url}"
+        assert secret not in body, f"JWT secret in {response.url}"
+
+    transport = ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
+    return AsyncClient(
+        transport=transport, base_url="http://test", event_hooks={"response": [scan]}
+    )
+
+
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as c:
+    async with api_client(app) as c:
         yield c
 
 
@@ -181,3 +204,21 @@ def sql_counter(engine: AsyncEngine) -> Iterator[StatementCounter]:
     event.listen(engine.sync_engine, "before_cursor_execute", counter)
     yield counter
     event.remove(engine.sync_engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture
+async def pg_app(postgres_url: str, request: pytest.FixtureRequest) -> AsyncIterator[FastAPI]:
+    """An app on PostgreSQL only, for what SQLite has no equivalent of; settings
+    overrides come from indirect parametrization."""
+    overrides = getattr(request, "param", {})
+    app = create_app(make_settings(postgres_url, **overrides))
+    async with app.router.lifespan_context(app):
+        async with app.state.engine.begin() as conn:
+            await conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+        yield app
+
+
+@pytest.fixture
+async def pg_client(pg_app: FastAPI) -> AsyncIterator[AsyncClient]:
+    async with api_client(pg_app) as c:
+        yield c

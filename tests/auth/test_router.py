@@ -6,7 +6,7 @@ from typing import Any
 import jwt
 import pytest
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from inkwell.core.config import DEFAULT_JWT_SECRET, Settings
 from inkwell.core.security import PasswordHasher
 from inkwell.main import create_app
-from tests.conftest import make_settings
+from tests.conftest import api_client, make_settings
 from tests.factories import assert_problem, make_account, make_user
 
 
@@ -87,7 +87,7 @@ async def test_password_is_rehashed_when_parameters_change(
     stronger = create_app(make_settings(settings.database_url, argon2_time_cost=2))
     async with (
         stronger.router.lifespan_context(stronger),
-        AsyncClient(transport=ASGITransport(app=stronger), base_url="http://test") as c,
+        api_client(stronger) as c,
     ):
         assert (await _login(c, user["username"], "right-password")).status_code == 200
     async with engine.connect() as conn:

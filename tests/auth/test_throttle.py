@@ -5,12 +5,12 @@ from datetime import UTC, datetime
 
 import pytest
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient, Response
+from httpx import AsyncClient, Response
 from sqlalchemy import update
 
 from inkwell.main import create_app
 from inkwell.models import LoginFailure
-from tests.conftest import make_settings
+from tests.conftest import api_client, make_settings
 from tests.factories import assert_problem, make_user
 
 
@@ -23,7 +23,7 @@ async def strict(app: FastAPI, db_url: str) -> AsyncIterator[tuple[FastAPI, Asyn
     strict_app = create_app(settings)
     async with (
         strict_app.router.lifespan_context(strict_app),
-        AsyncClient(transport=ASGITransport(app=strict_app), base_url="http://test") as client,
+        api_client(strict_app) as client,
     ):
         yield strict_app, client
 

@@ -5,13 +5,15 @@ from decimal import Decimal
 
 import pytest
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 from sqlalchemy import event, text, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 
 from inkwell.models import User
+from tests.conftest import api_client
 from tests.factories import assert_problem, make_user, user_payload
 
 
@@ -47,14 +49,34 @@ async def test_commit_happens_before_the_response(app: FastAPI) -> None:
         raise RuntimeError("commit refused")
 
     event.listen(Session, "before_commit", fail)
-    transport = ASGITransport(app=app, raise_app_exceptions=False)
     try:
-        async with AsyncClient(transport=transport, base_url="http://test") as client:
+        async with api_client(app, raise_app_exceptions=False) as client:
             response = await client.post("/users/", json=user_payload())
     finally:
         event.remove(Session, "before_commit", fail)
     body = assert_problem(response, 500)
     assert "commit refused" not in response.text
     assert body["title"] == "Internal server error"
-    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+    async with api_client(app) as client:
         assert (await client.get("/users/")).json() == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "expected"),
+    [("GET", "/users/", "repeatable read"), ("POST", "/users/", "read committed")],
+)
+async def test_reads_see_one_snapshot_on_postgres(
+    pg_client: AsyncClient, method: str, path: str, expected: str
+) -> None:
+    seen: list[str] = []
+
+    def record(_session: Session, _tx: object, connection: Connection) -> None:
+        seen.append(connection.exec_driver_sql("SHOW transaction_isolation").scalar_one())
+
+    event.listen(Session, "after_begin", record)
+    try:
+        body = user_payload() if method == "POST" else None
+        await pg_client.request(method, path, json=body)
+    finally:
+        event.remove(Session, "after_begin", record)
+    assert seen == [expected]

@@ -1,17 +1,12 @@
 """A real PostgreSQL outage and a slow query: 503 problems, then recovery by itself."""
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
-from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
-from sqlalchemy import text
+from httpx import AsyncClient
 from sqlalchemy.engine import make_url
 
-from inkwell.main import create_app
-from tests.conftest import TABLES, make_settings
 from tests.factories import assert_problem, make_account, make_user
 
 
@@ -30,22 +25,6 @@ async def _terminate_service_backends(url: str) -> int:
     finally:
         await conn.close()
     return len(killed)
-
-
-@pytest.fixture
-async def pg_app(postgres_url: str, request: pytest.FixtureRequest) -> AsyncIterator[FastAPI]:
-    overrides = getattr(request, "param", {})
-    app = create_app(make_settings(postgres_url, **overrides))
-    async with app.router.lifespan_context(app):
-        async with app.state.engine.begin() as conn:
-            await conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
-        yield app
-
-
-@pytest.fixture
-async def pg_client(pg_app: FastAPI) -> AsyncIterator[AsyncClient]:
-    async with AsyncClient(transport=ASGITransport(app=pg_app), base_url="http://test") as c:
-        yield c
 
 
 @pytest.mark.parametrize("pg_app", [{"db_pool_pre_ping": True}], indirect=True)

@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from inkwell.core.logging import redact
+from tests.conftest import api_client
 from tests.factories import make_account
 
 
@@ -67,8 +68,7 @@ async def test_errors_are_logged_with_traceback(app: FastAPI, log_lines: io.Stri
 
     event.listen(Session, "before_commit", fail)
     try:
-        transport = ASGITransport(app=app, raise_app_exceptions=False)
-        async with AsyncClient(transport=transport, base_url="http://test") as client:
+        async with api_client(app, raise_app_exceptions=False) as client:
             response = await client.get("/users/", headers={"X-Request-ID": "err-1"})
     finally:
         event.remove(Session, "before_commit", fail)

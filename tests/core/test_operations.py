@@ -6,17 +6,17 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient
+from httpx import AsyncClient
 
 from inkwell.main import create_app
-from tests.conftest import make_settings
+from tests.conftest import api_client, make_settings
 from tests.factories import assert_problem, make_user, user_payload
 
 
 async def _client_for(app: FastAPI) -> AsyncIterator[AsyncClient]:
     async with (
         app.router.lifespan_context(app),
-        AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client,
+        api_client(app) as client,
     ):
         yield client
 

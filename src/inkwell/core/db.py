@@ -152,14 +152,30 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with sessionmaker() as session:
-        if request.method in _WRITE_METHODS and session.get_bind().dialect.name == "sqlite":
-            await session.connection(execution_options={"sqlite_write": True})
+        await _begin(session, write=request.method in _WRITE_METHODS)
         try:
             yield session
         except BaseException:
             await session.rollback()
             raise
         await session.commit()
+
+
+async def _begin(session: AsyncSession, *, write: bool) -> None:
+    """Start the request's transaction the way its method needs.
+
+    SQLite: writers take the write lock up front. PostgreSQL: reads run in one
+    REPEATABLE READ, READ ONLY snapshot, so a page of posts and the tags and
+    authors loaded for it in later statements agree even while others commit
+    (under READ COMMITTED a post listed for a tag could arrive without that tag).
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite" and write:
+        await session.connection(execution_options={"sqlite_write": True})
+    elif dialect == "postgresql" and not write:
+        await session.connection(
+            execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+        )
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -1,13 +1,51 @@
-"""An APIRouter whose collections answer with and without the trailing slash."""
+"""Routing: exact JSON numbers, and collections with and without the trailing slash."""
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Coroutine
+from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
+from fastapi.routing import APIRoute
+
+
+class WrittenNumber(Decimal):
+    """A JSON number with a fraction or an exponent: its exact value, and its text as
+    written, so that `1.5e1` can be told apart from `15`."""
+
+    written: str
+
+    def __new__(cls, text: str) -> "WrittenNumber":
+        number = super().__new__(cls, text)
+        number.written = text
+        return number
+
+
+class _ExactJSONRequest(Request):
+    """Reads JSON numbers with a fraction or an exponent as WrittenNumber, not float."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = json.loads(await self.body(), parse_float=WrittenNumber)
+        return self._json
+
+
+class ExactJSONRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def exact(request: Request) -> Response:
+            return await handler(_ExactJSONRequest(request.scope, request.receive))
+
+        return exact
 
 
 class Router(APIRouter):
     """`/users/` is documented; `/users` answers the same, without a redirect."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("route_class", ExactJSONRoute)
+        super().__init__(**kwargs)
 
     def add_api_route(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().add_api_route(path, endpoint, **kwargs)

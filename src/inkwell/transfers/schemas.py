@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter
 
+from inkwell.core.routing import WrittenNumber
 from inkwell.core.schemas import MAX_ID, Money, ReadSchema, Schema, UTCTimestamp
 
 MAX_AMOUNT = Decimal("1000000")
@@ -14,10 +15,14 @@ _PLAIN_DECIMAL = re.compile(r"\d{1,7}(\.\d{1,2})?")
 
 
 def _plain_amount(value: Any) -> Any:
-    """Accept `"12.50"`, `12.5` or `12`; refuse exponents, NaN, booleans and 3+ places."""
+    """Accept `"12.50"`, `12.5` or `12`; refuse exponents, NaN, booleans and 3+ places.
+
+    JSON numbers arrive as Decimal with their written digits (see ExactJSONRoute)."""
     if isinstance(value, bool):
         raise ValueError("must be a number or a decimal string")
-    if isinstance(value, int | float):
+    if isinstance(value, WrittenNumber):
+        value = value.written
+    elif isinstance(value, int | float | Decimal):
         value = repr(value) if isinstance(value, float) else str(value)
     if isinstance(value, str) and _PLAIN_DECIMAL.fullmatch(value):
         return Decimal(value).quantize(_CENT)  # "10", 10 and 10.0 are the same amount

@@ -8,7 +8,7 @@ from inkwell.auth import service, throttle
 from inkwell.auth.schemas import Token
 from inkwell.core.config import SettingsDep
 from inkwell.core.db import SessionDep
-from inkwell.core.errors import problem, problem_responses
+from inkwell.core.errors import problem_for, problem_responses
 from inkwell.core.routing import Router
 from inkwell.core.schemas import CleanText
 from inkwell.core.security import HasherDep
@@ -51,14 +51,7 @@ async def login(
     except service.InvalidCredentials as exc:
         # Answered, not raised: the session then commits the failure it counts.
         await throttle.record_failure(session, keys)
-        return problem(
-            request,
-            status=exc.status,
-            title=exc.title,
-            detail=exc.detail,
-            slug=exc.slug,
-            headers=exc.headers,
-        )
+        return problem_for(request, exc)
     await throttle.clear_account(session, keys)
     token, expires_in = service.create_access_token(settings, user)
     return Token(access_token=token, expires_in=expires_in)

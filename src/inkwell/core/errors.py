@@ -109,8 +109,8 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DomainError)
+def problem_for(request: Request, exc: DomainError) -> JSONResponse:
+    """The problem document of a domain error."""
     return problem(
         request,
         status=exc.status,
@@ -119,6 +119,11 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
         slug=exc.slug,
         headers=exc.headers,
     )
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return problem_for(request, exc)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -20,7 +20,8 @@ async def _terminate_service_backends(url: str) -> int:
     try:
         killed = await conn.fetch(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE application_name = 'inkwell' AND pid <> pg_backend_pid()"
+            "WHERE application_name = 'inkwell' AND datname = current_database() "
+            "AND pid <> pg_backend_pid()"
         )
     finally:
         await conn.close()

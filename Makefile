@@ -43,15 +43,15 @@ seed: migrate ## Add demo data (users' password: inkwell-demo)
 
 .PHONY: lint
 lint: $(VENV)/.dev ## ruff (lint and format check) and mypy --strict
-	$(BIN)/ruff check src tests migrations
-	$(BIN)/ruff format --check src tests migrations
+	$(BIN)/ruff check src tests migrations scripts bench locustfile.py
+	$(BIN)/ruff format --check src tests migrations scripts bench locustfile.py
 	$(BIN)/mypy src
 	$(BIN)/hadolint Dockerfile
 
 .PHONY: fmt
 fmt: $(VENV)/.dev ## Format and autofix
-	$(BIN)/ruff format src tests migrations
-	$(BIN)/ruff check --fix src tests migrations
+	$(BIN)/ruff format src tests migrations scripts bench locustfile.py
+	$(BIN)/ruff check --fix src tests migrations scripts bench locustfile.py
 
 .PHONY: pytest
 pytest: $(VENV)/.dev ## The test suite alone, on SQLite and PostgreSQL, with coverage (>= 90%)

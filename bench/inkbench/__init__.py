@@ -1,0 +1,1 @@
+"""The pieces of `make bench` (bench/run.py is the entry point)."""

@@ -1,0 +1,159 @@
+"""The benchmark database: create when missing, migrate, seed once, read the ids the load uses."""
+
+import asyncio
+import base64
+import json
+import os
+import secrets
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import asyncpg
+
+from inkbench.common import (
+    BIN,
+    DEEP_OFFSET,
+    REPO,
+    SEED,
+    TRANSFER_ACCOUNTS,
+    Config,
+    log,
+    run_checked,
+)
+
+
+@dataclass
+class Dataset:
+    users: int
+    posts: int
+    published: int
+    tags: int
+    published_ids: list[int]
+    user_ids: list[int]
+    deep_cursor: str
+    accounts: list[tuple[int, str]]
+    seeded_now: bool = False
+
+
+def admin_dsn(dsn: str) -> str:
+    parts = urllib.parse.urlsplit(dsn)
+    return urllib.parse.urlunsplit(parts._replace(path="/postgres"))
+
+
+def inkwell_env(config: Config) -> dict[str, str]:
+    """Production settings; settings inherited from the caller's shell are dropped."""
+    from inkwell.core.config import Settings  # the installed project, for its setting names
+
+    names = {name.upper() for name in Settings.model_fields}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k.upper() not in names and k != "PROMETHEUS_MULTIPROC_DIR"
+    }
+    env.update(
+        ENVIRONMENT="production",
+        JWT_SECRET=secrets.token_hex(32),
+        LOG_LEVEL="WARNING",
+        DATABASE_URL=config.dsn.replace("postgresql://", "postgresql+asyncpg://", 1),
+        # Tokens are fetched once before the load; keep them valid for long runs.
+        ACCESS_TOKEN_MINUTES="1440",  # noqa: S106 - not a secret
+    )
+    return env
+
+
+async def ensure_database(config: Config) -> bool:
+    """Create the benchmark database when missing; never drop anything. True if created."""
+    conn = await asyncpg.connect(admin_dsn(config.dsn))
+    try:
+        exists = await conn.fetchval(
+            "SELECT 1 FROM pg_database WHERE datname = $1", config.database
+        )
+        if exists:
+            return False
+        await conn.execute(f'CREATE DATABASE "{config.database}"')
+        return True
+    finally:
+        await conn.close()
+
+
+async def count_posts(dsn: str) -> int:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM posts"))
+    finally:
+        await conn.close()
+
+
+# Users that GET /users/{id} serves (closed accounts are 404), whether or not the schema
+# has `closed_at` yet; and the first seeded ones (`inkwell seed` names them demo<N>).
+LIVE_USER_IDS = (
+    "SELECT id FROM users WHERE is_active AND to_jsonb(users) ->> 'closed_at' IS NULL ORDER BY id"
+)
+DEMO_ACCOUNTS = (
+    "SELECT id, username FROM users WHERE is_active AND to_jsonb(users) ->> 'closed_at' IS NULL "
+    "AND username ~ '^demo[0-9]+$' ORDER BY id LIMIT $1"
+)
+
+
+async def load_dataset(dsn: str) -> Dataset:
+    conn = await asyncpg.connect(dsn)
+    try:
+        published_ids = [
+            r["id"] for r in await conn.fetch("SELECT id FROM posts WHERE published ORDER BY id")
+        ]
+        user_ids = [r["id"] for r in await conn.fetch(LIVE_USER_IDS)]
+        deep = await conn.fetchrow(
+            "SELECT created_at, id FROM posts WHERE published "
+            "ORDER BY created_at DESC, id DESC OFFSET $1 LIMIT 1",
+            DEEP_OFFSET - 1,
+        )
+        if deep is None:
+            raise SystemExit(f"fewer than {DEEP_OFFSET} published posts: cannot test deep pages")
+        accounts = [
+            (r["id"], r["username"])
+            for r in await conn.fetch(
+                DEMO_ACCOUNTS,
+                TRANSFER_ACCOUNTS,
+            )
+        ]
+        return Dataset(
+            users=int(await conn.fetchval("SELECT count(*) FROM users")),
+            posts=int(await conn.fetchval("SELECT count(*) FROM posts")),
+            published=len(published_ids),
+            tags=int(await conn.fetchval("SELECT count(*) FROM tags")),
+            published_ids=published_ids,
+            user_ids=user_ids,
+            deep_cursor=encode_cursor(deep["created_at"], deep["id"]),
+            accounts=accounts,
+        )
+    finally:
+        await conn.close()
+
+
+def encode_cursor(created_at: datetime, row_id: int) -> str:
+    """Inkwell's cursor: base64url, unpadded, of `["<isoformat>", id]` of the previous row."""
+    raw = json.dumps([created_at.astimezone(UTC).isoformat(), row_id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def prepare_database(config: Config, env: dict[str, str]) -> Dataset:
+    if asyncio.run(ensure_database(config)):
+        log(f"created database {config.database}")
+    inkwell = str(BIN / "inkwell")
+    run_checked([inkwell, "migrate"], env=env, cwd=REPO)
+    posts = asyncio.run(count_posts(config.dsn))
+    seeded = False
+    if posts < SEED["posts"]:
+        log(f"seeding {config.database} ({posts} posts there now): {SEED}")
+        run_checked([inkwell, "seed", *(f"--{k}={v}" for k, v in SEED.items())], env=env, cwd=REPO)
+        seeded = True
+    else:
+        log(f"reusing {config.database}: {posts} posts")
+    dataset = asyncio.run(load_dataset(config.dsn))
+    dataset.seeded_now = seeded
+    if len(dataset.accounts) < TRANSFER_ACCOUNTS:
+        raise SystemExit(f"need {TRANSFER_ACCOUNTS} seeded demo users for the transfer test")
+    return dataset

@@ -1,4 +1,4 @@
-"""/docs in a real headless Chromium, against a real uvicorn on a loopback port.
+"""/docs in a real headless Chromium, against a real `inkwell serve` on a loopback port.
 
 A user opens Swagger UI, sees which operations need a token, authorizes with the
 password flow (which calls `POST /auth/token`), then runs `GET /users/me` with
@@ -8,12 +8,7 @@ Needs Debian's `chromium` (`.ci/run` installs it); skipped when it is missing.
 """
 
 import contextlib
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,8 +18,8 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from tests.servers import app_env, migrate, running_server, sqlite_url
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -51,74 +46,14 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_until_ready(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"uvicorn exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    pytest.fail(f"uvicorn not ready at {url} after {TIMEOUT_S:.0f} s:\n{log.read_text()}")
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     """Migrate a fresh SQLite file and serve the app on a free loopback port."""
-    env = {
-        **os.environ,
-        "ENVIRONMENT": "test",
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'docs.db'}",
-        "ARGON2_TIME_COST": "1",
-        "ARGON2_MEMORY_KIB": "1024",
-        "ARGON2_PARALLELISM": "1",
-    }
-    migrated = subprocess.run(  # noqa: S603 - our own venv's alembic, fixed arguments
-        [str(BIN / "alembic"), "upgrade", "head"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert migrated.returncode == 0, migrated.stderr
-
-    port = _free_port()
-    log = tmp_path / "uvicorn.log"
-    command = [
-        str(BIN / "uvicorn"),
-        "--factory",
-        "inkwell.main:create_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
-    with log.open("wb") as out:
-        # Our own venv's uvicorn, fixed arguments.
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)  # noqa: S603
-    try:
-        base_url = f"http://127.0.0.1:{port}"
-        _wait_until_ready(f"{base_url}/openapi.json", process, log)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+    env = app_env(sqlite_url(tmp_path / "docs.db"))
+    migrate(env)
+    log = tmp_path / "server.log"
+    with running_server(env, log, ready="/openapi.json", timeout=TIMEOUT_S) as running:
+        yield running.url
 
 
 def _operation(page: Page, tag: str, operation_id: str) -> Locator:
@@ -161,7 +96,7 @@ def test_authorize_then_try_get_users_me(server: str, tmp_path: Path) -> None:
             try:
                 _use_docs_as_a_user(page, server, protected, public, me, update, user_id)
             except BaseException:
-                # Left in the test's tmp dir, next to uvicorn.log, to see what went wrong.
+                # Left in the test's tmp dir, next to server.log, to see what went wrong.
                 with contextlib.suppress(PlaywrightError):
                     page.screenshot(path=str(tmp_path / "docs-failure.png"), full_page=True)
                 raise

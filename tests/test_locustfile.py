@@ -14,21 +14,24 @@ runs the real one on PostgreSQL).
 import contextlib
 import csv
 import os
-import signal
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from tests.servers import (
+    BIN,
+    ROOT,
+    app_env,
+    migrate,
+    run_inkwell,
+    run_program,
+    running_server,
+    sqlite_url,
+)
+
 SECONDS = 10
 USERS = 10
 START_TIMEOUT_S = 30.0
@@ -36,33 +39,6 @@ LOCUST_TIMEOUT_S = SECONDS + 60.0
 # At least this many requests of each kind in 10 s (about 80 % / 15 % / 5 % of them).
 MINIMUM = {"reads": 100, "writes": 15, "transfers": 4}
 CENT = Decimal("0.01")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _run(command: list[str], env: dict[str, str], timeout: float) -> str:
-    done = subprocess.run(  # noqa: S603 - our own venv's programs, fixed arguments
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    assert done.returncode == 0, f"{command} exited {done.returncode}:\n{done.stdout}{done.stderr}"
-    return done.stdout + done.stderr
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the server's process group, SIGKILL if it lingers."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -73,42 +49,12 @@ def database(tmp_path: Path) -> Path:
 @pytest.fixture
 def server(tmp_path: Path, database: Path) -> Iterator[str]:
     """Migrate and seed a fresh SQLite file, then serve it on a free loopback port."""
-    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
-    env.update(
-        ENVIRONMENT="test",
-        DATABASE_URL=f"sqlite+aiosqlite:///{database}",
-        ARGON2_TIME_COST="1",
-        ARGON2_MEMORY_KIB="1024",
-        ARGON2_PARALLELISM="1",
-        LOG_LEVEL="WARNING",
-    )
-    inkwell = str(BIN / "inkwell")
-    _run([inkwell, "migrate"], env, timeout=60)
-    _run([inkwell, "seed", "--users", "20", "--posts", "300", "--tags", "10"], env, timeout=60)
-
-    port = _free_port()
+    env = app_env(sqlite_url(database), LOG_LEVEL="WARNING")
+    migrate(env)
+    run_inkwell(env, "seed", "--users", "20", "--posts", "300", "--tags", "10")
     log = tmp_path / "server.log"
-    command = [inkwell, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
-    with log.open("wb") as out:
-        # Our own venv's CLI, fixed arguments; its own process group, to stop it whole.
-        process = subprocess.Popen(  # noqa: S603
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"inkwell exited with {process.returncode}:\n{log.read_text()}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{url}/health/ready", timeout=1.0).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                pytest.fail(f"inkwell not ready at {url} after {START_TIMEOUT_S:.0f} s")
-            time.sleep(0.1)
-        yield url
-    finally:
-        _stop(process)
+    with running_server(env, log, ready="/health/ready", timeout=START_TIMEOUT_S) as running:
+        yield running.url
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -169,15 +115,7 @@ def test_locustfile_runs_clean(server: str, tmp_path: Path, database: Path) -> N
         "--only-summary",
     ]
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOCUST_")}
-    done = subprocess.run(  # noqa: S603 - our own venv's locust, fixed arguments
-        command,
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=LOCUST_TIMEOUT_S,
-        check=False,
-    )
+    done = run_program(command, env, cwd=tmp_path, timeout=LOCUST_TIMEOUT_S)
     output = done.stdout + done.stderr
     failures = _rows(Path(f"{prefix}_failures.csv"))
     exceptions = _rows(Path(f"{prefix}_exceptions.csv"))

@@ -20,7 +20,7 @@ from schemathesis.checks import positive_data_acceptance
 from inkwell.core.config import Settings
 from inkwell.main import create_app
 from tests.conftest import ensure_postgres_database, run_in_thread
-from tests.ops.processes import Server, app_env, migrate, running_server
+from tests.servers import Server, app_env, migrate, running_server, sqlite_url
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
 PASSWORD = "fuzzing-password-1"
@@ -31,7 +31,7 @@ OPERATIONS = [(path, method) for path, methods in SPEC["paths"].items() for meth
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp: Path = tmp_path_factory.mktemp("fuzz")
-    url = os.environ.get("FUZZ_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp / 'fuzz.db'}"
+    url = os.environ.get("FUZZ_DATABASE_URL") or sqlite_url(tmp / "fuzz.db")
     if url.startswith("postgresql"):
         run_in_thread(lambda: ensure_postgres_database(url))
     env = app_env(

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
-from tests.ops.processes import Server, running_server
 from tests.ops.workload import asyncpg_dsn
+from tests.servers import Server, running_server
 
 
 @pytest.fixture

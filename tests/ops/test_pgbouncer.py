@@ -27,8 +27,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from tests.factories import make_account, make_post
-from tests.ops.processes import Server, app_env, free_port, migrate, stop
 from tests.ops.workload import random_transfers, read_books
+from tests.servers import Server, app_env, free_port, migrate, stop
 
 PGBOUNCER = Path("/usr/sbin/pgbouncer")
 START_TIMEOUT_S = 10.0

@@ -20,8 +20,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.factories import assert_problem, make_account
-from tests.ops.processes import Server, app_env, free_port, migrate
 from tests.ops.workload import balances, count_ledger_rows, random_transfers, read_books
+from tests.servers import Server, app_env, free_port, migrate, sqlite_url
 
 # About 2 s per argon2 hash: a registration is still running when SIGTERM arrives.
 SLOW_HASHING = {"ARGON2_TIME_COST": "20", "ARGON2_MEMORY_KIB": "131072", "ARGON2_PARALLELISM": "1"}
@@ -39,7 +39,7 @@ def test_sigterm_lets_the_request_in_flight_finish(
     serve: Callable[..., Server], tmp_path: Path
 ) -> None:
     database = tmp_path / "ops.db"
-    env = app_env(f"sqlite+aiosqlite:///{database}", **SLOW_HASHING)
+    env = app_env(sqlite_url(database), **SLOW_HASHING)
     migrate(env)
     server = serve(env)
     outcome: dict[str, Any] = {}

@@ -9,6 +9,7 @@ status codes, content types, headers and bodies.
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -83,3 +84,31 @@ def test_operation_answers_as_declared(server: Server, token: str, path: str, me
         )
 
     check()
+
+
+def test_stateful_sequences_answer_as_declared(server: Server, token: str) -> None:
+    """Sequences that feed one response into the next request (create a post, then read,
+    update and delete it), along the links schemathesis infers from the schema."""
+    schema = schemathesis.openapi.from_dict(SPEC)
+    machine = schema.as_state_machine()
+    headers = {"Authorization": f"Bearer {token}"}
+
+    class Sequences(machine):  # type: ignore[misc,valid-type]
+        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, object]:
+            return {"base_url": server.url, "headers": headers}
+
+        def validate_response(
+            self, response: Any, case: schemathesis.Case, *args: Any, **kwargs: Any
+        ) -> None:
+            excluded = [positive_data_acceptance] if "cursor" in (case.query or {}) else []
+            case.validate_response(response, excluded_checks=excluded)
+
+    Sequences.run(
+        settings=settings(
+            max_examples=max(EXAMPLES // 4, 10),
+            stateful_step_count=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
+    )

@@ -131,3 +131,11 @@ async def test_security_headers_on_errors_too(client: AsyncClient) -> None:
         assert response.headers["x-frame-options"] == "DENY"
         body: dict[str, Any] = json.loads(response.text)
         assert set(body) >= {"type", "title", "status", "detail"}
+
+
+async def test_invalid_utf8_body_is_422(client: AsyncClient) -> None:
+    response = await client.post(
+        "/users/", content=b'{"username": "\xff\xfe"}', headers={"content-type": "application/json"}
+    )
+    _never_leaks(response)
+    assert_problem(response, 422)

@@ -26,7 +26,13 @@ class _ExactJSONRequest(Request):
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = json.loads(await self.body(), parse_float=WrittenNumber)
+            body = await self.body()
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                # A JSON decode error, so that it is a 422 like any other malformed JSON.
+                raise json.JSONDecodeError("invalid UTF-8", "", exc.start) from None
+            self._json = json.loads(text, parse_float=WrittenNumber)
         return self._json
 
 

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import pytest
-from httpx import AsyncClient
+from httpx import AsyncClient, Response
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -58,18 +58,22 @@ async def _ledger(engine: AsyncEngine) -> tuple[int, Decimal]:
     return int(count), Decimal(str(total)).quantize(Decimal("0.01"))
 
 
+async def _send_raw(client: AsyncClient, amount: str) -> Response:
+    """One new account sends `amount`, written into the JSON text as it is, to another."""
+    alice = await make_account(client)
+    bob = await make_account(client)
+    return await client.post(
+        "/transfers/",
+        content=f'{{"to_user_id": {bob.id}, "amount": {amount}}}',
+        headers={**alice.headers, "content-type": "application/json"},
+    )
+
+
 @pytest.mark.parametrize("amount", BAD_AMOUNTS)
 async def test_bad_amount_is_422_and_moves_nothing(
     client: AsyncClient, engine: AsyncEngine, amount: str
 ) -> None:
-    alice = await make_account(client)
-    bob = await make_account(client)
-    raw = f'{{"to_user_id": {bob.id}, "amount": {amount}}}'
-    response = await client.post(
-        "/transfers/",
-        content=raw,
-        headers={**alice.headers, "content-type": "application/json"},
-    )
+    response = await _send_raw(client, amount)
     assert_problem(response, 422)
     assert await _ledger(engine) == (0, Decimal("200.00"))
 
@@ -78,14 +82,7 @@ async def test_bad_amount_is_422_and_moves_nothing(
 async def test_plain_amounts_are_exact(
     client: AsyncClient, engine: AsyncEngine, amount: str, moved: str
 ) -> None:
-    alice = await make_account(client)
-    bob = await make_account(client)
-    raw = f'{{"to_user_id": {bob.id}, "amount": {amount}}}'
-    response = await client.post(
-        "/transfers/",
-        content=raw,
-        headers={**alice.headers, "content-type": "application/json"},
-    )
+    response = await _send_raw(client, amount)
     assert response.status_code == 201, response.text
     assert response.json()["amount"] == moved
     assert await _ledger(engine) == (1, Decimal("200.00"))

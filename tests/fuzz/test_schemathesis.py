@@ -88,7 +88,14 @@ def test_operation_answers_as_declared(server: Server, token: str, path: str, me
 
 def test_stateful_sequences_answer_as_declared(server: Server, token: str) -> None:
     """Sequences that feed one response into the next request (create a post, then read,
-    update and delete it), along the links schemathesis infers from the schema."""
+    update and delete it), along the links schemathesis infers from the schema.
+
+    Only in `make fuzz` (FUZZ_STATEFUL=1): the server's state carries over between
+    hypothesis examples, so hypothesis can find its own replays inconsistent
+    (FlakyStrategyDefinition) however correct the answers are; in `make test` that would
+    make the suite flaky, not stricter."""
+    if os.environ.get("FUZZ_STATEFUL") != "1":
+        pytest.skip("stateful sequences run in `make fuzz` (FUZZ_STATEFUL=1)")
     schema = schemathesis.openapi.from_dict(SPEC)
     machine = schema.as_state_machine()
     headers = {"Authorization": f"Bearer {token}"}

@@ -187,7 +187,8 @@ _UNAVAILABLE_SQLSTATES = frozenset({"57014", "57P01", "57P02", "57P03"})
 _UNAVAILABLE_CLASSES = frozenset({"08", "53"})
 
 
-def _sqlstate(exc: DBAPIError) -> str | None:
+def sqlstate(exc: DBAPIError) -> str | None:
+    """The SQLSTATE of a driver error (asyncpg keeps it on the error or its cause)."""
     for error in (exc.orig, getattr(exc.orig, "__cause__", None)):
         code = getattr(error, "sqlstate", None)
         if isinstance(code, str):
@@ -196,12 +197,12 @@ def _sqlstate(exc: DBAPIError) -> str | None:
 
 
 def _is_connection_error(exc: DBAPIError) -> bool:
-    sqlstate = _sqlstate(exc) or ""
+    code = sqlstate(exc) or ""
     return (
         isinstance(exc, OperationalError)
         or exc.connection_invalidated
-        or sqlstate in _UNAVAILABLE_SQLSTATES
-        or sqlstate[:2] in _UNAVAILABLE_CLASSES
+        or code in _UNAVAILABLE_SQLSTATES
+        or code[:2] in _UNAVAILABLE_CLASSES
     )
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inkwell.core.errors import Conflict, NotFound, Unprocessable
+from inkwell.core.errors import Conflict, NotFound, Unprocessable, sqlstate
 from inkwell.core.pagination import Page
 from inkwell.transfers.models import Transfer, TransferKind
 from inkwell.users.models import User
@@ -48,7 +48,7 @@ async def transfer(
             async with session.begin_nested():
                 return await _move(session, sender_id, to_user_id, amount)
         except DBAPIError as exc:
-            if attempt == MAX_ATTEMPTS or not _is_retryable(exc):
+            if attempt == MAX_ATTEMPTS or sqlstate(exc) not in _RETRYABLE:
                 raise
     raise AssertionError("unreachable")
 
@@ -97,13 +97,6 @@ async def _move(
     session.add(ledger_row)
     await session.flush()
     return ledger_row
-
-
-def _is_retryable(exc: DBAPIError) -> bool:
-    for error in (exc.orig, getattr(exc.orig, "__cause__", None)):
-        if getattr(error, "sqlstate", None) in _RETRYABLE:
-            return True
-    return False
 
 
 async def list_for(session: AsyncSession, user_id: int, *, page: Page) -> Sequence[Transfer]:

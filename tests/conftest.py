@@ -121,12 +121,19 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def make_settings(url: str, **overrides: Any) -> Settings:
-    fast_hashing = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}
+    # Cheap hashing, and no gc.freeze: frozen objects are never collected, and the
+    # suite builds an app per test.
+    defaults: dict[str, Any] = {
+        "argon2_time_cost": 1,
+        "argon2_memory_kib": 1024,
+        "argon2_parallelism": 1,
+        "gc_freeze": False,
+    }
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=url,
         environment="test",
-        **{**fast_hashing, **overrides},
+        **{**defaults, **overrides},
     )
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
-from sqlalchemy import event, text, update
+from sqlalchemy import event, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -20,10 +20,25 @@ from tests.factories import assert_problem, make_user, user_payload
 async def test_timestamps_are_utc_with_offset(client: AsyncClient) -> None:
     before = datetime.now(UTC)
     user = await make_user(client)
+    assert user["created_at"].endswith("Z")
     created = datetime.fromisoformat(user["created_at"])
     assert created.utcoffset() is not None
     assert created.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
     assert abs((created - before).total_seconds()) < 60
+
+
+async def test_timestamps_read_back_in_utc_whatever_the_session_zone(
+    client: AsyncClient, engine: AsyncEngine
+) -> None:
+    user = await make_user(client)
+    async with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execute(text("SET TIME ZONE 'Asia/Kolkata'"))
+        created = await conn.scalar(select(User.created_at).where(User.id == user["id"]))
+    assert created is not None
+    assert created.tzinfo is not None
+    assert created.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+    assert created == datetime.fromisoformat(user["created_at"])
 
 
 async def test_money_is_a_two_place_string(client: AsyncClient, engine: AsyncEngine) -> None:

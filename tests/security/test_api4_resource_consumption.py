@@ -4,11 +4,16 @@ Login throttling (per account and per client address, counted in the database)
 is tested in tests/auth/test_throttle.py.
 """
 
+import asyncio
+import threading
+import time
 from typing import Any
 
 import pytest
 from httpx import AsyncClient
 
+from inkwell.core.security import PasswordHasher
+from tests.conftest import make_settings
 from tests.factories import assert_problem, make_account, make_post, post_payload, user_payload
 
 LISTS = ["/users/", "/posts/", "/tags/", "/tags/t/posts", "/transfers/"]
@@ -78,3 +83,31 @@ async def test_tag_and_key_lengths_are_capped(client: AsyncClient) -> None:
     assert_problem(await client.post(url, json=long_tag, headers=account.headers), 422)
     headers = {**account.headers, "Idempotency-Key": "k" * 256}
     assert_problem(await client.post(url, json=post_payload(), headers=headers), 422)
+
+
+async def test_password_hashing_runs_a_bounded_number_at_once(db_url: str) -> None:
+    """Each argon2 hash holds its memory while it runs: a burst of logins queues
+    instead of multiplying the worker's memory."""
+    settings = make_settings(db_url, password_hash_concurrency=2)
+    hasher = PasswordHasher(settings)
+    running = 0
+    most = 0
+    slow_hash = hasher._hash.hash
+
+    def counting_hash(password: str) -> str:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        try:
+            time.sleep(0.02)
+            return slow_hash(password)
+        finally:
+            with lock:
+                running -= 1
+
+    lock = threading.Lock()
+    hasher._hash.hash = counting_hash  # type: ignore[method-assign]
+    hashes = await asyncio.gather(*(hasher.hash(f"password-{i}") for i in range(8)))
+    assert len(set(hashes)) == 8
+    assert most == 2

@@ -36,9 +36,12 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = Field(default=10_000, ge=0, le=3_600_000)
     db_pgbouncer: bool = False
     sqlite_busy_timeout: float = Field(default=15.0, gt=0, le=600)
-    argon2_time_cost: int = Field(default=3, ge=1, le=20)
-    argon2_memory_kib: int = Field(default=65536, ge=1024, le=4194304)
-    argon2_parallelism: int = Field(default=4, ge=1, le=64)
+    # OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane); a hash holds its memory
+    # while it runs, so at most `password_hash_concurrency` run at once per worker.
+    argon2_time_cost: int = Field(default=2, ge=1, le=20)
+    argon2_memory_kib: int = Field(default=19456, ge=1024, le=4194304)
+    argon2_parallelism: int = Field(default=1, ge=1, le=64)
+    password_hash_concurrency: int = Field(default=2, ge=1, le=64)
     jwt_secret: SecretStr = SecretStr(DEFAULT_JWT_SECRET)
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     access_token_minutes: int = Field(default=30, ge=1, le=24 * 60)
@@ -55,6 +58,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     access_log: bool = False
     ready_timeout: float = Field(default=2.0, gt=0, le=60)
+    gc_freeze: bool = True
 
     @field_validator("database_url")
     @classmethod

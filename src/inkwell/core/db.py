@@ -73,6 +73,13 @@ class UTCDateTime(TypeDecorator[datetime]):
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        # asyncpg already returns `timestamptz` as aware UTC datetimes: no Python
+        # call per value read (pages read thousands).
+        if dialect.name == "postgresql" and dialect.driver == "asyncpg":
+            return None
+        return super().result_processor(dialect, coltype)
+
 
 def create_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:

@@ -13,7 +13,6 @@ import uuid
 from typing import Any
 
 import structlog
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inkwell.core.errors import PROBLEM_JSON, TYPE_BASE, PayloadTooLarge
@@ -31,6 +30,15 @@ _DOCS_CSP = (
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; frame-ancestors 'none'"
 )
+
+
+_SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+]
+_API_HEADERS = [*_SECURITY_HEADERS, (b"content-security-policy", _API_CSP.encode())]
+_DOCS_HEADERS = [*_SECURITY_HEADERS, (b"content-security-policy", _DOCS_CSP.encode())]
 
 
 def _request_id(scope: Scope) -> str:
@@ -84,7 +92,8 @@ class RequestContextMiddleware:
             nonlocal status, started
             if message["type"] == "http.response.start":
                 status, started = message["status"], True
-                self._decorate(scope, MutableHeaders(scope=message), stats)
+                message["headers"] = headers = list(message.get("headers", ()))
+                self._decorate(scope, headers, stats)
             await send(message)
 
         async def send_with_headers(message: Message) -> None:
@@ -115,19 +124,17 @@ class RequestContextMiddleware:
             current_stats.reset(token)
 
     @staticmethod
-    def _decorate(scope: Scope, headers: MutableHeaders, stats: RequestStats) -> None:
+    def _decorate(scope: Scope, headers: list[tuple[bytes, bytes]], stats: RequestStats) -> None:
         total_ms = (time.perf_counter() - stats.started) * 1000
-        headers["X-Request-ID"] = stats.request_id
-        headers["Server-Timing"] = (
+        timing = (
             f'db;dur={stats.db_seconds * 1000:.1f}, sql;desc="{stats.statements} statements", '
             f"total;dur={total_ms:.1f}"
         )
-        headers["X-Content-Type-Options"] = "nosniff"
-        headers["X-Frame-Options"] = "DENY"
-        headers["Referrer-Policy"] = "no-referrer"
         path: str = scope["path"]
         docs = path == "/docs" or path.startswith(("/docs/", "/docs-static/"))
-        headers["Content-Security-Policy"] = _DOCS_CSP if docs else _API_CSP
+        headers.append((b"x-request-id", stats.request_id.encode("latin-1")))
+        headers.append((b"server-timing", timing.encode("latin-1")))
+        headers.extend(_DOCS_HEADERS if docs else _API_HEADERS)
 
     @staticmethod
     def _record(scope: Scope, status: int, stats: RequestStats) -> None:

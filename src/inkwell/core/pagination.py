@@ -13,10 +13,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, TypeVar
+from urllib.parse import urlencode
 
 from fastapi import Depends, Query, Request
-from sqlalchemy import ColumnElement, tuple_
+from sqlalchemy import ColumnElement, Select, bindparam, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from inkwell.core.errors import Unprocessable
@@ -32,6 +33,12 @@ CursorParam = Annotated[
         description='Opaque cursor from the previous page\'s `Link: rel="next"` header',
     ),
 ]
+
+
+SelectT = TypeVar("SelectT", bound=Select[Any])
+
+# Query parameters the next page's link does not carry over.
+_REPLACED = frozenset({"cursor", "skip"})
 
 
 class InvalidCursor(Unprocessable):
@@ -69,11 +76,22 @@ class Position:
             raise InvalidCursor("The cursor is not one this service issued.") from None
         return cls(created_at, row_id)
 
-    def before(
-        self, created_at: InstrumentedAttribute[datetime], id_: InstrumentedAttribute[int]
-    ) -> ColumnElement[bool]:
-        """Rows that come after this position in newest-first order."""
-        return tuple_(created_at, id_) < (self.created_at, self.id)
+
+def keyset_before(
+    created_at: InstrumentedAttribute[datetime], id_: InstrumentedAttribute[int]
+) -> ColumnElement[bool]:
+    """Rows after the cursor's position in newest-first order, the position bound at
+    execution (`Page.params`): one statement serves every cursor."""
+    position = tuple_(
+        bindparam("after_created_at", type_=created_at.type),
+        bindparam("after_id", type_=id_.type),
+    )
+    return tuple_(created_at, id_) < position
+
+
+def paginated(query: SelectT) -> SelectT:
+    """The page's offset and size, bound at execution (`Page.params`)."""
+    return query.offset(bindparam("skip")).limit(bindparam("limit"))
 
 
 @dataclass(frozen=True)
@@ -82,16 +100,24 @@ class Page:
     limit: int
     after: Position | None
 
+    def params(self) -> dict[str, object]:
+        """The values of `paginated` and `keyset_before` statements."""
+        after = self.after
+        return {
+            "skip": self.skip,
+            "limit": self.limit,
+            "after_created_at": after.created_at if after else None,
+            "after_id": after.id if after else None,
+        }
+
     def links(self, request: Request, rows: Sequence[Keyed]) -> dict[str, str]:
         """The `Link` header pointing to the next page, while this page is full."""
         if len(rows) < self.limit or not rows:
             return {}
         last = rows[-1]
-        cursor = Position(last.created_at, last.id).encode()
-        params: dict[str, Any] = {
-            k: v for k, v in request.query_params.items() if k not in ("cursor", "skip")
-        }
-        url = request.url.replace_query_params(**params, cursor=cursor)
+        params = [(k, v) for k, v in request.query_params.multi_items() if k not in _REPLACED]
+        params.append(("cursor", Position(last.created_at, last.id).encode()))
+        url = request.url.replace(query=urlencode(params))
         return {"Link": f'<{url}>; rel="next"'}
 
 

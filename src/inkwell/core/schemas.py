@@ -1,13 +1,14 @@
 """Pydantic building blocks shared by every domain's schemas."""
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import Path
 from pydantic import (
+    AwareDatetime,
     BaseModel,
     ConfigDict,
+    Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     PlainSerializer,
@@ -53,11 +54,9 @@ CleanText = _CleanText()
 Text = Annotated[str, CleanText]
 
 
-def _as_utc(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-UTCTimestamp = Annotated[datetime, PlainSerializer(_as_utc, return_type=str)]
+# Timestamps leave the data layer as aware UTC datetimes (`UTCDateTime`), which
+# pydantic-core writes as ISO 8601 with `Z`, without a Python call per value.
+UTCTimestamp = Annotated[AwareDatetime, Field(examples=["2026-11-25T06:00:00.123456Z"])]
 
 
 def _two_places(value: Decimal) -> str:

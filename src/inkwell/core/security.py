@@ -27,13 +27,18 @@ class PasswordHasher:
         # Verified against when a login names no account, so that the answer costs
         # the same time whether or not the account exists.
         self.dummy_hash = self._hash.hash(secrets.token_urlsafe(16))
+        # Each hash holds argon2's memory while it runs: a burst of logins queues here
+        # instead of multiplying the worker's memory (and it has only so many cores).
+        self._slots = asyncio.Semaphore(settings.password_hash_concurrency)
 
     async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._hash.hash, password)
+        async with self._slots:
+            return await asyncio.to_thread(self._hash.hash, password)
 
     async def verify_and_update(self, password: str, hashed: str) -> tuple[bool, str | None]:
         """Verify; also return a new hash when the stored one uses old parameters."""
-        return await asyncio.to_thread(self._hash.verify_and_update, password, hashed)
+        async with self._slots:
+            return await asyncio.to_thread(self._hash.verify_and_update, password, hashed)
 
 
 async def get_hasher(request: Request) -> PasswordHasher:

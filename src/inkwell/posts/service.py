@@ -1,8 +1,9 @@
 """Queries and rules of the posts domain."""
 
 from collections.abc import Sequence
+from functools import cache
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy import delete as delete_rows
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -10,7 +11,7 @@ from sqlalchemy.sql import Select
 
 from inkwell.core.db import utcnow
 from inkwell.core.errors import Forbidden, NotFound
-from inkwell.core.pagination import Page
+from inkwell.core.pagination import Page, keyset_before, paginated
 from inkwell.posts.models import Post
 from inkwell.posts.schemas import PostCreate, PostUpdate
 from inkwell.tags import service as tags_service
@@ -26,27 +27,51 @@ class NotYourPost(Forbidden):
     slug = "not-your-post"
 
 
-def _visible_to(viewer_id: int | None) -> ColumnElement[bool]:
-    """Drafts are seen by their author only; everyone sees published posts."""
-    if viewer_id is None:
-        return _PUBLISHED
-    return or_(_PUBLISHED, Post.author_id == viewer_id)
-
-
 # Posts with author and tags: three statements whatever the page size. The author
 # is loaded with only the columns a post shows, not the e-mail, hash or balance.
-# Built once: statements are immutable, and building this one costs more than
-# deriving a filtered copy of it.
 _POSTS: Select[Post] = select(Post).options(
     selectinload(Post.author).load_only(User.id, User.username, User.full_name),
     selectinload(Post.tags),
 )
+# Drafts are seen by their author only; everyone sees published posts.
 _PUBLISHED = Post.published.is_(True)
+_VISIBLE = or_(_PUBLISHED, Post.author_id == bindparam("viewer_id"))
+
+# Statements are built once per shape and run with bound values: building one and
+# computing its cache key cost more than running it through SQLAlchemy's cache.
+_BY_ID = _POSTS.where(Post.id == bindparam("post_id"))
+_BY_ID_PUBLIC = _BY_ID.where(_PUBLISHED)
+_BY_ID_VISIBLE = _BY_ID.where(_VISIBLE)
+
+
+@cache
+def _list_query(
+    *, viewer: bool, author: bool, tag: bool, published: bool, after: bool
+) -> Select[Post]:
+    """The list statement for one combination of filters."""
+    query = _POSTS.where(_VISIBLE if viewer else _PUBLISHED).order_by(
+        Post.created_at.desc(), Post.id.desc()
+    )
+    if author:
+        author_id = (
+            select(User.id)
+            .where(User.username == bindparam("author"), User.closed_at.is_(None))
+            .scalar_subquery()
+        )
+        query = query.where(Post.author_id == author_id)
+    if tag:
+        query = query.where(Post.tags.any(Tag.name == bindparam("tag")))
+    if published:
+        query = query.where(Post.published == bindparam("published"))
+    if after:
+        query = query.where(keyset_before(Post.created_at, Post.id))
+    return paginated(query)
 
 
 async def get_or_raise(session: AsyncSession, post_id: int, *, viewer_id: int | None) -> Post:
     """The post if the viewer may see it; someone else's draft is 404 too."""
-    post = await session.scalar(_POSTS.where(Post.id == post_id, _visible_to(viewer_id)))
+    query = _BY_ID_PUBLIC if viewer_id is None else _BY_ID_VISIBLE
+    post = await session.scalar(query, {"post_id": post_id, "viewer_id": viewer_id})
     if post is None:
         raise PostNotFound(f"Post {post_id} does not exist.")
     return post
@@ -68,21 +93,15 @@ async def list_(
     tag: str | None = None,
     published: bool | None = None,
 ) -> Sequence[Post]:
-    query = _POSTS.where(_visible_to(viewer_id)).order_by(Post.created_at.desc(), Post.id.desc())
-    if author is not None:
-        author_id = (
-            select(User.id)
-            .where(User.username == author, User.closed_at.is_(None))
-            .scalar_subquery()
-        )
-        query = query.where(Post.author_id == author_id)
-    if tag is not None:
-        query = query.where(Post.tags.any(Tag.name == tag))
-    if published is not None:
-        query = query.where(Post.published == published)
-    if page.after is not None:
-        query = query.where(page.after.before(Post.created_at, Post.id))
-    return (await session.scalars(query.offset(page.skip).limit(page.limit))).all()
+    query = _list_query(
+        viewer=viewer_id is not None,
+        author=author is not None,
+        tag=tag is not None,
+        published=published is not None,
+        after=page.after is not None,
+    )
+    params = {"viewer_id": viewer_id, "author": author, "tag": tag, "published": published}
+    return (await session.scalars(query, {**params, **page.params()})).all()
 
 
 async def create(session: AsyncSession, *, author: User, data: PostCreate) -> Post:

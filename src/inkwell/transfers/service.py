@@ -3,12 +3,13 @@
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import BindParameter
 
 from inkwell.core.errors import Conflict, NotFound, Unprocessable, sqlstate
-from inkwell.core.pagination import Page
+from inkwell.core.pagination import Page, keyset_before, paginated
 from inkwell.transfers.models import Transfer, TransferKind
 from inkwell.users.models import User
 
@@ -99,13 +100,19 @@ async def _move(
     return ledger_row
 
 
+_USER: BindParameter[int] = bindparam("user_id")
+_LEDGER = (
+    select(Transfer)
+    .where(or_(Transfer.from_user_id == _USER, Transfer.to_user_id == _USER))
+    .order_by(Transfer.created_at.desc(), Transfer.id.desc())
+)
+_LEDGER_PAGES = {
+    False: paginated(_LEDGER),
+    True: paginated(_LEDGER.where(keyset_before(Transfer.created_at, Transfer.id))),
+}
+
+
 async def list_for(session: AsyncSession, user_id: int, *, page: Page) -> Sequence[Transfer]:
     """Ledger rows the user sent or received, newest first."""
-    query = (
-        select(Transfer)
-        .where(or_(Transfer.from_user_id == user_id, Transfer.to_user_id == user_id))
-        .order_by(Transfer.created_at.desc(), Transfer.id.desc())
-    )
-    if page.after is not None:
-        query = query.where(page.after.before(Transfer.created_at, Transfer.id))
-    return (await session.scalars(query.offset(page.skip).limit(page.limit))).all()
+    query = _LEDGER_PAGES[page.after is not None]
+    return (await session.scalars(query, {"user_id": user_id, **page.params()})).all()

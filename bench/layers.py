@@ -1,0 +1,219 @@
+"""Where one request's CPU goes: the same page of posts, one layer at a time.
+
+`make bench` measures whole servers over HTTP; this measures, in one process and
+without HTTP, the CPU that each layer of the stack adds to the work of one
+`GET /posts/?limit=20` (and of `GET /users/{id}`), from asyncpg alone up to the
+whole Inkwell application called through ASGI. The difference between the last
+layer and the benchmark's CPU ms/request is the HTTP server (uvicorn, httptools).
+
+    .venv/bin/python bench/layers.py [--dsn postgresql://...] [--iterations 2000]
+
+It reads the `inkwell_bench` database that `make bench` seeds, and writes nothing
+to it. Each layer runs `--iterations` times after a warm-up, in three repeats; the
+table shows the median CPU time (this process: user + system) per operation. The
+database's own CPU is not counted (another process), nor is time spent waiting.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import uvloop
+from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from inkbench.common import DEFAULT_DSN, REPO  # noqa: E402
+
+# Production settings for the in-process app; set before inkwell reads them.
+os.environ.update(ENVIRONMENT="production", JWT_SECRET="layers-" + "0" * 57, LOG_LEVEL="WARNING")
+
+from inkwell.core.config import Settings  # noqa: E402
+from inkwell.core.db import create_engine, create_sessionmaker  # noqa: E402
+from inkwell.core.pagination import Page  # noqa: E402
+from inkwell.main import create_app  # noqa: E402
+from inkwell.posts import service as posts_service  # noqa: E402
+from inkwell.posts.models import Post, post_tags  # noqa: E402
+from inkwell.posts.schemas import POSTS  # noqa: E402
+from inkwell.tags.models import Tag  # noqa: E402
+from inkwell.users.models import User  # noqa: E402
+
+LIMIT = 20
+Op = Callable[[], Awaitable[Any]]
+
+POSTS_SQL = (
+    "SELECT id, title, body, published, created_at, updated_at, author_id FROM posts "
+    "WHERE published ORDER BY created_at DESC, id DESC LIMIT $1"
+)
+AUTHORS_SQL = "SELECT id, username, full_name FROM users WHERE id = any($1::int[])"
+TAGS_SQL = (
+    "SELECT pt.post_id, t.id, t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id "
+    "WHERE pt.post_id = any($1::int[]) ORDER BY t.name"
+)
+
+PAGE_COLUMNS = select(
+    Post.id,
+    Post.title,
+    Post.body,
+    Post.published,
+    Post.created_at,
+    Post.updated_at,
+    Post.author_id,
+)
+PAGE = PAGE_COLUMNS.where(Post.published.is_(True)).order_by(
+    Post.created_at.desc(), Post.id.desc()
+)
+
+
+async def _asyncpg_page(conn: asyncpg.Connection) -> None:
+    rows = await conn.fetch(POSTS_SQL, LIMIT)
+    ids = [r["id"] for r in rows]
+    await conn.fetch(AUTHORS_SQL, list({r["author_id"] for r in rows}))
+    await conn.fetch(TAGS_SQL, ids)
+
+
+async def _core_page(conn: Any) -> list[Row[Any]]:
+    rows = (await conn.execute(PAGE.limit(LIMIT))).all()
+    ids = [r.id for r in rows]
+    authors = select(User.id, User.username, User.full_name)
+    await conn.execute(authors.where(User.id.in_({r.author_id for r in rows})))
+    tags = select(post_tags.c.post_id, Tag.id, Tag.name).join(Tag)
+    await conn.execute(tags.where(post_tags.c.post_id.in_(ids)).order_by(Tag.name))
+    return rows
+
+
+def _asgi_get(app: Any, path: str) -> Op:
+    raw_path, _, query = path.partition("?")
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": raw_path,
+        "raw_path": raw_path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"bench")],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start" and message["status"] != 200:
+            raise RuntimeError(f"{path}: {message['status']}")
+
+    async def call() -> None:
+        await app(dict(scope), receive, send)
+
+    return call
+
+
+async def measure(op: Op, iterations: int) -> float:
+    """Median CPU ms per call over three repeats, after a warm-up."""
+    for _ in range(max(iterations // 10, 50)):
+        await op()
+    samples = []
+    for _ in range(3):
+        start = time.process_time()
+        for _ in range(iterations):
+            await op()
+        samples.append((time.process_time() - start) * 1000 / iterations)
+    return statistics.median(samples)
+
+
+async def run(dsn: str, iterations: int) -> dict[str, dict[str, float]]:
+    sa_url = dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
+    settings = Settings(database_url=sa_url)
+    pool = await asyncpg.create_pool(dsn, min_size=2, max_size=2)
+    plain = create_async_engine(sa_url, pool_size=2)
+    plain_sessions = async_sessionmaker(plain, expire_on_commit=False, autoflush=False)
+    engine = create_engine(settings)
+    sessions = create_sessionmaker(engine)
+    app = create_app(settings)
+    page = Page(skip=0, limit=LIMIT, after=None)
+    snapshot = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+
+    async def asyncpg_only() -> None:
+        async with pool.acquire() as conn:
+            await _asyncpg_page(conn)
+
+    async def asyncpg_tx() -> None:
+        async with pool.acquire() as conn, conn.transaction(
+            isolation="repeatable_read", readonly=True
+        ):
+            await _asyncpg_page(conn)
+
+    async def core_connection() -> None:
+        async with plain.connect() as conn:
+            await _core_page(conn)
+
+    async def session_rows() -> None:
+        async with plain_sessions() as session:
+            await session.connection(execution_options=snapshot)
+            await _core_page(session)
+            await session.commit()
+
+    async def _orm(session: AsyncSession) -> Any:
+        await session.connection(execution_options=snapshot)
+        posts = await posts_service.list_(session, viewer_id=None, page=page)
+        await session.commit()
+        return posts
+
+    async def session_orm() -> None:
+        async with sessions() as session:
+            await _orm(session)
+
+    async def session_orm_pydantic() -> None:
+        async with sessions() as session:
+            POSTS.dump_json(POSTS.validate_python(await _orm(session), from_attributes=True))
+
+    async with app.router.lifespan_context(app):
+        first_user = await pool.fetchval("SELECT min(id) FROM users WHERE closed_at IS NULL")
+        layers: list[tuple[str, str, Op]] = [
+            ("posts-20", "asyncpg: 3 queries (the raw app's work)", asyncpg_only),
+            ("posts-20", "+ a REPEATABLE READ READ ONLY transaction", asyncpg_tx),
+            ("posts-20", "SQLAlchemy Core select(), AsyncConnection", core_connection),
+            ("posts-20", "AsyncSession, Core rows, in a transaction", session_rows),
+            ("posts-20", "AsyncSession, ORM objects + 2 selectinload", session_orm),
+            ("posts-20", "+ pydantic validate and dump_json", session_orm_pydantic),
+            ("posts-20", "Inkwell app through ASGI (no HTTP)", _asgi_get(app, "/posts/?limit=20")),
+            ("user-by-id", "Inkwell app through ASGI (no HTTP)", _asgi_get(app, f"/users/{first_user}")),
+        ]
+        results: dict[str, dict[str, float]] = {}
+        for endpoint, layer, op in layers:
+            cpu_ms = await measure(op, iterations)
+            results.setdefault(endpoint, {})[layer] = round(cpu_ms, 3)
+            print(f"{endpoint:10s}  {layer:45s}  {cpu_ms:7.3f} ms CPU", flush=True)
+    await pool.close()
+    await plain.dispose()
+    await engine.dispose()
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dsn", default=os.environ.get("BENCH_DSN", DEFAULT_DSN))
+    parser.add_argument("--iterations", type=int, default=1000)
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "layers.json")
+    args = parser.parse_args()
+    results = uvloop.run(run(args.dsn, args.iterations))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"iterations": args.iterations, "cpu_ms": results}, indent=2))
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -68,8 +68,9 @@ $(VENV)/.bench: $(BIN)/python pyproject.toml
 	@touch $@ $(VENV)/.runtime
 
 .PHONY: bench
-bench: $(VENV)/.bench ## Benchmark against ../shared/bench (BENCH_SECONDS, BENCH_ROUNDS)
+bench: $(VENV)/.bench ## Benchmark against ../shared/bench (BENCH_SECONDS, BENCH_ROUNDS), then the CPU per layer
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/layers.py $(BENCH_LAYERS_ARGS)
 
 LOAD_SECONDS ?= 60
 LOAD_USERS   ?= 50

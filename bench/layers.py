@@ -15,7 +15,6 @@ database's own CPU is not counted (another process), nor is time spent waiting.
 """
 
 import argparse
-import asyncio
 import json
 import os
 import statistics
@@ -27,24 +26,25 @@ from typing import Any
 
 import asyncpg
 import uvloop
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from inkbench.common import DEFAULT_DSN, REPO  # noqa: E402
+from inkbench.common import DEFAULT_DSN, REPO
+from inkbench.report import describe_machine
 
 # Production settings for the in-process app; set before inkwell reads them.
 os.environ.update(ENVIRONMENT="production", JWT_SECRET="layers-" + "0" * 57, LOG_LEVEL="WARNING")
 
-from inkwell.core.config import Settings  # noqa: E402
-from inkwell.core.db import create_engine, create_sessionmaker  # noqa: E402
-from inkwell.core.pagination import Page  # noqa: E402
-from inkwell.main import create_app  # noqa: E402
-from inkwell.posts import service as posts_service  # noqa: E402
-from inkwell.posts.models import Post, post_tags  # noqa: E402
-from inkwell.posts.schemas import POSTS  # noqa: E402
-from inkwell.tags.models import Tag  # noqa: E402
-from inkwell.users.models import User  # noqa: E402
+from inkwell.core.config import Settings
+from inkwell.core.db import create_engine, create_sessionmaker
+from inkwell.core.pagination import Page
+from inkwell.main import create_app
+from inkwell.posts import service as posts_service
+from inkwell.posts.models import Post, post_tags
+from inkwell.posts.schemas import POSTS
+from inkwell.tags.models import Tag
+from inkwell.users.models import User
 
 LIMIT = 20
 Op = Callable[[], Awaitable[Any]]
@@ -59,17 +59,30 @@ TAGS_SQL = (
     "WHERE pt.post_id = any($1::int[]) ORDER BY t.name"
 )
 
-PAGE_COLUMNS = select(
-    Post.id,
-    Post.title,
-    Post.body,
-    Post.published,
-    Post.created_at,
-    Post.updated_at,
-    Post.author_id,
+# The same three queries in SQLAlchemy Core, built once (as Inkwell builds its own),
+# values bound at execution; the id lists are expanding IN parameters.
+PAGE = (
+    select(
+        Post.id,
+        Post.title,
+        Post.body,
+        Post.published,
+        Post.created_at,
+        Post.updated_at,
+        Post.author_id,
+    )
+    .where(Post.published.is_(True))
+    .order_by(Post.created_at.desc(), Post.id.desc())
+    .limit(bindparam("limit"))
 )
-PAGE = PAGE_COLUMNS.where(Post.published.is_(True)).order_by(
-    Post.created_at.desc(), Post.id.desc()
+AUTHORS = select(User.id, User.username, User.full_name).where(
+    User.id.in_(bindparam("ids", expanding=True))
+)
+TAGS = (
+    select(post_tags.c.post_id, Tag.id, Tag.name)
+    .join(Tag)
+    .where(post_tags.c.post_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Tag.name)
 )
 
 
@@ -81,13 +94,10 @@ async def _asyncpg_page(conn: asyncpg.Connection) -> None:
 
 
 async def _core_page(conn: Any) -> list[Row[Any]]:
-    rows = (await conn.execute(PAGE.limit(LIMIT))).all()
-    ids = [r.id for r in rows]
-    authors = select(User.id, User.username, User.full_name)
-    await conn.execute(authors.where(User.id.in_({r.author_id for r in rows})))
-    tags = select(post_tags.c.post_id, Tag.id, Tag.name).join(Tag)
-    await conn.execute(tags.where(post_tags.c.post_id.in_(ids)).order_by(Tag.name))
-    return rows
+    rows = (await conn.execute(PAGE, {"limit": LIMIT})).all()
+    (await conn.execute(AUTHORS, {"ids": list({r.author_id for r in rows})})).all()
+    (await conn.execute(TAGS, {"ids": [r.id for r in rows]})).all()
+    return list(rows)
 
 
 def _asgi_get(app: Any, path: str) -> Op:
@@ -150,8 +160,9 @@ async def run(dsn: str, iterations: int) -> dict[str, dict[str, float]]:
             await _asyncpg_page(conn)
 
     async def asyncpg_tx() -> None:
-        async with pool.acquire() as conn, conn.transaction(
-            isolation="repeatable_read", readonly=True
+        async with (
+            pool.acquire() as conn,
+            conn.transaction(isolation="repeatable_read", readonly=True),
         ):
             await _asyncpg_page(conn)
 
@@ -189,7 +200,11 @@ async def run(dsn: str, iterations: int) -> dict[str, dict[str, float]]:
             ("posts-20", "AsyncSession, ORM objects + 2 selectinload", session_orm),
             ("posts-20", "+ pydantic validate and dump_json", session_orm_pydantic),
             ("posts-20", "Inkwell app through ASGI (no HTTP)", _asgi_get(app, "/posts/?limit=20")),
-            ("user-by-id", "Inkwell app through ASGI (no HTTP)", _asgi_get(app, f"/users/{first_user}")),
+            (
+                "user-by-id",
+                "Inkwell app through ASGI (no HTTP)",
+                _asgi_get(app, f"/users/{first_user}"),
+            ),
         ]
         results: dict[str, dict[str, float]] = {}
         for endpoint, layer, op in layers:
@@ -208,9 +223,16 @@ def main() -> int:
     parser.add_argument("--iterations", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "layers.json")
     args = parser.parse_args()
+    machine = describe_machine(args.dsn)
     results = uvloop.run(run(args.dsn, args.iterations))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"iterations": args.iterations, "cpu_ms": results}, indent=2))
+    report = {
+        "machine": machine,
+        "iterations": args.iterations,
+        "repeats": 3,
+        "cpu_ms_per_operation": results,
+    }
+    args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"wrote {args.out}")
     return 0
 

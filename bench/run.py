@@ -54,7 +54,7 @@ class Bench:
         ensure_wrk()
         env = inkwell_env(config)
         dataset = prepare_database(config, env)
-        machine = describe_machine(config)
+        machine = describe_machine(config.dsn)
         self.start_servers(env)
         inkwell = self.by_name[INKWELL]
         tokens = [log_in(inkwell, username) for _, username in dataset.accounts]

@@ -56,7 +56,7 @@ async def _postgres_version(dsn: str) -> str:
         await conn.close()
 
 
-def describe_machine(config: Config) -> dict[str, Any]:
+def describe_machine(dsn: str) -> dict[str, Any]:
     mem_kib = int((_first("/proc/meminfo", "MemTotal") or "0 kB").split()[0])
     packages = {}
     for name in (
@@ -80,7 +80,7 @@ def describe_machine(config: Config) -> dict[str, Any]:
         "ram_gib": round(mem_kib / 1024 / 1024, 1),
         "kernel": f"{platform.system()} {platform.release()}",
         "python": f"{platform.python_implementation()} {platform.python_version()}",
-        "postgresql": asyncio.run(_postgres_version(config.dsn)),
+        "postgresql": asyncio.run(_postgres_version(dsn)),
         "wrk": _command_line(["wrk", "--version"]),
         "inkwell_commit": _command_line(
             ["git", "-C", str(REPO), "describe", "--always", "--dirty"]

@@ -4,7 +4,7 @@ from fastapi import Query, Request, Response, status
 
 from inkwell.auth.dependencies import CurrentUser
 from inkwell.core.config import SettingsDep
-from inkwell.core.db import SessionDep
+from inkwell.core.db import ReadSessionDep, SessionDep
 from inkwell.core.errors import problem_responses
 from inkwell.core.pagination import PageDep
 from inkwell.core.responses import respond
@@ -44,7 +44,7 @@ async def create_user(
 )
 async def list_users(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     page: PageDep,
     active_only: bool = Query(True, description="Only active accounts"),
 ) -> Response:
@@ -71,7 +71,7 @@ async def read_me(user: CurrentUser) -> Response:
     summary="Get a user",
     responses=problem_responses(404, 422),
 )
-async def get_user(user_id: IdPath, session: SessionDep) -> Response:
+async def get_user(user_id: IdPath, session: ReadSessionDep) -> Response:
     """One user by id; deleted accounts are 404."""
     return respond(USER, await service.get_or_raise(session, user_id))
 

@@ -78,7 +78,7 @@ LOAD_P99_MS  ?= 250
 
 .PHONY: load
 load: $(VENV)/.dev ## Locust on a seeded PostgreSQL server (LOAD_SECONDS, LOAD_USERS, LOAD_P99_MS)
-	$(BIN)/python scripts/load.py --seconds $(LOAD_SECONDS) --users $(LOAD_USERS) \
+	$(BIN)/python bench/loadtest.py --seconds $(LOAD_SECONDS) --users $(LOAD_USERS) \
 		--p99-ms $(LOAD_P99_MS) $(LOAD_ARGS)
 
 FUZZ_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/inkwell_fuzz

@@ -15,7 +15,7 @@ lack of credits is an expected outcome of a transfer, not a failure.
     locust -f locustfile.py --headless -u 50 -r 10 -t 60s --host http://127.0.0.1:8000
 
 `make load` runs it against a freshly seeded PostgreSQL-backed server and checks the
-results (scripts/load.py); tests/test_locustfile.py runs a short version in `make test`.
+results (bench/loadtest.py); tests/test_locustfile.py runs a short version in `make test`.
 """
 
 from __future__ import annotations

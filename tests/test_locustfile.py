@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from bench.inkbench.common import request_kind
 
 from tests.servers import (
     BIN,
@@ -60,14 +61,6 @@ def server(tmp_path: Path, database: Path) -> Iterator[str]:
 def _rows(path: Path) -> list[dict[str, str]]:
     with path.open(newline="") as f:
         return list(csv.DictReader(f))
-
-
-def _kind(method: str, name: str) -> str:
-    if name in ("/users/ [register]", "/auth/token"):
-        return "setup"
-    if name.startswith("/transfers/"):
-        return "transfers"
-    return "reads" if method == "GET" else "writes"
 
 
 def _money(database: Path) -> tuple[Decimal, Decimal, int]:
@@ -129,7 +122,7 @@ def test_locustfile_runs_clean(server: str, tmp_path: Path, database: Path) -> N
     counts = dict.fromkeys(("setup", *MINIMUM), 0)
     for row in stats:
         if row["Name"] != "Aggregated":
-            counts[_kind(row["Type"], row["Name"])] += int(row["Request Count"])
+            counts[request_kind(row["Type"], row["Name"])] += int(row["Request Count"])
     assert counts["setup"] == 2 * USERS, counts  # each user registered and logged in once
     for kind, least in MINIMUM.items():
         assert counts[kind] >= least, f"only {counts[kind]} {kind} in {SECONDS} s: {counts}"

@@ -3,6 +3,7 @@
 import argparse
 import os
 import re
+import secrets
 import subprocess
 import sys
 import urllib.error
@@ -29,6 +30,37 @@ REFERENCE_MODULES = {RAW: "raw_app", NAIVE: "naive_app"}
 
 def log(message: str) -> None:
     print(message, flush=True)
+
+
+def production_env(dsn: str, **settings: str) -> dict[str, str]:
+    """The environment of an Inkwell server under test: production settings with a random
+    JWT secret on the database `dsn` (postgresql://), plus `settings`. Inkwell settings
+    inherited from the caller's shell are dropped, so every run measures the same thing."""
+    from inkwell.core.config import Settings  # the installed project, for its setting names
+
+    names = {name.upper() for name in Settings.model_fields}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k.upper() not in names and k != "PROMETHEUS_MULTIPROC_DIR"
+    }
+    env.update(
+        ENVIRONMENT="production",
+        JWT_SECRET=secrets.token_hex(32),
+        LOG_LEVEL="WARNING",
+        DATABASE_URL=dsn.replace("postgresql://", "postgresql+asyncpg://", 1),
+        **settings,
+    )
+    return env
+
+
+def request_kind(method: str, name: str) -> str:
+    """How the load reports count a locust request name: setup, reads, writes, transfers."""
+    if name in ("/users/ [register]", "/auth/token"):
+        return "setup"
+    if name.startswith("/transfers/"):
+        return "transfers"
+    return "reads" if method == "GET" else "writes"
 
 
 _SAMPLE = re.compile(r"^([A-Za-z_:][\w:]*)\{(.*)\}\s+(\S+)$")

@@ -3,8 +3,6 @@
 import asyncio
 import base64
 import json
-import os
-import secrets
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -21,6 +19,7 @@ from inkbench.common import (
     TRANSFER_ACCOUNTS,
     Config,
     log,
+    production_env,
     run_checked,
 )
 
@@ -44,36 +43,19 @@ def admin_dsn(dsn: str) -> str:
 
 
 def inkwell_env(config: Config) -> dict[str, str]:
-    """Production settings; settings inherited from the caller's shell are dropped."""
-    from inkwell.core.config import Settings  # the installed project, for its setting names
-
-    names = {name.upper() for name in Settings.model_fields}
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k.upper() not in names and k != "PROMETHEUS_MULTIPROC_DIR"
-    }
-    env.update(
-        ENVIRONMENT="production",
-        JWT_SECRET=secrets.token_hex(32),
-        LOG_LEVEL="WARNING",
-        DATABASE_URL=config.dsn.replace("postgresql://", "postgresql+asyncpg://", 1),
-        # Tokens are fetched once before the load; keep them valid for long runs.
-        ACCESS_TOKEN_MINUTES="1440",  # noqa: S106 - not a secret
-    )
-    return env
+    # Tokens are fetched once before the load; keep them valid for long runs.
+    return production_env(config.dsn, ACCESS_TOKEN_MINUTES="1440")  # noqa: S106 - not a secret
 
 
-async def ensure_database(config: Config) -> bool:
-    """Create the benchmark database when missing; never drop anything. True if created."""
-    conn = await asyncpg.connect(admin_dsn(config.dsn))
+async def ensure_database(dsn: str) -> bool:
+    """Create the database of `dsn` when missing; never drop anything. True if created."""
+    name = urllib.parse.urlsplit(dsn).path.lstrip("/")
+    conn = await asyncpg.connect(admin_dsn(dsn), timeout=10)
     try:
-        exists = await conn.fetchval(
-            "SELECT 1 FROM pg_database WHERE datname = $1", config.database
-        )
-        if exists:
+        if await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
             return False
-        await conn.execute(f'CREATE DATABASE "{config.database}"')
+        quoted = name.replace('"', '""')
+        await conn.execute(f'CREATE DATABASE "{quoted}"')
         return True
     finally:
         await conn.close()
@@ -140,7 +122,7 @@ def encode_cursor(created_at: datetime, row_id: int) -> str:
 
 
 def prepare_database(config: Config, env: dict[str, str]) -> Dataset:
-    if asyncio.run(ensure_database(config)):
+    if asyncio.run(ensure_database(config.dsn)):
         log(f"created database {config.database}")
     inkwell = str(BIN / "inkwell")
     run_checked([inkwell, "migrate"], env=env, cwd=REPO)

@@ -1,6 +1,5 @@
 """The application factory: `uvicorn --factory inkwell.main:create_app`."""
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,6 +18,7 @@ from inkwell.core.middleware import RequestContextMiddleware
 from inkwell.core.migrations import head_revision
 from inkwell.core.observability import instrument_engine
 from inkwell.core.openapi import install_openapi
+from inkwell.core.runtime import tune_process
 from inkwell.core.security import PasswordHasher
 from inkwell.posts.router import router as posts_router
 from inkwell.tags.router import router as tags_router
@@ -35,14 +35,6 @@ Errors are RFC 9457 `application/problem+json` documents.
 """
 
 
-def _freeze_startup_objects() -> None:
-    """What start-up built (modules, routes, schemas, compiled validators) lives as long
-    as the process: move it out of the cyclic collector's reach, so that its collections
-    walk only what requests leave behind."""
-    gc.collect()
-    gc.freeze()
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings)
@@ -53,8 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         instrument_engine(engine)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
-        if settings.gc_freeze:
-            _freeze_startup_objects()
+        tune_process(settings)
         try:
             yield
         finally:

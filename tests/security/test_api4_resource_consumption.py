@@ -7,11 +7,13 @@ is tested in tests/auth/test_throttle.py.
 import asyncio
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from httpx import AsyncClient
 
+from inkwell.core.runtime import tune_process
 from inkwell.core.security import PasswordHasher
 from tests.conftest import make_settings
 from tests.factories import assert_problem, make_account, make_post, post_payload, user_payload
@@ -111,3 +113,24 @@ async def test_password_hashing_runs_a_bounded_number_at_once(db_url: str) -> No
     hashes = await asyncio.gather(*(hasher.hash(f"password-{i}") for i in range(8)))
     assert len(set(hashes)) == 8
     assert most == 2
+
+
+def _resident_kib() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS in /proc/self/status")
+
+
+async def test_password_hashing_leaves_no_memory_behind(db_url: str) -> None:
+    """argon2's 19 MiB per hash is given back to the system once the hash is done,
+    not kept by the C allocator in the arena of the thread that ran it."""
+    settings = make_settings(
+        db_url, argon2_memory_kib=19456, argon2_time_cost=1, password_hash_concurrency=2
+    )
+    tune_process(settings)
+    hasher = PasswordHasher(settings)
+    before = _resident_kib()
+    for round_ in range(3):
+        await asyncio.gather(*(hasher.hash(f"password-{round_}-{i}") for i in range(4)))
+    assert _resident_kib() - before < 19456

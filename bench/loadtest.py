@@ -12,13 +12,13 @@
 5. The money invariant, in the database: sum(users.credits) = sum of the grants.
 
 Exit status 0 only when no request failed, the locustfile raised nothing, the aggregated
-p99 is within LOAD_P99_MS and the invariant holds. Run `scripts/load.py --help` for the
+p99 is within LOAD_P99_MS and the invariant holds. Run `bench/loadtest.py --help` for the
 knobs; each has an environment variable (LOAD_SECONDS, LOAD_USERS, LOAD_P99_MS, ...).
 
 Password hashing: every simulated user registers and logs in once, at the start. At the
-production argon2 cost (64 MiB, 3 passes; about half a second of CPU each here) those
-100 hashes for 50 users would saturate a 2-core machine for the first half of the run
-and, being 2 % of all requests, would set the p99 by themselves. The run measures the
+production argon2 cost (19 MiB, 2 passes, and at most PASSWORD_HASH_CONCURRENCY hashes at
+once per worker) those 100 hashes for 50 users queue behind each other at the start of the
+run and, being 2 % of all requests, would set the p99 by themselves. The run measures the
 API under steady traffic, so by default the server hashes cheaply (LOAD_ARGON2=fast);
 LOAD_ARGON2=production keeps the real cost.
 """
@@ -31,9 +31,7 @@ import contextlib
 import csv
 import json
 import os
-import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -49,9 +47,10 @@ from types import FrameType
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
+from inkbench.common import BIN, REPO, production_env, request_kind
+from inkbench.database import ensure_database
+from inkbench.servers import free_port
 
-REPO = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/inkwell_load"
 SEED = {"users": 100, "posts": 2000, "tags": 30}
 FAST_ARGON2 = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024", "ARGON2_PARALLELISM": "1"}
@@ -83,11 +82,6 @@ class Config:
         """For asyncpg: a plain postgresql:// URL."""
         scheme, rest = self.database_url.split("://", 1)
         return f"{scheme.split('+')[0]}://{rest}"
-
-    @property
-    def app_url(self) -> str:
-        """For Inkwell: SQLAlchemy's asyncpg dialect."""
-        return self.dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
 
     @property
     def database(self) -> str:
@@ -170,41 +164,10 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
 
 
 def server_env(config: Config) -> dict[str, str]:
-    """Production settings; Inkwell settings inherited from the caller's shell are dropped."""
-    from inkwell.core.config import Settings  # the installed project: its setting names
-
-    names = {name.upper() for name in Settings.model_fields}
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k.upper() not in names and k != "PROMETHEUS_MULTIPROC_DIR"
-    }
-    env.update(
-        ENVIRONMENT="production",
-        JWT_SECRET=secrets.token_hex(32),
-        LOG_LEVEL="WARNING",
-        DATABASE_URL=config.app_url,
-    )
-    if config.argon2 == "fast":
-        env.update(FAST_ARGON2)
-    return env
+    return production_env(config.dsn, **(FAST_ARGON2 if config.argon2 == "fast" else {}))
 
 
 # --- the database -----------------------------------------------------------------------
-
-
-async def ensure_database(config: Config) -> bool:
-    """Create the database when missing (never drop one). True when created."""
-    admin = urllib.parse.urlsplit(config.dsn)._replace(path="/postgres").geturl()
-    conn = await asyncpg.connect(admin, timeout=10)
-    try:
-        if await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", config.database):
-            return False
-        name = config.database.replace('"', '""')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-        return True
-    finally:
-        await conn.close()
 
 
 @dataclass(frozen=True)
@@ -253,7 +216,7 @@ def run_checked(argv: Sequence[str], env: dict[str, str]) -> None:
 
 
 def prepare_database(config: Config, env: dict[str, str]) -> Ledger:
-    if asyncio.run(ensure_database(config)):
+    if asyncio.run(ensure_database(config.dsn)):
         log(f"created database {config.database}")
     inkwell = str(BIN / "inkwell")
     run_checked([inkwell, "migrate"], env)
@@ -268,13 +231,6 @@ def prepare_database(config: Config, env: dict[str, str]) -> Ledger:
 
 
 # --- the server -------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _http_status(url: str) -> int | None:
@@ -381,14 +337,6 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def kind_of(method: str, name: str) -> str:
-    if name in ("/users/ [register]", "/auth/token"):
-        return "setup"
-    if name.startswith("/transfers/"):
-        return "transfers"
-    return "reads" if method == "GET" else "writes"
-
-
 @dataclass
 class Entry:
     """Locust's statistics of one request name (or of all: "Aggregated")."""
@@ -480,7 +428,7 @@ def verdict(
     p50, p95, p99 = (total.percentile(q) for q in (0.50, 0.95, 0.99))
     kinds = dict.fromkeys(("reads", "writes", "transfers", "setup"), 0)
     for entry in entries:
-        kinds[kind_of(entry.method, entry.name)] += entry.requests
+        kinds[request_kind(entry.method, entry.name)] += entry.requests
 
     problems: list[str] = []
     if total.requests == 0:

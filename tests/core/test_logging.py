@@ -69,7 +69,7 @@ async def test_errors_are_logged_with_traceback(app: FastAPI, log_lines: io.Stri
     event.listen(Session, "before_commit", fail)
     try:
         async with api_client(app, raise_app_exceptions=False) as client:
-            response = await client.get("/users/", headers={"X-Request-ID": "err-1"})
+            response = await client.get("/posts/", headers={"X-Request-ID": "err-1"})
     finally:
         event.remove(Session, "before_commit", fail)
     assert response.status_code == 500

@@ -86,7 +86,7 @@ FUZZ_EXAMPLES ?= 2500
 
 .PHONY: fuzz
 fuzz: $(VENV)/.dev ## Long schemathesis run on PostgreSQL (FUZZ_EXAMPLES per operation, ~10 min)
-	FUZZ_DATABASE_URL=$(FUZZ_DATABASE_URL) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_STATEFUL=1 \
+	FUZZ_DATABASE_URL=$(FUZZ_DATABASE_URL) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
 		$(BIN)/pytest -p no:cacheprovider tests/fuzz
 
 .PHONY: clean

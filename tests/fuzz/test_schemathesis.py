@@ -1,26 +1,31 @@
 """Property-based fuzzing of every operation in /openapi.json with schemathesis.
 
 A real server runs on a migrated SQLite file (`make fuzz` points it at PostgreSQL
-through FUZZ_DATABASE_URL and raises FUZZ_EXAMPLES). Every generated request,
+through FUZZ_DATABASE_URL, whose tables the stateful test empties, and raises
+FUZZ_EXAMPLES). Every generated request,
 valid or not, must get an answer the schema declares: no 5xx, and declared
 status codes, content types, headers and bodies.
 """
 
 import os
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import positive_data_acceptance
+from sqlalchemy.engine import make_url
 
 from inkwell.core.config import Settings
 from inkwell.main import create_app
-from tests.conftest import ensure_postgres_database, run_in_thread
+from tests.conftest import TABLES, ensure_postgres_database, run_in_thread
 from tests.servers import Server, app_env, migrate, running_server, sqlite_url
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
@@ -30,13 +35,20 @@ OPERATIONS = [(path, method) for path, methods in SPEC["paths"].items() for meth
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp: Path = tmp_path_factory.mktemp("fuzz")
-    url = os.environ.get("FUZZ_DATABASE_URL") or sqlite_url(tmp / "fuzz.db")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("FUZZ_DATABASE_URL") or sqlite_url(
+        tmp_path_factory.mktemp("fuzz-db") / "fuzz.db"
+    )
     if url.startswith("postgresql"):
         run_in_thread(lambda: ensure_postgres_database(url))
+    return url
+
+
+@pytest.fixture(scope="module")
+def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    tmp: Path = tmp_path_factory.mktemp("fuzz")
     env = app_env(
-        url,
+        database_url,
         LOGIN_MAX_FAILURES_PER_ACCOUNT="1000",
         LOGIN_MAX_FAILURES_PER_ADDRESS="100000",
         LOG_LEVEL="WARNING",
@@ -86,23 +98,56 @@ def test_operation_answers_as_declared(server: Server, token: str, path: str, me
     check()
 
 
-def test_stateful_sequences_answer_as_declared(server: Server, token: str) -> None:
+def _empty_database(url: str) -> None:
+    """Every table emptied and every id sequence restarted, while the server runs."""
+    if url.startswith("postgresql"):
+        dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+        async def truncate() -> None:
+            conn = await asyncpg.connect(dsn, timeout=5)
+            try:
+                await conn.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+            finally:
+                await conn.close()
+
+        run_in_thread(truncate)
+        return
+    with closing(sqlite3.connect(make_url(url).database or "", timeout=15)) as conn:
+        # Children first; without AUTOINCREMENT an emptied table numbers from 1 again.
+        for table in TABLES.split(", "):
+            conn.execute(f"DELETE FROM {table}")  # noqa: S608 - our own table names
+        conn.commit()
+
+
+def _register_and_log_in(server: Server) -> str:
+    user = {"username": "fuzzer", "email": "fuzzer@example.com", "password": PASSWORD}
+    assert httpx.post(f"{server.url}/users/", json=user).status_code == 201
+    login = httpx.post(
+        f"{server.url}/auth/token", data={"username": "fuzzer", "password": PASSWORD}
+    )
+    assert login.status_code == 200, login.text
+    return str(login.json()["access_token"])
+
+
+def test_stateful_sequences_answer_as_declared(server: Server, database_url: str) -> None:
     """Sequences that feed one response into the next request (create a post, then read,
     update and delete it), along the links schemathesis infers from the schema.
 
-    Only in `make fuzz` (FUZZ_STATEFUL=1): the server's state carries over between
-    hypothesis examples, so hypothesis can find its own replays inconsistent
-    (FlakyStrategyDefinition) however correct the answers are; in `make test` that would
-    make the suite flaky, not stricter."""
-    if os.environ.get("FUZZ_STATEFUL") != "1":
-        pytest.skip("stateful sequences run in `make fuzz` (FUZZ_STATEFUL=1)")
+    Each scenario starts from an empty database with one fresh account, so that hypothesis
+    replaying a scenario meets the same server state (same ids) and gets the same answers.
+    """
     schema = schemathesis.openapi.from_dict(SPEC)
     machine = schema.as_state_machine()
-    headers = {"Authorization": f"Bearer {token}"}
 
     class Sequences(machine):  # type: ignore[misc,valid-type]
+        headers: dict[str, str]
+
+        def setup(self) -> None:
+            _empty_database(database_url)
+            self.headers = {"Authorization": f"Bearer {_register_and_log_in(server)}"}
+
         def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, object]:
-            return {"base_url": server.url, "headers": headers}
+            return {"base_url": server.url, "headers": self.headers}
 
         def validate_response(
             self, response: Any, case: schemathesis.Case, *args: Any, **kwargs: Any
@@ -112,7 +157,7 @@ def test_stateful_sequences_answer_as_declared(server: Server, token: str) -> No
 
     Sequences.run(
         settings=settings(
-            max_examples=max(EXAMPLES // 4, 10),
+            max_examples=min(EXAMPLES, 500),
             stateful_step_count=6,
             deadline=None,
             suppress_health_check=list(HealthCheck),

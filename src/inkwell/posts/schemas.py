@@ -31,7 +31,12 @@ Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
     CleanText,
-    Field(examples=["Notes on the Analytical Engine"]),
+    Field(
+        examples=["Notes on the Analytical Engine"],
+        description="1-200 characters once trimmed: not only white space",
+        # What the validation above means: no NUL, and something besides white space.
+        json_schema_extra={"pattern": r"^[^\u0000]*[^\s\u0000][^\u0000]*$"},
+    ),
 ]
 Body = Annotated[
     str,

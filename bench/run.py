@@ -62,7 +62,7 @@ class Bench:
         server_timing, warnings = preflight(endpoints, self.by_name, tokens, dataset)
         for warning in warnings:
             log(f"warning: {warning}")
-        # Logging in runs Argon2 (64 MiB a hash): note that peak, then measure the load's own.
+        # Logging in runs Argon2 (19 MiB a hash): note that peak, then measure the load's own.
         peak_before = {s.name: proc_status_kib(s.pid, "VmHWM") for s in self.servers}
         peak_reset = {s.name: reset_peak_rss(s.pid) for s in self.servers}
 

@@ -12,6 +12,10 @@ from inkwell.models import Post, Tag, User
 _seq = itertools.count(1)
 
 
+# What a user document shows: no hash, nothing internal.
+USER_FIELDS = {"id", "username", "email", "full_name", "is_active", "credits", "created_at"}
+
+
 def user_payload(**over: Any) -> dict[str, Any]:
     n = next(_seq)
     return {

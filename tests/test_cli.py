@@ -115,27 +115,19 @@ def test_seed_creates_consistent_demo_data(tmp_path: Path) -> None:
     assert count("SELECT count(*) FROM users") == 25
 
 
-async def _create_database(name: str) -> None:
+async def _on_server(statement: str) -> None:
+    """Run one statement on the server's maintenance database (`postgres`)."""
     server = make_url(POSTGRES_URL).set(drivername="postgresql", database="postgres")
     conn = await asyncpg.connect(server.render_as_string(hide_password=False))
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-
-
-async def _drop_database(name: str) -> None:
-    server = make_url(POSTGRES_URL).set(drivername="postgresql", database="postgres")
-    conn = await asyncpg.connect(server.render_as_string(hide_password=False))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(statement)
     finally:
         await conn.close()
 
 
 def test_concurrent_migrations_on_postgres(postgres_url: str) -> None:
     name = f"inkwell_cli_{uuid.uuid4().hex[:8]}"
-    run_in_thread(lambda: _create_database(name))
+    run_in_thread(lambda: _on_server(f'CREATE DATABASE "{name}"'))
     try:
         url = make_url(postgres_url).set(database=name).render_as_string(False)
         env = {**os.environ, "DATABASE_URL": url}
@@ -149,7 +141,7 @@ def test_concurrent_migrations_on_postgres(postgres_url: str) -> None:
         assert [p.returncode for p in processes] == [0, 0, 0], results
         assert run_in_thread(lambda: _scalar(url, "SELECT version_num FROM alembic_version"))
     finally:
-        run_in_thread(lambda: _drop_database(name))
+        run_in_thread(lambda: _on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def test_purge_removes_only_expired_rows(tmp_path: Path) -> None:

@@ -13,7 +13,14 @@ from httpx import AsyncClient
 
 from inkwell.core.config import Settings
 from tests.conftest import api_client
-from tests.factories import assert_problem, make_account, make_post, post_payload, user_payload
+from tests.factories import (
+    USER_FIELDS,
+    assert_problem,
+    make_account,
+    make_post,
+    post_payload,
+    user_payload,
+)
 
 FORBIDDEN_USER_FIELDS = [
     {"credits": "1000000.00"},
@@ -82,15 +89,7 @@ async def test_responses_expose_no_private_fields(client: AsyncClient) -> None:
     account = await make_account(client)
     post = await make_post(client, account, published=True)
     user = (await client.get(f"/users/{account.id}")).json()
-    assert set(user) == {
-        "id",
-        "username",
-        "email",
-        "full_name",
-        "is_active",
-        "credits",
-        "created_at",
-    }
+    assert set(user) == USER_FIELDS
     assert set(post["author"]) == {"id", "username", "full_name"}
 
 

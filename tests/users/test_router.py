@@ -7,7 +7,14 @@ from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.factories import assert_problem, make_account, make_post, make_user, user_payload
+from tests.factories import (
+    USER_FIELDS,
+    assert_problem,
+    make_account,
+    make_post,
+    make_user,
+    user_payload,
+)
 
 
 async def test_register_returns_the_user_without_secrets(client: AsyncClient) -> None:
@@ -15,15 +22,7 @@ async def test_register_returns_the_user_without_secrets(client: AsyncClient) ->
     response = await client.post("/users/", json=payload)
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {
-        "id",
-        "username",
-        "email",
-        "full_name",
-        "is_active",
-        "credits",
-        "created_at",
-    }
+    assert set(body) == USER_FIELDS
     assert body["email"] == "ada@example.com"
     assert body["credits"] == "100.00"
     assert body["is_active"] is True

@@ -4,7 +4,7 @@ import asyncio
 
 import asyncpg
 import pytest
-from httpx import AsyncClient
+from httpx import AsyncClient, Response
 from sqlalchemy.engine import make_url
 
 from tests.factories import assert_problem, make_account, make_user
@@ -71,3 +71,71 @@ async def test_slow_query_is_503_not_a_stuck_worker(
     assert "statement" not in body["detail"].lower()
     after = await pg_client.get(f"/users/{account.id}")
     assert after.json()["full_name"] == account.user["full_name"]
+
+
+async def _tag_race(
+    client: AsyncClient, url: str, request_tags: list[str], external_tags: tuple[str, str]
+) -> Response:
+    """A post with `request_tags` while another transaction inserts `external_tags`, the
+    first before the request starts and the second once the request waits on a lock.
+
+    The other transaction waits 30 s before it looks for deadlocks, the request's the
+    default 1 s: in a cycle, the request is the one PostgreSQL aborts."""
+    account = await make_account(client)
+    other = await asyncpg.connect(_dsn(url))
+    try:
+        tx = other.transaction()
+        await tx.start()
+        await other.execute("SET LOCAL deadlock_timeout = '30s'")
+        await other.execute("INSERT INTO tags (name) VALUES ($1)", external_tags[0])
+        post = asyncio.create_task(
+            client.post(
+                f"/users/{account.id}/posts/",
+                json={"title": "Race", "body": "Tags created concurrently.", "tags": request_tags},
+                headers=account.headers,
+            )
+        )
+        await _until_the_service_waits_on_a_lock(other)
+        await other.execute(
+            "INSERT INTO tags (name) VALUES ($1) ON CONFLICT DO NOTHING", external_tags[1]
+        )
+        await tx.commit()
+        return await asyncio.wait_for(post, timeout=10)
+    finally:
+        await other.close()
+
+
+async def _until_the_service_waits_on_a_lock(conn: asyncpg.Connection) -> None:
+    for _ in range(200):
+        waiting = await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'inkwell' "
+            "AND datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        if waiting:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the request never waited on the other transaction's lock")
+
+
+async def test_new_tags_are_inserted_in_one_order(
+    pg_client: AsyncClient, postgres_url: str
+) -> None:
+    """Another request creating tags b and a inserts them in name order, as every request
+    does: one whose tags are listed b, a waits behind it instead of deadlocking."""
+    response = await _tag_race(pg_client, postgres_url, ["b", "a"], ("a", "b"))
+    assert response.status_code == 201, response.text
+    assert [t["name"] for t in response.json()["tags"]] == ["a", "b"]
+
+
+async def test_a_deadlock_is_a_503_to_retry(pg_client: AsyncClient, postgres_url: str) -> None:
+    """A real deadlock (a transaction that takes the same locks in the other order) is
+    answered as a problem to retry, with nothing written, never a 500."""
+    response = await _tag_race(pg_client, postgres_url, ["a", "b"], ("b", "a"))
+    body = assert_problem(response, 503)
+    assert body["type"].endswith("/transaction-conflict")
+    assert response.headers["retry-after"] == "1"
+    conn = await asyncpg.connect(_dsn(postgres_url))
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM posts") == 0
+    finally:
+        await conn.close()

@@ -26,6 +26,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
 from inkwell.core.config import Settings
+from inkwell.core.errors import database_unavailable
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -115,7 +116,21 @@ def create_engine(settings: Settings) -> AsyncEngine:
     )
     if settings.db_pgbouncer and settings.db_statement_timeout_ms:
         _set_local_statement_timeout(engine, settings.db_statement_timeout_ms)
+    _name_connect_failures(engine)
     return engine
+
+
+def _name_connect_failures(engine: AsyncEngine) -> None:
+    """asyncpg raises a bare OSError (refused, unreachable, timed out) when it cannot
+    connect, which SQLAlchemy passes on as it is. Say here that it is the database,
+    so that only the database's outage is a 503 and any other OSError stays a bug."""
+
+    @event.listens_for(engine.sync_engine, "do_connect")
+    def _connect(dialect: Dialect, _record: Any, cargs: Any, cparams: Any) -> Any:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except OSError as exc:
+            raise database_unavailable(exc) from exc
 
 
 def _unique_statement_name() -> str:

@@ -2,28 +2,35 @@
 
     DomainError                 (400, any domain rule)
     ├── Unauthorized            (401, with WWW-Authenticate: Bearer)
+    ├── Forbidden               (403)
     ├── NotFound                (404)
     ├── Conflict                (409)
-    ├── Forbidden               (403)
     ├── PayloadTooLarge         (413)
+    ├── Unprocessable           (422, valid JSON that breaks a rule)
+    │   └── ValidationFailed    (422, the request does not match its schema)
     ├── TooManyRequests         (429, with Retry-After)
-    └── Unprocessable           (422, valid JSON that breaks a rule)
+    ├── InternalError           (500, nothing about the cause)
+    ├── ServiceUnavailable      (503, with Retry-After)
+    │   ├── DatabaseUnavailable (the database cannot be reached or timed out)
+    │   └── TransactionConflict (a deadlock or serialization failure: retry)
+    └── HTTPProblem             (any other status the framework answers)
 
 Services raise these; `register_error_handlers` maps them, request validation
-errors, HTTP errors of the framework and unexpected exceptions to problem
-documents. Clients never see a traceback or SQL.
+errors, HTTP errors of the framework, database errors and unexpected exceptions
+to problem documents, all rendered by `problem_response`. Clients never see a
+traceback or SQL.
 """
 
 import logging
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any, ClassVar
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -34,15 +41,19 @@ TYPE_BASE = "https://inkwell.dev/problems/"
 
 
 class DomainError(Exception):
-    status: ClassVar[int] = 400
-    title: ClassVar[str] = "Bad request"
-    slug: ClassVar[str] = "bad-request"
+    status: int = 400
+    title: str = "Bad request"
+    slug: str = "bad-request"
     headers: Mapping[str, str] | None = None
 
-    def __init__(self, detail: str, *, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, detail: str, *, headers: Mapping[str, str] | None = None, **extra: Any
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.headers = headers if headers is not None else type(self).headers
+        # More members of the problem document, e.g. `errors` of a validation failure.
+        self.extra = extra
 
 
 class Unauthorized(DomainError):
@@ -50,6 +61,12 @@ class Unauthorized(DomainError):
     title = "Unauthorized"
     slug = "unauthorized"
     headers: Mapping[str, str] | None = {"WWW-Authenticate": "Bearer"}
+
+
+class Forbidden(DomainError):
+    status = 403
+    title = "Forbidden"
+    slug = "forbidden"
 
 
 class NotFound(DomainError):
@@ -64,22 +81,10 @@ class Conflict(DomainError):
     slug = "conflict"
 
 
-class Forbidden(DomainError):
-    status = 403
-    title = "Forbidden"
-    slug = "forbidden"
-
-
 class PayloadTooLarge(DomainError):
     status = 413
     title = "Content too large"
     slug = "payload-too-large"
-
-
-class TooManyRequests(DomainError):
-    status = 429
-    title = "Too many requests"
-    slug = "too-many-requests"
 
 
 class Unprocessable(DomainError):
@@ -88,37 +93,67 @@ class Unprocessable(DomainError):
     slug = "unprocessable"
 
 
-def problem(
-    request: Request,
-    *,
-    status: int,
-    title: str,
-    detail: str,
-    slug: str,
-    headers: Mapping[str, str] | None = None,
-    **extra: Any,
-) -> JSONResponse:
+class ValidationFailed(Unprocessable):
+    title = "Validation failed"
+    slug = "validation"
+
+
+class TooManyRequests(DomainError):
+    status = 429
+    title = "Too many requests"
+    slug = "too-many-requests"
+
+
+class InternalError(DomainError):
+    status = 500
+    title = "Internal server error"
+    slug = "internal"
+
+
+class ServiceUnavailable(DomainError):
+    status = 503
+    title = "Service unavailable"
+    slug = "unavailable"
+    headers: Mapping[str, str] | None = {"Retry-After": "1"}
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database cannot be reached or did not answer in time."""
+
+
+class TransactionConflict(ServiceUnavailable):
+    """A concurrent transaction won a deadlock or a serialization check: try again."""
+
+    slug = "transaction-conflict"
+
+
+class HTTPProblem(DomainError):
+    """A status the framework itself answers (404 of an unknown route, 405, ...)."""
+
+    def __init__(self, status: int, detail: str | None, headers: Mapping[str, str] | None) -> None:
+        phrase = HTTPStatus(status).phrase
+        super().__init__(detail or phrase, headers=headers)
+        self.status = status
+        self.title = phrase
+        self.slug = phrase.lower().replace(" ", "-")
+
+
+def problem_response(instance: str, exc: DomainError) -> JSONResponse:
+    """The one rendering of every problem document the service sends."""
     body = {
-        "type": TYPE_BASE + slug,
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "instance": request.url.path,
-        **extra,
+        "type": TYPE_BASE + exc.slug,
+        "title": exc.title,
+        "status": exc.status,
+        "detail": exc.detail,
+        "instance": instance,
+        **exc.extra,
     }
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return JSONResponse(body, status_code=exc.status, media_type=PROBLEM_JSON, headers=exc.headers)
 
 
 def problem_for(request: Request, exc: DomainError) -> JSONResponse:
-    """The problem document of a domain error."""
-    return problem(
-        request,
-        status=exc.status,
-        title=exc.title,
-        detail=exc.detail,
-        slug=exc.slug,
-        headers=exc.headers,
-    )
+    """The problem document of a domain error, for this request."""
+    return problem_response(request.url.path, exc)
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
@@ -133,51 +168,29 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         for e in exc.errors()
     ]
     fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in errors)
-    return problem(
-        request,
-        status=422,
-        title="Validation failed",
-        detail=f"Invalid input: {fields}" if fields else "Invalid input",
-        slug="validation",
-        errors=jsonable_encoder(errors),
-    )
+    detail = f"Invalid input: {fields}" if fields else "Invalid input"
+    return problem_for(request, ValidationFailed(detail, errors=jsonable_encoder(errors)))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    phrase = HTTPStatus(exc.status_code).phrase
-    detail = exc.detail if isinstance(exc.detail, str) else phrase
-    return problem(
-        request,
-        status=exc.status_code,
-        title=phrase,
-        detail=detail,
-        slug=phrase.lower().replace(" ", "-"),
-        headers=exc.headers,
-    )
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    return problem_for(request, HTTPProblem(exc.status_code, detail, exc.headers))
 
 
-async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+def database_unavailable(exc: BaseException) -> DatabaseUnavailable:
+    """Logged once, without a traceback: an outage is not a bug of ours."""
     logger.error("database unavailable: %s", type(exc).__name__)
-    return problem(
-        request,
-        status=503,
-        title="Service unavailable",
-        detail="The database is unavailable; retry shortly.",
-        slug="unavailable",
-        headers={"Retry-After": "1"},
-    )
+    return DatabaseUnavailable("The database is unavailable; retry shortly.")
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _pool_timeout(request: Request, exc: Exception) -> JSONResponse:
+    return problem_for(request, database_unavailable(exc))
+
+
+def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error", exc_info=exc)
-    return problem(
-        request,
-        status=500,
-        title="Internal server error",
-        detail="An unexpected error occurred.",
-        slug="internal",
-    )
+    return problem_for(request, InternalError("An unexpected error occurred."))
 
 
 # query_canceled (statement timeout), cannot_connect_now, admin/crash shutdown
@@ -185,6 +198,8 @@ _UNAVAILABLE_SQLSTATES = frozenset({"57014", "57P01", "57P02", "57P03"})
 # connection exceptions (08: refused parameters, protocol errors), insufficient resources
 # (53: too many connections, out of memory): the database cannot serve us right now.
 _UNAVAILABLE_CLASSES = frozenset({"08", "53"})
+# serialization failure, deadlock detected: the same request would succeed if retried.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 
 
 def sqlstate(exc: DBAPIError) -> str | None:
@@ -196,8 +211,7 @@ def sqlstate(exc: DBAPIError) -> str | None:
     return None
 
 
-def _is_connection_error(exc: DBAPIError) -> bool:
-    code = sqlstate(exc) or ""
+def _is_connection_error(exc: DBAPIError, code: str) -> bool:
     return (
         isinstance(exc, OperationalError)
         or exc.connection_invalidated
@@ -208,19 +222,29 @@ def _is_connection_error(exc: DBAPIError) -> bool:
 
 async def _dbapi_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
-    if _is_connection_error(exc):
-        return await _database_unavailable(request, exc)
-    return await _unexpected(request, exc)
+    code = sqlstate(exc) or ""
+    if code in RETRYABLE_SQLSTATES:
+        logger.warning("transaction conflict: SQLSTATE %s", code)
+        conflict = TransactionConflict("A concurrent request conflicted with this one; retry.")
+        return problem_for(request, conflict)
+    if _is_connection_error(exc, code):
+        return problem_for(request, database_unavailable(exc))
+    if isinstance(exc, IntegrityError):
+        # A constraint that no service maps (a race the service did not foresee): the
+        # request conflicts with the data as it is now, and nothing was written.
+        logger.warning("unmapped integrity error: SQLSTATE %s", code or "unknown")
+        return problem_for(request, Conflict("The request conflicts with the current data."))
+    return _unexpected(request, exc)
 
 
 def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(PoolTimeoutError, _database_unavailable)
-    app.add_exception_handler(OSError, _database_unavailable)
+    app.add_exception_handler(PoolTimeoutError, _pool_timeout)
     app.add_exception_handler(DBAPIError, _dbapi_error)
-    # Any other exception is turned into a 500 problem by RequestContextMiddleware.
+    # Any other exception, OSError included, is turned into a 500 problem (with its
+    # traceback in the log) by RequestContextMiddleware.
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -1,13 +1,25 @@
 """Liveness and readiness probes."""
 
+from collections.abc import Mapping
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from inkwell.core.errors import problem, problem_responses
+from inkwell.core.errors import (
+    DatabaseUnavailable,
+    ServiceUnavailable,
+    problem_for,
+    problem_responses,
+)
 from inkwell.core.migrations import database_revision
 
 router = APIRouter(prefix="/health", tags=["operations"])
+
+
+class NotReady(ServiceUnavailable):
+    slug = "not-ready"
+    headers: Mapping[str, str] | None = {"Retry-After": "5"}
 
 
 @router.get("/live", summary="Liveness")
@@ -29,23 +41,11 @@ async def ready(request: Request) -> JSONResponse | dict[str, str]:
     expected: str | None = request.app.state.head_revision
     try:
         revision = await database_revision(request.app.state.engine, settings.ready_timeout)
-    except (OSError, SQLAlchemyError, TimeoutError):
-        return problem(
-            request,
-            status=503,
-            title="Service unavailable",
-            detail="The database is unreachable.",
-            slug="not-ready",
-            headers={"Retry-After": "5"},
-        )
+    except (OSError, SQLAlchemyError, DatabaseUnavailable):
+        return problem_for(request, NotReady("The database is unreachable."))
     if expected is not None and revision != expected:
-        return problem(
-            request,
-            status=503,
-            title="Service unavailable",
-            detail=f"The database is at revision {revision}, expected {expected}: run "
-            "`inkwell migrate`.",
-            slug="not-ready",
-            headers={"Retry-After": "5"},
+        detail = (
+            f"The database is at revision {revision}, expected {expected}: run `inkwell migrate`."
         )
+        return problem_for(request, NotReady(detail))
     return {"status": "ready", "revision": revision or "unknown"}

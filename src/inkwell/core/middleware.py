@@ -6,7 +6,6 @@ time and statement count, adds security headers, records Prometheus metrics and
 writes one structured log line per request.
 """
 
-import json
 import re
 import time
 import uuid
@@ -15,7 +14,7 @@ from typing import Any
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from inkwell.core.errors import PROBLEM_JSON, TYPE_BASE, PayloadTooLarge
+from inkwell.core.errors import DomainError, InternalError, PayloadTooLarge, problem_response
 from inkwell.core.logging import get_logger
 from inkwell.core.metrics import LATENCY, REQUESTS, STATEMENTS
 from inkwell.core.observability import RequestStats, current_stats
@@ -101,14 +100,14 @@ class RequestContextMiddleware:
             # made of the aborted read, the client gets the 413 problem.
             if too_large:
                 if message["type"] == "http.response.start":
-                    await _too_large(scope, send_decorated, limit)
+                    await _too_large(scope, receive, send_decorated, limit)
                 return
             await send_decorated(message)
 
         try:
             length = _content_length(scope)
             if length is not None and length > limit:
-                await _too_large(scope, send_decorated, limit)
+                await _too_large(scope, receive, send_decorated, limit)
                 return
             await self.app(scope, receive_limited, send_with_headers)
         except Exception:
@@ -117,7 +116,8 @@ class RequestContextMiddleware:
             logger.exception("unhandled error", path=scope["path"])
             if started:
                 raise
-            await _send_problem(scope, send_decorated, _INTERNAL)
+            internal = InternalError("An unexpected error occurred.")
+            await _send_problem(scope, receive, send_decorated, internal)
         finally:
             self._record(scope, status, stats)
             structlog.contextvars.unbind_contextvars("request_id")
@@ -156,34 +156,13 @@ class RequestContextMiddleware:
         )
 
 
-_INTERNAL = (500, "Internal server error", "An unexpected error occurred.", "internal")
+async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    """Refuse an oversized body, and close the connection rather than read the rest."""
+    too_large = PayloadTooLarge(
+        f"The request body exceeds {limit} bytes.", headers={"Connection": "close"}
+    )
+    await _send_problem(scope, receive, send, too_large)
 
 
-async def _too_large(scope: Scope, send: Send, limit: int) -> None:
-    """Refuse a declared oversized body before reading any of it."""
-    detail = f"The request body exceeds {limit} bytes."
-    problem = (413, PayloadTooLarge.title, detail, PayloadTooLarge.slug)
-    await _send_problem(scope, send, problem, close=True)
-
-
-async def _send_problem(
-    scope: Scope, send: Send, problem: tuple[int, str, str, str], *, close: bool = False
-) -> None:
-    status, title, detail, slug = problem
-    body = json.dumps(
-        {
-            "type": TYPE_BASE + slug,
-            "title": title,
-            "status": status,
-            "detail": detail,
-            "instance": scope["path"],
-        }
-    ).encode()
-    headers = [
-        (b"content-type", PROBLEM_JSON.encode()),
-        (b"content-length", str(len(body)).encode()),
-    ]
-    if close:
-        headers.append((b"connection", b"close"))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+async def _send_problem(scope: Scope, receive: Receive, send: Send, exc: DomainError) -> None:
+    await problem_response(scope["path"], exc)(scope, receive, send)

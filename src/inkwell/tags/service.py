@@ -27,12 +27,14 @@ async def get_or_create(session: AsyncSession, names: Sequence[str]) -> list[Tag
     """The tags with these names, creating the missing ones.
 
     `INSERT ... ON CONFLICT DO NOTHING` lets two requests that create the same
-    new tag both succeed: the loser waits for the winner's row and reuses it.
+    new tag both succeed: the loser waits for the winner's row and reuses it. Rows
+    are inserted in name order, the same in every request, so two requests waiting
+    on each other's new tags can never wait in a cycle (a deadlock).
     """
     if not names:
         return []
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(Tag).values([{"name": n} for n in names])
+    insert = dialect.insert(Tag).values([{"name": n} for n in sorted(set(names))])
     await session.execute(insert.on_conflict_do_nothing(index_elements=[Tag.name]))
     tags = await session.scalars(select(Tag).where(Tag.name.in_(names)))
     return list(tags)

@@ -8,14 +8,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 
-from inkwell.core.errors import Conflict, NotFound, Unprocessable, sqlstate
+from inkwell.core.errors import RETRYABLE_SQLSTATES, Conflict, NotFound, Unprocessable, sqlstate
 from inkwell.core.pagination import Page, keyset_before, paginated
 from inkwell.transfers.models import Transfer, TransferKind
 from inkwell.users.models import User
 
 MAX_ATTEMPTS = 5
-# SQLSTATEs worth another try: serialization failure, deadlock.
-_RETRYABLE = frozenset({"40001", "40P01"})
 
 
 class SelfTransfer(Unprocessable):
@@ -49,7 +47,7 @@ async def transfer(
             async with session.begin_nested():
                 return await _move(session, sender_id, to_user_id, amount)
         except DBAPIError as exc:
-            if attempt == MAX_ATTEMPTS or sqlstate(exc) not in _RETRYABLE:
+            if attempt == MAX_ATTEMPTS or sqlstate(exc) not in RETRYABLE_SQLSTATES:
                 raise
     raise AssertionError("unreachable")
 

@@ -2,7 +2,8 @@
 
 Handlers validate ORM objects into their `*Read` schema and dump JSON bytes in
 one pass each (both in Rust), instead of letting FastAPI validate the returned
-models again and encode them through Python dicts. `response_model=` on the
+models again and encode them through Python dicts. Every document, read or
+written, replayed or not, is rendered by `render`. `response_model=` on the
 route still documents the shape in OpenAPI.
 """
 
@@ -15,6 +16,11 @@ from pydantic import TypeAdapter
 T = TypeVar("T")
 
 
+def render(adapter: TypeAdapter[T], data: Any) -> bytes:
+    """The JSON document of `data` (an ORM object or a list of them) as `adapter` shows it."""
+    return adapter.dump_json(adapter.validate_python(data, from_attributes=True))
+
+
 def respond(
     adapter: TypeAdapter[T],
     data: Any,
@@ -22,5 +28,10 @@ def respond(
     status_code: int = 200,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    body = adapter.dump_json(adapter.validate_python(data, from_attributes=True))
+    return json_response(render(adapter, data), status_code=status_code, headers=headers)
+
+
+def json_response(
+    body: bytes, *, status_code: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
     return Response(body, status_code=status_code, media_type="application/json", headers=headers)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.core.config import SettingsDep
 from inkwell.core.db import SessionDep
+from inkwell.core.responses import json_response
 from inkwell.core.schemas import CleanText
 from inkwell.idempotency import service
 
@@ -43,17 +44,18 @@ class Idempotency:
         operation: str,
         request: BaseModel,
         status_code: int,
-        work: Callable[[], Awaitable[BaseModel]],
+        work: Callable[[], Awaitable[bytes]],
     ) -> Response:
+        """Run `work` (which returns the response body) once per key."""
         if self.key is None:
-            return _json(status_code, (await work()).model_dump_json())
+            return json_response(await work(), status_code=status_code)
         fingerprint = service.fingerprint(operation, request)
         stored = await service.replay(
             self.session, user_id=user_id, key=self.key, fingerprint=fingerprint
         )
         if stored is not None:
             return stored
-        body = (await work()).model_dump_json()
+        body = await work()
         await service.remember(
             self.session,
             user_id=user_id,
@@ -63,11 +65,7 @@ class Idempotency:
             body=body,
             ttl=self.ttl,
         )
-        return _json(status_code, body)
-
-
-def _json(status_code: int, body: str) -> Response:
-    return Response(content=body, status_code=status_code, media_type="application/json")
+        return json_response(body, status_code=status_code)
 
 
 async def get_idempotency(

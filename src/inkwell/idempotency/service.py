@@ -74,7 +74,7 @@ async def remember(
     key: str,
     fingerprint: str,
     status_code: int,
-    body: str,
+    body: bytes,
     ttl: timedelta,
 ) -> None:
     now = utcnow()
@@ -84,7 +84,7 @@ async def remember(
             key=key,
             fingerprint=fingerprint,
             status_code=status_code,
-            body=body,
+            body=body.decode(),
             created_at=now,
             expires_at=now + ttl,
         )

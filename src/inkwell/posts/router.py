@@ -8,7 +8,7 @@ from inkwell.auth.dependencies import CurrentUser, OptionalUser
 from inkwell.core.db import SessionDep
 from inkwell.core.errors import problem_responses
 from inkwell.core.pagination import PageDep
-from inkwell.core.responses import respond
+from inkwell.core.responses import render, respond
 from inkwell.core.routing import Router
 from inkwell.core.schemas import IdPath
 from inkwell.idempotency.dependencies import IdempotencyDep
@@ -39,9 +39,9 @@ async def create_post(
     before are created. Send an `Idempotency-Key` to retry safely."""
     users_service.ensure_self(caller, user_id)
 
-    async def work() -> PostRead:
+    async def work() -> bytes:
         post = await service.create(session, author=caller, data=data)
-        return PostRead.model_validate(post)
+        return render(POST, post)
 
     return await idempotency.run(
         user_id=caller.id,

@@ -6,11 +6,11 @@ from inkwell.auth.dependencies import CurrentUser
 from inkwell.core.db import SessionDep
 from inkwell.core.errors import problem_responses
 from inkwell.core.pagination import PageDep
-from inkwell.core.responses import respond
+from inkwell.core.responses import render, respond
 from inkwell.core.routing import Router
 from inkwell.idempotency.dependencies import IdempotencyDep
 from inkwell.transfers import service
-from inkwell.transfers.schemas import TRANSFERS, TransferCreate, TransferRead
+from inkwell.transfers.schemas import TRANSFER, TRANSFERS, TransferCreate, TransferRead
 
 router = Router(prefix="/transfers", tags=["transfers"])
 
@@ -33,11 +33,11 @@ async def create_transfer(
     recipient 422; nothing changes on any error. Send an `Idempotency-Key` to retry
     safely."""
 
-    async def work() -> TransferRead:
+    async def work() -> bytes:
         moved = await service.transfer(
             session, sender_id=caller.id, to_user_id=data.to_user_id, amount=data.amount
         )
-        return TransferRead.model_validate(moved)
+        return render(TRANSFER, moved)
 
     return await idempotency.run(
         user_id=caller.id,

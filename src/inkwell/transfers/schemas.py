@@ -60,4 +60,5 @@ class TransferRead(ReadSchema):
     created_at: UTCTimestamp
 
 
+TRANSFER = TypeAdapter(TransferRead)
 TRANSFERS = TypeAdapter(list[TransferRead])

@@ -66,8 +66,9 @@ async def list_posts(
     published: Annotated[bool | None, Query(description="Published or drafts")] = None,
 ) -> Response:
     """Posts with their author and tags, newest first (ties by id, descending).
-    Drafts are listed only to their author. Page with `skip`, or with the `cursor`
-    from the `Link: rel="next"` header (as fast deep down as on the first page)."""
+    Drafts are listed only to their author. Page with `skip`, or follow the absolute,
+    percent-encoded URL of the `Link: rel="next"` header (keyset pagination by `cursor`,
+    as fast deep down as on the first page)."""
     posts = await service.list_(
         session,
         viewer_id=viewer.id if viewer else None,

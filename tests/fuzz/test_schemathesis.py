@@ -4,7 +4,10 @@ A real server runs on a migrated SQLite file (`make fuzz` points it at PostgreSQ
 through FUZZ_DATABASE_URL, whose tables the stateful test empties, and raises
 FUZZ_EXAMPLES). Every generated request,
 valid or not, must get an answer the schema declares: no 5xx, and declared
-status codes, content types, headers and bodies.
+status codes, content types, headers and bodies. Half the requests are generated
+to break the schema (negative data), and each of those must be refused with a
+4xx (`negative_data_rejection`, with no exception): what the schema refuses, the
+service refuses.
 """
 
 import os
@@ -20,7 +23,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from schemathesis.checks import positive_data_acceptance
+from schemathesis import GenerationMode
+from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 from sqlalchemy.engine import make_url
 
 from inkwell.core.config import Settings
@@ -79,7 +83,12 @@ def test_operation_answers_as_declared(server: Server, token: str, path: str, me
     operation = schema[path][method]
     headers = {"Authorization": f"Bearer {token}"}
 
-    @given(case=operation.as_strategy(), anonymous=st.booleans())
+    cases = st.one_of(
+        operation.as_strategy(GenerationMode.POSITIVE),
+        operation.as_strategy(GenerationMode.NEGATIVE),
+    )
+
+    @given(case=cases, anonymous=st.booleans())
     @settings(
         max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None
     )
@@ -92,6 +101,7 @@ def test_operation_answers_as_declared(server: Server, token: str, path: str, me
         case.call_and_validate(
             base_url=server.url,
             headers=None if anonymous else headers,
+            additional_checks=[negative_data_rejection],
             excluded_checks=excluded,
         )
 

@@ -11,8 +11,12 @@ from inkwell.core.schemas import MAX_ID, Money, ReadSchema, Schema, UTCTimestamp
 
 MAX_AMOUNT = Decimal("1000000")
 _CENT = Decimal("0.01")
-# ASCII digits only: `\d` would also take "١٢" (Arabic-Indic), which Decimal reads as 12.
-_PLAIN_DECIMAL = re.compile(r"[0-9]{1,7}(\.[0-9]{1,2})?")
+# More than 0 and at most 1,000,000, at most 2 places, no leading zeros, written in
+# ASCII digits (`\d` would also take "١٢", which Decimal reads as 12). The OpenAPI
+# schema shows this pattern, so a client can tell exactly what is accepted.
+_PLAIN_DECIMAL = re.compile(
+    r"1000000(\.0{1,2})?|[1-9][0-9]{0,5}(\.[0-9]{1,2})?|0\.(0[1-9]|[1-9][0-9]?)"
+)
 
 
 def _plain_amount(value: Any) -> Any:
@@ -41,7 +45,7 @@ Amount = Annotated[
         {
             "anyOf": [
                 {"type": "number", "exclusiveMinimum": 0, "maximum": int(MAX_AMOUNT)},
-                {"type": "string", "pattern": _PLAIN_DECIMAL.pattern.join("^$")},
+                {"type": "string", "pattern": f"^({_PLAIN_DECIMAL.pattern})$"},
             ],
             "description": _AMOUNT_TEXT,
             "examples": ["12.50"],
@@ -51,7 +55,9 @@ Amount = Annotated[
 
 
 class TransferCreate(Schema):
-    to_user_id: int = Field(ge=1, le=MAX_ID, description="The recipient's user id")
+    to_user_id: int = Field(
+        ge=1, le=MAX_ID, description="The recipient's user id, written as an integer (not `2.0`)"
+    )
     amount: Amount
 
     model_config = ConfigDict(

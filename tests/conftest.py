@@ -7,6 +7,8 @@ real engine and commits, so concurrency tests see real transactions.
 """
 
 import asyncio
+import base64
+import json
 import os
 import re
 import shutil
@@ -20,7 +22,7 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from fastapi import FastAPI
-from httpx import ASGITransport, AsyncClient, Response
+from httpx import ASGITransport, AsyncClient, Request, RequestNotRead, Response
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -157,17 +159,69 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
 _PASSWORD_HASH = re.compile(rb"\$argon2(id|i|d)\$")
 
 
+# Fields of a user document that only the account holder may see.
+_PRIVATE_FIELDS = ("email", "credits")
+
+
+def _caller_id(request: Request) -> object:
+    """The `sub` of the request's bearer token, read without checking the signature
+    (the app checks it; this only says whose response it is)."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or token.count(".") != 2:
+        return None
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
+        return int(payload["sub"])
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def _others_private_fields(node: object, caller: object, sent: str) -> Iterator[str]:
+    """Private fields of documents that are neither the caller's own (by id) nor
+    about what the request itself sent (a registration's e-mail, a 422's echo)."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _others_private_fields(item, caller, sent)
+    elif isinstance(node, dict):
+        # Scalars only: an OpenAPI document has `email` properties whose values are schemas.
+        private = [k for k in _PRIVATE_FIELDS if isinstance(node.get(k), str | int | float)]
+        own = caller is not None and node.get("id") == caller
+        told = str(node.get("email", "")).casefold() in sent and "email" in node
+        if private and not own and not told:
+            yield f"{private} of user {node.get('id')!r}"
+        for value in node.values():
+            yield from _others_private_fields(value, caller, sent)
+
+
+def _scan_private_fields(response: Response, body: bytes) -> None:
+    if not response.headers.get("content-type", "").startswith("application/json"):
+        return
+    if response.url.path == "/openapi.json":
+        return  # its examples are made-up users
+    if b'"email"' not in body and b'"credits"' not in body:
+        return  # the common case, without parsing
+    caller = _caller_id(response.request)
+    try:
+        sent = response.request.content.decode(errors="replace").casefold()
+    except RequestNotRead:  # a streamed upload: nothing it sent to vouch for
+        sent = ""
+    leaks = list(_others_private_fields(json.loads(body), caller, sent))
+    assert not leaks, f"another user's private fields in {response.url}: {leaks}"
+
+
 def api_client(app: FastAPI, *, raise_app_exceptions: bool = True) -> AsyncClient:
     """A client of the app whose every response is scanned for leaked secrets.
 
     Every API test goes through it, so the whole suite checks that no response
-    body ever carries a password hash or the token-signing secret."""
+    body ever carries a password hash, the token-signing secret, or another
+    user's e-mail or balance."""
     secret = app.state.settings.jwt_secret.get_secret_value().encode()
 
     async def scan(response: Response) -> None:
         body = await response.aread()
         assert not _PASSWORD_HASH.search(body), f"password hash in {response.url}"
         assert secret not in body, f"JWT secret in {response.url}"
+        _scan_private_fields(response, body)
 
     transport = ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
     return AsyncClient(

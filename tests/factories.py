@@ -8,12 +8,19 @@ from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from inkwell.models import Post, Tag, User
+from inkwell.users import service as users_service
 
 _seq = itertools.count(1)
 
 
-# What a user document shows: no hash, nothing internal.
-USER_FIELDS = {"id", "username", "email", "full_name", "is_active", "credits", "created_at"}
+# What a user's public document shows (to anyone), and what the holder's own adds.
+USER_FIELDS = {"id", "username", "full_name", "created_at"}
+PRIVATE_USER_FIELDS = USER_FIELDS | {"email", "credits", "is_active"}
+
+
+def public(user: dict[str, Any]) -> dict[str, Any]:
+    """The public document of a user from the holder's own."""
+    return {k: v for k, v in user.items() if k in USER_FIELDS}
 
 
 def user_payload(**over: Any) -> dict[str, Any]:
@@ -85,6 +92,13 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
     assert body["title"]
     assert body["detail"]
     return body
+
+
+async def deactivate(engine: AsyncEngine, user_id: int) -> None:
+    """What an operator's `inkwell users deactivate` does (no API can)."""
+    sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessionmaker() as session, session.begin():
+        await users_service.set_active(session, ref=str(user_id), active=False)
 
 
 async def seed_posts(engine: AsyncEngine, count: int, *, tags_per_post: int = 3) -> None:

@@ -178,3 +178,27 @@ def test_purge_removes_only_expired_rows(tmp_path: Path) -> None:
     keys = run_in_thread(lambda: _scalar(url, "SELECT group_concat(key) FROM idempotency_keys"))
     assert keys == "new"
     assert run_in_thread(lambda: _scalar(url, "SELECT count(*) FROM login_failures")) == 1
+
+
+def test_users_deactivate_and_activate(tmp_path: Path) -> None:
+    """The operator's switch: by id or username; an unknown account exits 1."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'switch.db'}"
+    env = {"DATABASE_URL": url}
+    assert _invoke(env, "migrate")[0] == 0
+    assert _invoke(env, "seed", "--users", "2", "--posts", "0", "--tags", "0")[0] == 0
+
+    def active(user_id: int) -> object:
+        sql = f"SELECT is_active FROM users WHERE id = {user_id:d}"  # noqa: S608 - an int
+        return run_in_thread(lambda: _scalar(url, sql))
+
+    username = run_in_thread(lambda: _scalar(url, "SELECT username FROM users WHERE id = 2"))
+    code, output = _invoke(env, "users", "deactivate", "1")
+    assert code == 0, output
+    assert "is inactive" in output
+    assert _invoke(env, "users", "deactivate", str(username))[0] == 0
+    assert (active(1), active(2)) == (0, 0)
+    assert _invoke(env, "users", "activate", str(username))[0] == 0
+    assert (active(1), active(2)) == (0, 1)
+    code, output = _invoke(env, "users", "activate", "no-such-user")
+    assert code == 1
+    assert "no such user" in output

@@ -63,3 +63,19 @@ async def test_writes_do_not_grow_with_tags(
     # patch: caller, post + author + tags, tag upsert, tag select, post update,
     # links delete + insert
     assert counts == [(5, 9), (5, 9)]
+
+
+async def test_user_by_id_reads_the_caller_once(
+    client: AsyncClient, sql_counter: StatementCounter
+) -> None:
+    """Anonymous: the user. The holder: the token's account, which is the document.
+    Someone else: the token's account, then the user."""
+    owner = await make_account(client)
+    other = await make_account(client)
+    counts = []
+    for headers in ({}, owner.headers, other.headers):
+        sql_counter.reset()
+        response = await client.get(f"/users/{owner.id}", headers=headers)
+        assert response.status_code == 200
+        counts.append(sql_counter.count)
+    assert counts == [1, 1, 2]

@@ -22,8 +22,12 @@ from inkwell.core.logging import configure_logging
 from inkwell.core.migrations import database_revision, head_revision, upgrade
 from inkwell.core.security import PasswordHasher
 from inkwell.idempotency import service as idempotency_service
+from inkwell.users import service as users_service
+from inkwell.users.models import User
 
 app = typer.Typer(help="Inkwell: serve, migrate, seed and check.", no_args_is_help=True)
+users_app = typer.Typer(help="Operate on accounts.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 console = Console(stderr=True)
 
 
@@ -149,6 +153,45 @@ async def _purge(settings: Settings) -> tuple[int, int]:
     finally:
         await engine.dispose()
     return keys, failures
+
+
+UserRef = Annotated[str, typer.Argument(help="The user's id or username")]
+
+
+@users_app.command()
+def deactivate(user: UserRef) -> None:
+    """Deactivate an account: it can no longer log in or receive credits (its tokens
+    stop working). Account holders cannot do this themselves; they close their account."""
+    _set_active(user, active=False)
+
+
+@users_app.command()
+def activate(user: UserRef) -> None:
+    """Activate an account again."""
+    _set_active(user, active=True)
+
+
+def _set_active(ref: str, *, active: bool) -> None:
+    settings = _settings()
+    try:
+        user = asyncio.run(_switch(settings, ref, active=active))
+    except users_service.UserNotFound as exc:
+        console.print(f"[red]no such user:[/red] {exc.detail}")
+        raise typer.Exit(1) from None
+    except (OSError, SQLAlchemyError) as exc:
+        console.print(f"[red]failed:[/red] {type(exc).__name__}: {exc}")
+        raise typer.Exit(1) from None
+    state = "active" if active else "inactive"
+    console.print(f"[green]user {user.id} ({user.username}) is {state}[/green]")
+
+
+async def _switch(settings: Settings, ref: str, *, active: bool) -> User:
+    engine = create_engine(settings)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            return await users_service.set_active(session, ref=ref, active=active)
+    finally:
+        await engine.dispose()
 
 
 @app.command()

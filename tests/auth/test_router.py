@@ -15,7 +15,7 @@ from inkwell.core.config import DEFAULT_JWT_SECRET, Settings
 from inkwell.core.security import PasswordHasher
 from inkwell.main import create_app
 from tests.conftest import api_client, make_settings
-from tests.factories import assert_problem, make_account, make_user
+from tests.factories import assert_problem, deactivate, make_account, make_user
 
 
 async def _login(client: AsyncClient, username: str, password: str) -> Any:
@@ -35,10 +35,10 @@ async def test_login_returns_a_bearer_token(client: AsyncClient, by: str) -> Non
     assert me.json()["id"] == user["id"]
 
 
-async def test_failed_logins_all_look_the_same(client: AsyncClient) -> None:
+async def test_failed_logins_all_look_the_same(client: AsyncClient, engine: AsyncEngine) -> None:
     user = await make_user(client, password="right-password")
     inactive = await make_account(client, password="right-password")
-    await client.patch(f"/users/{inactive.id}", json={"is_active": False}, headers=inactive.headers)
+    await deactivate(engine, inactive.id)
     attempts = [
         await _login(client, user["username"], "wrong-password"),
         await _login(client, "no-such-user", "right-password"),

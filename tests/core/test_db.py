@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from inkwell.models import User
 from tests.conftest import api_client
-from tests.factories import assert_problem, make_user, user_payload
+from tests.factories import assert_problem, make_account, make_user, user_payload
 
 
 async def test_timestamps_are_utc_with_offset(client: AsyncClient) -> None:
@@ -42,10 +42,10 @@ async def test_timestamps_read_back_in_utc_whatever_the_session_zone(
 
 
 async def test_money_is_a_two_place_string(client: AsyncClient, engine: AsyncEngine) -> None:
-    user = await make_user(client)
+    account = await make_account(client)
     async with engine.begin() as conn:
-        await conn.execute(update(User).where(User.id == user["id"]).values(credits=Decimal("7.5")))
-    assert (await client.get(f"/users/{user['id']}")).json()["credits"] == "7.50"
+        await conn.execute(update(User).where(User.id == account.id).values(credits=Decimal("7.5")))
+    assert (await client.get("/users/me", headers=account.headers)).json()["credits"] == "7.50"
 
 
 async def test_credits_can_never_be_negative(client: AsyncClient, engine: AsyncEngine) -> None:

@@ -2,13 +2,14 @@
 
 import base64
 import re
+from urllib.parse import quote
 
 import pytest
 from httpx import AsyncClient, Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import StatementCounter
-from tests.factories import assert_problem, make_account, seed_posts
+from tests.factories import assert_problem, make_account, make_post, seed_posts
 
 
 def _next(response: Response) -> str | None:
@@ -122,3 +123,58 @@ async def test_cursor_and_skip_together_is_422(client: AsyncClient, engine: Asyn
     link = _next(await client.get("/posts/?limit=2"))
     assert link
     assert_problem(await client.get(link + "&skip=1"), 422)
+
+
+# Tags in several scripts, and with characters that mean something in a URL.
+SCRIPTS = ["日本", "café", "عربي", "русский", "ελληνικά", "c++", "c# notes", "한국어"]
+
+
+def _ascii_next(response: Response) -> str | None:
+    """The next link, checked to be ASCII and percent-encoded on the wire."""
+    raw = [value for name, value in response.headers.raw if name.lower() == b"link"]
+    if not raw:
+        return None
+    (value,) = raw
+    assert value.isascii(), value
+    assert not re.search(rb"[ #<>\"{}|\\^`]", value.split(b">")[0][1:]), value
+    return _next(response)
+
+
+async def _walk_all(client: AsyncClient, url: str, **kw: object) -> list[int]:
+    """Every row of a list, page by page along its links; the same rows as one big page."""
+    ids: list[int] = []
+    next_url: str | None = url
+    while next_url:
+        response = await client.get(next_url, **kw)  # type: ignore[arg-type]
+        assert response.status_code == 200, response.text
+        ids += [row["id"] for row in response.json()]
+        next_url = _ascii_next(response)
+    everything = await client.get(re.sub(r"limit=\d+", "limit=100", url), **kw)  # type: ignore[arg-type]
+    assert ids == [row["id"] for row in everything.json()]
+    assert len(set(ids)) == len(ids)
+    return ids
+
+
+@pytest.mark.parametrize("tag", SCRIPTS)
+async def test_links_of_every_list_survive_any_script(client: AsyncClient, tag: str) -> None:
+    author = await make_account(client, username="author.name-1")
+    reader = await make_account(client)
+    for n in range(5):
+        await make_post(client, author, tags=[tag, "other"], published=n != 2)
+    for amount in ("1", "2", "3"):
+        await client.post(
+            "/transfers/", json={"to_user_id": reader.id, "amount": amount}, headers=author.headers
+        )
+    name = quote(tag, safe="")
+    published = f"tag={name}&published=true&author=author.name-1"
+    lists = [
+        (f"/tags/{name}/posts?limit=1", {}, 4),
+        (f"/posts/?tag={name}&limit=2", {}, 4),
+        (f"/posts/?limit=1&{published}", {}, 4),
+        (f"/posts/?tag={name}&author=author.name-1&limit=2", author.headers, 5),
+        (f"/posts/?author={quote('作者 100% & ñ', safe='')}&limit=1", {}, 0),
+        ("/users/?limit=1", {}, 2),
+        ("/transfers/?limit=2", author.headers, 4),
+    ]
+    for url, headers, count in lists:
+        assert len(await _walk_all(client, url, headers=headers)) == count, url

@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.transfers import service as transfers_service
-from tests.factories import Account, assert_problem, make_account
+from tests.factories import Account, assert_problem, deactivate, make_account
 
 
 async def _send(client: AsyncClient, sender: Account, to: int, amount: Any, **kw: Any) -> Any:
@@ -113,13 +113,13 @@ async def test_max_amount_passes_validation_then_needs_credits(client: AsyncClie
     assert "insufficient" in body["detail"].lower()
 
 
-async def test_rule_violations_change_nothing(client: AsyncClient) -> None:
+async def test_rule_violations_change_nothing(client: AsyncClient, engine: AsyncEngine) -> None:
     alice = await make_account(client)
     bob = await make_account(client)
     closed = await make_account(client)
     inactive = await make_account(client)
     await client.delete(f"/users/{closed.id}", headers=closed.headers)
-    await client.patch(f"/users/{inactive.id}", json={"is_active": False}, headers=inactive.headers)
+    await deactivate(engine, inactive.id)
 
     assert_problem(await _send(client, alice, alice.id, "1"), 422)
     assert_problem(await _send(client, alice, 999_999, "1"), 404)

@@ -8,11 +8,14 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.factories import (
+    PRIVATE_USER_FIELDS,
     USER_FIELDS,
     assert_problem,
+    deactivate,
     make_account,
     make_post,
     make_user,
+    public,
     user_payload,
 )
 
@@ -22,7 +25,7 @@ async def test_register_returns_the_user_without_secrets(client: AsyncClient) ->
     response = await client.post("/users/", json=payload)
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == USER_FIELDS
+    assert set(body) == PRIVATE_USER_FIELDS  # the holder's own document
     assert body["email"] == "ada@example.com"
     assert body["credits"] == "100.00"
     assert body["is_active"] is True
@@ -99,13 +102,10 @@ async def test_list_newest_first_with_paging(client: AsyncClient) -> None:
     assert [u["id"] for u in response.json()] == newest_first[1:4]
 
 
-async def test_list_active_only(client: AsyncClient) -> None:
+async def test_list_active_only(client: AsyncClient, engine: AsyncEngine) -> None:
     active = await make_user(client)
     inactive = await make_account(client)
-    patched = await client.patch(
-        f"/users/{inactive.id}", json={"is_active": False}, headers=inactive.headers
-    )
-    assert patched.json()["is_active"] is False
+    await deactivate(engine, inactive.id)
     default = [u["id"] for u in (await client.get("/users/")).json()]
     everyone = [u["id"] for u in (await client.get("/users/?active_only=false")).json()]
     assert default == [active["id"]]
@@ -132,7 +132,30 @@ async def test_get_user(client: AsyncClient) -> None:
     user = await make_user(client)
     response = await client.get(f"/users/{user['id']}")
     assert response.status_code == 200
-    assert response.json() == user
+    assert response.json() == public(user)
+
+
+async def test_private_fields_are_the_holders_alone(client: AsyncClient) -> None:
+    """E-mail, balance and status: to the holder on every route, to nobody else."""
+    owner = await make_account(client)
+    other = await make_account(client)
+    url = f"/users/{owner.id}"
+    assert set(owner.user) == PRIVATE_USER_FIELDS  # the answer to the registration
+    assert (await client.get(url, headers=owner.headers)).json() == owner.user
+    assert (await client.get("/users/me", headers=owner.headers)).json() == owner.user
+    patched = await client.patch(url, json={"full_name": "New"}, headers=owner.headers)
+    assert patched.json() == {**owner.user, "full_name": "New"}
+    for headers in (other.headers, {}):
+        seen = (await client.get(url, headers=headers)).json()
+        assert seen == public({**owner.user, "full_name": "New"})
+        listed = (await client.get("/users/", headers=headers)).json()
+        assert [set(u) for u in listed] == [USER_FIELDS, USER_FIELDS]
+
+
+async def test_get_user_with_a_bad_token_is_401(client: AsyncClient) -> None:
+    user = await make_user(client)
+    bad = {"Authorization": "Bearer not-a-token"}
+    assert_problem(await client.get(f"/users/{user['id']}", headers=bad), 401)
 
 
 @pytest.mark.parametrize("user_id", ["abc", "0", "-5", "99999999999999999999", "1.5"])
@@ -178,6 +201,8 @@ async def test_patch_changes_only_sent_fields(client: AsyncClient) -> None:
         {"email": None},
         {"username": None},
         {"is_active": None},
+        {"is_active": False},
+        {"is_active": True},
         {"username": "x"},
         {"email": "nope"},
         {"id": 99},
@@ -188,7 +213,7 @@ async def test_patch_refuses_bad_fields(client: AsyncClient, patch: dict[str, ob
     account = await make_account(client)
     url = f"/users/{account.id}"
     assert_problem(await client.patch(url, json=patch, headers=account.headers), 422)
-    assert (await client.get(url)).json() == account.user
+    assert (await client.get(url, headers=account.headers)).json() == account.user
 
 
 async def test_patch_conflict_changes_nothing(client: AsyncClient) -> None:
@@ -213,7 +238,7 @@ async def test_only_the_account_holder_may_change_it(client: AsyncClient, method
     anonymous = await client.request(method, url, **body)
     assert_problem(anonymous, 401)
     assert anonymous.headers["www-authenticate"] == "Bearer"
-    assert (await client.get(url)).json() == owner.user
+    assert (await client.get(url, headers=owner.headers)).json() == owner.user
 
 
 async def test_delete_closes_the_account(client: AsyncClient, engine: AsyncEngine) -> None:

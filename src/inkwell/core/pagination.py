@@ -4,7 +4,9 @@ Every list is ordered newest first by `(created_at, id)`. A cursor is an opaque,
 URL-safe token naming the last row of a page; the next page holds the rows
 strictly before it, so a page far down costs what the first one does (an index
 range scan instead of skipping rows). Each page's response carries an RFC 8288
-`Link: <...>; rel="next"` header with the next cursor while the page is full.
+`Link: <...>; rel="next"` header with the next cursor while the page is full: an
+absolute URL, ASCII only, its path and query percent-encoded as RFC 3986 says
+(UTF-8), so that a tag or a username in any script survives the round trip.
 """
 
 import base64
@@ -14,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Protocol, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Depends, Query, Request
 from sqlalchemy import ColumnElement, Select, bindparam, tuple_
@@ -39,6 +41,10 @@ SelectT = TypeVar("SelectT", bound=Select[Any])
 
 # Query parameters the next page's link does not carry over.
 _REPLACED = frozenset({"cursor", "skip"})
+# What RFC 3986 lets stand unencoded in a path (pchar and "/") and in a query
+# parameter's name or value (where "&", "=" and "+" would change its meaning).
+_PATH_SAFE = "/-._~!$'()*,;=:@"
+_QUERY_SAFE = "-._~!$'()*,;:@/?"
 
 
 class InvalidCursor(Unprocessable):
@@ -117,8 +123,20 @@ class Page:
         last = rows[-1]
         params = [(k, v) for k, v in request.query_params.multi_items() if k not in _REPLACED]
         params.append(("cursor", Position(last.created_at, last.id).encode()))
-        url = request.url.replace(query=urlencode(params))
-        return {"Link": f'<{url}>; rel="next"'}
+        return {"Link": f'<{_next_url(request, params)}>; rel="next"'}
+
+
+def _next_url(request: Request, params: list[tuple[str, str]]) -> str:
+    """The request's own absolute URL with other query parameters, all ASCII.
+
+    The path is taken decoded from the ASGI scope and encoded once here (`request.url`
+    has it half-encoded: `#` and `?` escaped, other characters raw); the host too is
+    encoded, should a client have sent non-ASCII in it."""
+    url = request.url
+    netloc = quote(url.netloc, safe=_PATH_SAFE + "[]")
+    path = quote(request.scope["path"], safe=_PATH_SAFE)
+    query = urlencode(params, quote_via=quote, safe=_QUERY_SAFE)
+    return f"{url.scheme}://{netloc}{path}?{query}"
 
 
 async def get_page(skip: Skip = 0, limit: Limit = 20, cursor: CursorParam = None) -> Page:

@@ -12,9 +12,10 @@ from pydantic import (
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     PlainSerializer,
+    model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import core_schema
+from pydantic_core import PydanticCustomError, core_schema
 
 # Ids are 32-bit integers in both databases: larger values cannot exist, and
 # sending them to PostgreSQL would fail as a driver error instead of a 404.
@@ -67,9 +68,21 @@ Money = Annotated[Decimal, PlainSerializer(_two_places, return_type=str)]
 
 
 class Schema(BaseModel):
-    """Base of request schemas: unknown fields are refused."""
+    """Base of request bodies: unknown fields are refused, and JSON types are taken
+    strictly, as the schema states them (`0` is not `false`, `"2"` is not `2`).
 
-    model_config = ConfigDict(extra="forbid")
+    Query and path parameters are not Schemas: HTTP sends them as text to parse."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _object_only(cls, data: Any) -> Any:
+        # FastAPI validates bodies with from_attributes=True, under which a JSON
+        # number (a Decimal here) would pass as an object with every default.
+        if not isinstance(data, dict | cls):
+            raise PydanticCustomError("model_type", "Input should be a JSON object")
+        return data
 
 
 class ReadSchema(BaseModel):

@@ -15,7 +15,6 @@ from inkwell.idempotency.dependencies import IdempotencyDep
 from inkwell.posts import service
 from inkwell.posts.schemas import POST, POSTS, PostCreate, PostRead, PostUpdate
 from inkwell.tags.schemas import TagLookup
-from inkwell.users import service as users_service
 from inkwell.users.schemas import UsernameLookup
 
 router = Router(tags=["posts"])
@@ -37,10 +36,9 @@ async def create_post(
 ) -> Response:
     """Create a post on your own account (403 for anyone else's). Tags not seen
     before are created. Send an `Idempotency-Key` to retry safely."""
-    users_service.ensure_self(caller, user_id)
 
     async def work() -> bytes:
-        post = await service.create(session, author=caller, data=data)
+        post = await service.create(session, caller, user_id=user_id, data=data)
         return render(POST, post)
 
     return await idempotency.run(
@@ -68,8 +66,9 @@ async def list_posts(
     published: Annotated[bool | None, Query(description="Published or drafts")] = None,
 ) -> Response:
     """Posts with their author and tags, newest first (ties by id, descending).
-    Drafts are listed only to their author. Page with `skip`, or with the `cursor`
-    from the `Link: rel="next"` header (as fast deep down as on the first page)."""
+    Drafts are listed only to their author. Page with `skip`, or follow the absolute,
+    percent-encoded URL of the `Link: rel="next"` header (keyset pagination by `cursor`,
+    as fast deep down as on the first page)."""
     posts = await service.list_(
         session,
         viewer_id=viewer.id if viewer else None,
@@ -103,8 +102,8 @@ async def update_post(
     post_id: IdPath, data: PostUpdate, caller: CurrentUser, session: SessionDep
 ) -> Response:
     """Change only the fields sent; `tags` replaces the post's tags. Author only."""
-    post = await service.get_own_or_raise(session, post_id, author_id=caller.id)
-    return respond(POST, await service.update(session, post, data=data))
+    post = await service.update(session, caller, post_id=post_id, data=data)
+    return respond(POST, post)
 
 
 @router.delete(
@@ -116,5 +115,4 @@ async def update_post(
 )
 async def delete_post(post_id: IdPath, caller: CurrentUser, session: SessionDep) -> None:
     """Delete the post. Author only."""
-    post = await service.get_own_or_raise(session, post_id, author_id=caller.id)
-    await service.delete(session, post)
+    await service.delete(session, caller, post_id=post_id)

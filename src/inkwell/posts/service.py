@@ -16,6 +16,7 @@ from inkwell.posts.models import Post
 from inkwell.posts.schemas import PostCreate, PostUpdate
 from inkwell.tags import service as tags_service
 from inkwell.tags.models import Tag
+from inkwell.users import service as users_service
 from inkwell.users.models import User
 
 
@@ -77,7 +78,7 @@ async def get_or_raise(session: AsyncSession, post_id: int, *, viewer_id: int | 
     return post
 
 
-async def get_own_or_raise(session: AsyncSession, post_id: int, *, author_id: int) -> Post:
+async def _get_own_or_raise(session: AsyncSession, post_id: int, *, author_id: int) -> Post:
     post = await get_or_raise(session, post_id, viewer_id=author_id)
     if post.author_id != author_id:
         raise NotYourPost("Only the author can change or delete this post.")
@@ -104,7 +105,10 @@ async def list_(
     return (await session.scalars(query, {**params, **page.params()})).all()
 
 
-async def create(session: AsyncSession, *, author: User, data: PostCreate) -> Post:
+async def create(session: AsyncSession, caller: User, *, user_id: int, data: PostCreate) -> Post:
+    """A post by the caller, on their own account only (NotYourAccount otherwise)."""
+    users_service.ensure_self(caller, user_id)
+    author = caller
     post = Post(
         title=data.title,
         body=data.body,
@@ -117,7 +121,9 @@ async def create(session: AsyncSession, *, author: User, data: PostCreate) -> Po
     return post
 
 
-async def update(session: AsyncSession, post: Post, *, data: PostUpdate) -> Post:
+async def update(session: AsyncSession, caller: User, *, post_id: int, data: PostUpdate) -> Post:
+    """Change the caller's own post (NotYourPost for anyone else's)."""
+    post = await _get_own_or_raise(session, post_id, author_id=caller.id)
     changes = data.model_dump(exclude_unset=True)
     if "tags" in changes:
         post.tags = await tags_service.get_or_create(session, changes.pop("tags"))
@@ -130,5 +136,7 @@ async def update(session: AsyncSession, post: Post, *, data: PostUpdate) -> Post
     return post
 
 
-async def delete(session: AsyncSession, post: Post) -> None:
+async def delete(session: AsyncSession, caller: User, *, post_id: int) -> None:
+    """Delete the caller's own post (NotYourPost for anyone else's)."""
+    post = await _get_own_or_raise(session, post_id, author_id=caller.id)
     await session.execute(delete_rows(Post).where(Post.id == post.id))

@@ -42,7 +42,8 @@ async def list_tag_posts(
     session: SessionDep,
     page: PageDep,
 ) -> Response:
-    """Published posts with this tag, newest first; `skip` or `cursor` pagination."""
+    """Published posts with this tag, newest first. Page with `skip`, or follow the
+    absolute, percent-encoded URL of the `Link: rel="next"` header (by `cursor`)."""
     tag = await service.get_by_name_or_raise(session, name)
     posts = await posts_service.list_(
         session, viewer_id=None, page=page, tag=tag.name, published=True

@@ -57,7 +57,8 @@ async def create_transfer(
 async def list_transfers(
     request: Request, caller: CurrentUser, session: SessionDep, page: PageDep
 ) -> Response:
-    """Credits you sent and received (and your starting grant), newest first;
-    `skip` or `cursor` pagination."""
+    """Credits you sent and received (and your starting grant), newest first. Page
+    with `skip`, or follow the absolute, percent-encoded URL of the `Link: rel="next"`
+    header (by `cursor`)."""
     rows = await service.list_for(session, caller.id, page=page)
     return respond(TRANSFERS, rows, headers=page.links(request, rows))

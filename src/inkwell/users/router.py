@@ -2,7 +2,7 @@
 
 from fastapi import Query, Request, Response, status
 
-from inkwell.auth.dependencies import CurrentUser
+from inkwell.auth.dependencies import CurrentUser, OptionalUser
 from inkwell.core.config import SettingsDep
 from inkwell.core.db import ReadSessionDep, SessionDep
 from inkwell.core.errors import problem_responses
@@ -12,7 +12,15 @@ from inkwell.core.routing import Router
 from inkwell.core.schemas import IdPath
 from inkwell.core.security import HasherDep
 from inkwell.users import service
-from inkwell.users.schemas import USER, USERS, UserCreate, UserRead, UserUpdate
+from inkwell.users.schemas import (
+    USER,
+    USER_PRIVATE,
+    USERS,
+    UserCreate,
+    UserPrivate,
+    UserRead,
+    UserUpdate,
+)
 
 router = Router(prefix="/users", tags=["users"])
 
@@ -20,7 +28,7 @@ router = Router(prefix="/users", tags=["users"])
 @router.post(
     "/",
     status_code=status.HTTP_201_CREATED,
-    response_model=UserRead,
+    response_model=UserPrivate,
     summary="Register a user",
     responses=problem_responses(409, 422),
 )
@@ -29,11 +37,12 @@ async def create_user(
 ) -> Response:
     """Create an account with the starting credits. Usernames and e-mail addresses
     (case-insensitive) are unique among open accounts: a taken one gives 409, even
-    when two registrations race."""
+    when two registrations race. The answer is your own document, with your e-mail
+    and balance."""
     user = await service.create(
         session, data=data, hasher=hasher, starting_credits=settings.starting_credits
     )
-    return respond(USER, user, status_code=status.HTTP_201_CREATED)
+    return respond(USER_PRIVATE, user, status_code=status.HTTP_201_CREATED)
 
 
 @router.get(
@@ -48,47 +57,53 @@ async def list_users(
     page: PageDep,
     active_only: bool = Query(True, description="Only active accounts"),
 ) -> Response:
-    """Users, newest first (ties by id, descending). Page with `skip`, or with the
-    `cursor` from the `Link: rel="next"` header."""
+    """Users' public documents (no e-mail, no balance), newest first (ties by id,
+    descending). Page with `skip`, or follow the absolute, percent-encoded URL of
+    the `Link: rel="next"` header (keyset pagination by `cursor`)."""
     users = await service.list_(session, page=page, active_only=active_only)
     return respond(USERS, users, headers=page.links(request, users))
 
 
 @router.get(
     "/me",
-    response_model=UserRead,
+    response_model=UserPrivate,
     summary="Get the caller",
     responses=problem_responses(401),
 )
 async def read_me(user: CurrentUser) -> Response:
-    """The account the bearer token belongs to."""
-    return respond(USER, user)
+    """The account the bearer token belongs to, with its e-mail and balance."""
+    return respond(USER_PRIVATE, user)
 
 
 @router.get(
     "/{user_id}",
-    response_model=UserRead,
+    response_model=UserPrivate | UserRead,
     summary="Get a user",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(401, 404, 422),
 )
-async def get_user(user_id: IdPath, session: ReadSessionDep) -> Response:
-    """One user by id; deleted accounts are 404."""
-    return respond(USER, await service.get_or_raise(session, user_id))
+async def get_user(user_id: IdPath, session: SessionDep, viewer: OptionalUser) -> Response:
+    """One user by id; deleted accounts are 404. Your own account, with your bearer
+    token, comes with its e-mail and balance; anyone else's is its public document."""
+    user, own = await service.get_as(session, user_id, viewer=viewer)
+    if own:
+        return respond(USER_PRIVATE, user)
+    return respond(USER, user)
 
 
 @router.patch(
     "/{user_id}",
-    response_model=UserRead,
+    response_model=UserPrivate,
     summary="Update your account",
     responses=problem_responses(401, 403, 409, 422),
 )
 async def update_user(
     user_id: IdPath, data: UserUpdate, caller: CurrentUser, session: SessionDep
 ) -> Response:
-    """Change only the fields sent, on your own account (403 otherwise). Credits and
-    the password cannot be set here: unknown fields are refused with 422."""
-    service.ensure_self(caller, user_id)
-    return respond(USER, await service.update(session, caller, data=data))
+    """Change only the fields sent, on your own account (403 otherwise). Credits,
+    the password and `is_active` cannot be set here: unknown fields are refused with
+    422 (to leave, delete the account)."""
+    user = await service.update(session, caller, user_id=user_id, data=data)
+    return respond(USER_PRIVATE, user)
 
 
 @router.delete(
@@ -101,5 +116,4 @@ async def update_user(
 async def delete_user(user_id: IdPath, caller: CurrentUser, session: SessionDep) -> None:
     """Delete your own account (403 otherwise) and all of your posts. Your balance and
     transfer history stay in the ledger; the username and e-mail become free."""
-    service.ensure_self(caller, user_id)
-    await service.close(session, caller)
+    await service.close(session, caller, user_id=user_id)

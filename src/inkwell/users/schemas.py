@@ -104,23 +104,29 @@ class UserUpdate(Schema):
     # Omittable but not nullable: the schema shows no null, null is refused.
     email: Email | SkipJsonSchema[None] = None
     username: Username | SkipJsonSchema[None] = None
-    is_active: bool | SkipJsonSchema[None] = None
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"full_name": "Ada King", "is_active": True}]}
+        json_schema_extra={"examples": [{"full_name": "Ada King", "username": "ada_k"}]}
     )
 
-    _not_null = field_validator("email", "username", "is_active", mode="before")(reject_null)
+    _not_null = field_validator("email", "username", mode="before")(reject_null)
 
 
 class UserRead(ReadSchema):
+    """A user as anyone sees them: lists, other users, anonymous callers."""
+
     id: int
     username: str
-    email: str
     full_name: str | None
-    is_active: bool
-    credits: Money = Field(examples=["100.00"])
     created_at: UTCTimestamp
+
+
+class UserPrivate(UserRead):
+    """Your own account: the public document plus what only its holder may see."""
+
+    email: str
+    credits: Money = Field(examples=["100.00"])
+    is_active: bool
 
 
 class UserBrief(ReadSchema):
@@ -132,4 +138,5 @@ class UserBrief(ReadSchema):
 
 
 USER = TypeAdapter(UserRead)
+USER_PRIVATE = TypeAdapter(UserPrivate)
 USERS = TypeAdapter(list[UserRead])

@@ -63,10 +63,38 @@ async def list_(session: AsyncSession, *, page: Page, active_only: bool) -> Sequ
     return (await session.scalars(query, page.params())).all()
 
 
+async def get_as(session: AsyncSession, user_id: int, *, viewer: User | None) -> tuple[User, bool]:
+    """The user, and whether the viewer is its holder (who may see its private fields)."""
+    if viewer is not None and viewer.id == user_id:
+        return viewer, True  # already loaded, open and active: no second statement
+    return await get_or_raise(session, user_id), False
+
+
 def ensure_self(caller: User, user_id: int) -> None:
     """Only the account holder may change the account or write as it."""
     if caller.id != user_id:
         raise NotYourAccount("You can only act on your own account.")
+
+
+async def find(session: AsyncSession, ref: str) -> User:
+    """The open account with this id (all digits) or username, for operators."""
+    if ref.isascii() and ref.isdigit():
+        user = await session.scalar(_OPEN.where(User.id == int(ref)))
+    else:
+        user = await session.scalar(_OPEN.where(User.username == ref))
+    if user is None:
+        raise UserNotFound(f"User {ref!r} does not exist.")
+    return user
+
+
+async def set_active(session: AsyncSession, *, ref: str, active: bool) -> User:
+    """An operator's switch: an inactive account cannot log in or receive credits.
+
+    Not open to account holders, who leave by closing their account instead."""
+    user = await find(session, ref)
+    user.is_active = active
+    await session.flush()
+    return user
 
 
 async def create(
@@ -92,19 +120,23 @@ async def create(
     return user
 
 
-async def update(session: AsyncSession, user: User, *, data: UserUpdate) -> User:
+async def update(session: AsyncSession, caller: User, *, user_id: int, data: UserUpdate) -> User:
+    """Change the caller's own account (NotYourAccount for anyone else's)."""
+    ensure_self(caller, user_id)
     for field, value in data.model_dump(exclude_unset=True).items():
-        setattr(user, field, value)
+        setattr(caller, field, value)
     await _flush_unique(session)
-    return user
+    return caller
 
 
-async def close(session: AsyncSession, user: User) -> None:
-    """Delete the account: its posts go, its balance and ledger rows stay.
+async def close(session: AsyncSession, caller: User, *, user_id: int) -> None:
+    """Delete the caller's own account: its posts go, its balance and ledger rows stay.
 
     The row is kept (closed) so that money is never destroyed; reads and logins
     no longer see it, and its username and e-mail become free again.
     """
+    ensure_self(caller, user_id)
+    user = caller
     await session.execute(delete_rows(Post).where(Post.author_id == user.id))
     user.closed_at = utcnow()
     await session.flush()

@@ -18,12 +18,16 @@ from inkwell import seed as seeding
 from inkwell.auth import throttle
 from inkwell.core.config import Settings, get_settings
 from inkwell.core.db import create_engine, create_sessionmaker
+from inkwell.core.errors import DatabaseUnavailable
 from inkwell.core.logging import configure_logging
 from inkwell.core.migrations import database_revision, head_revision, upgrade
 from inkwell.core.security import PasswordHasher
 from inkwell.idempotency import service as idempotency_service
 from inkwell.users import service as users_service
 from inkwell.users.models import User
+
+# What a command meets when the database is down, unreachable or refuses it.
+DATABASE_ERRORS = (OSError, SQLAlchemyError, DatabaseUnavailable)
 
 app = typer.Typer(help="Inkwell: serve, migrate, seed and check.", no_args_is_help=True)
 users_app = typer.Typer(help="Operate on accounts.", no_args_is_help=True)
@@ -85,7 +89,7 @@ def migrate() -> None:
     configure_logging(settings)
     try:
         asyncio.run(upgrade(settings.database_url))
-    except (OSError, SQLAlchemyError) as exc:
+    except DATABASE_ERRORS as exc:
         console.print(f"[red]migration failed:[/red] {type(exc).__name__}: {exc}")
         raise typer.Exit(1) from None
     console.print("[green]database is at the newest revision[/green]")
@@ -105,7 +109,7 @@ def seed(
     plan = seeding.SeedPlan(users, posts, tags, tags_per_post, published, random_seed)
     try:
         asyncio.run(_seed(settings, plan))
-    except (OSError, SQLAlchemyError) as exc:
+    except DATABASE_ERRORS as exc:
         console.print(f"[red]seeding failed:[/red] {type(exc).__name__}: {exc}")
         raise typer.Exit(1) from None
 
@@ -178,7 +182,7 @@ def _set_active(ref: str, *, active: bool) -> None:
     except users_service.UserNotFound as exc:
         console.print(f"[red]no such user:[/red] {exc.detail}")
         raise typer.Exit(1) from None
-    except (OSError, SQLAlchemyError) as exc:
+    except DATABASE_ERRORS as exc:
         console.print(f"[red]failed:[/red] {type(exc).__name__}: {exc}")
         raise typer.Exit(1) from None
     state = "active" if active else "inactive"
@@ -216,7 +220,7 @@ async def _check_database(settings: Settings) -> bool:
     engine = create_engine(settings)
     try:
         revision = await database_revision(engine, settings.ready_timeout + 3)
-    except (OSError, SQLAlchemyError, TimeoutError) as exc:
+    except DATABASE_ERRORS as exc:
         console.print(f"[red]database unreachable:[/red] {type(exc).__name__}")
         return False
     finally:

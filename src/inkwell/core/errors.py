@@ -178,14 +178,22 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem_for(request, HTTPProblem(exc.status_code, detail, exc.headers))
 
 
-def database_unavailable(exc: BaseException) -> DatabaseUnavailable:
-    """Logged once, without a traceback: an outage is not a bug of ours."""
-    logger.error("database unavailable: %s", type(exc).__name__)
-    return DatabaseUnavailable("The database is unavailable; retry shortly.")
+def database_unavailable(cause: BaseException) -> DatabaseUnavailable:
+    """The problem to answer for a database that cannot serve us (`cause` says why)."""
+    unavailable = DatabaseUnavailable("The database is unavailable; retry shortly.")
+    unavailable.__cause__ = cause
+    return unavailable
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DatabaseUnavailable)
+    # Logged without a traceback: an outage is not a bug of ours.
+    logger.error("database unavailable: %s", type(exc.__cause__).__name__)
+    return problem_for(request, exc)
 
 
 async def _pool_timeout(request: Request, exc: Exception) -> JSONResponse:
-    return problem_for(request, database_unavailable(exc))
+    return await _database_unavailable(request, database_unavailable(exc))
 
 
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -228,7 +236,7 @@ async def _dbapi_error(request: Request, exc: Exception) -> JSONResponse:
         conflict = TransactionConflict("A concurrent request conflicted with this one; retry.")
         return problem_for(request, conflict)
     if _is_connection_error(exc, code):
-        return problem_for(request, database_unavailable(exc))
+        return await _database_unavailable(request, database_unavailable(exc))
     if isinstance(exc, IntegrityError):
         # A constraint that no service maps (a race the service did not foresee): the
         # request conflicts with the data as it is now, and nothing was written.
@@ -239,6 +247,7 @@ async def _dbapi_error(request: Request, exc: Exception) -> JSONResponse:
 
 def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(DatabaseUnavailable, _database_unavailable)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(PoolTimeoutError, _pool_timeout)

@@ -12,6 +12,7 @@ service refuses.
 
 import os
 import sqlite3
+import uuid
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -62,15 +63,14 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         yield running
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def token(server: Server) -> str:
-    """A registered user's token, for the protected operations."""
-    user = {"username": "fuzzer", "email": "fuzzer@example.com", "password": PASSWORD}
-    # 409: a reused `make fuzz` database already has the account.
-    assert httpx.post(f"{server.url}/users/", json=user).status_code in (201, 409)
-    login = httpx.post(
-        f"{server.url}/auth/token", data={"username": "fuzzer", "password": PASSWORD}
-    )
+    """A fresh account's token for each operation: fuzzing an earlier operation may
+    well have deleted or renamed the previous one (`DELETE /users/{user_id}`)."""
+    name = f"fuzzer{uuid.uuid4().hex[:12]}"
+    user = {"username": name, "email": f"{name}@example.com", "password": PASSWORD}
+    assert httpx.post(f"{server.url}/users/", json=user).status_code == 201
+    login = httpx.post(f"{server.url}/auth/token", data={"username": name, "password": PASSWORD})
     assert login.status_code == 200, login.text
     return str(login.json()["access_token"])
 

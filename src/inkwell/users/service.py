@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.core.db import utcnow
-from inkwell.core.errors import Conflict, Forbidden, NotFound
+from inkwell.core.errors import Conflict, Forbidden, NotFound, violated_unique
 from inkwell.core.pagination import Page, keyset_before, paginated
 from inkwell.core.security import PasswordHasher
 from inkwell.posts.models import Post
@@ -142,11 +142,24 @@ async def close(session: AsyncSession, caller: User, *, user_id: int) -> None:
     await session.flush()
 
 
+# The unique indexes of users/models.py by the names each database gives them: the
+# index name on PostgreSQL, the column on SQLite (never the message text: a
+# username may well contain the word "email").
+_UNIQUE_FIELDS = {
+    "ix_users_email_open": "email",
+    "ix_users_username_open": "username",
+    "users.email": "email",
+    "users.username": "username",
+}
+
+
 async def _flush_unique(session: AsyncSession) -> None:
     """Flush, turning a unique violation into 409 (the constraint decides races)."""
     try:
         await session.flush()
     except IntegrityError as exc:
-        message = str(exc.orig).lower()
-        field = "email" if "email" in message else "username"
+        names = violated_unique(exc)
+        field = next((_UNIQUE_FIELDS[n] for n in sorted(names) if n in _UNIQUE_FIELDS), None)
+        if field is None:
+            raise
         raise DuplicateUser(f"A user with this {field} already exists.") from None

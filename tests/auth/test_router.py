@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from inkwell.auth.hashing import PasswordHasher
 from inkwell.core.config import DEFAULT_JWT_SECRET, Settings
-from inkwell.core.security import PasswordHasher
 from inkwell.main import create_app
 from tests.conftest import api_client, make_settings
 from tests.factories import assert_problem, deactivate, make_account, make_user

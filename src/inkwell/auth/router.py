@@ -5,13 +5,13 @@ from typing import Annotated
 from fastapi import Form, Request, Response
 
 from inkwell.auth import service, throttle
+from inkwell.auth.hashing import HasherDep
 from inkwell.auth.schemas import Token
 from inkwell.core.config import SettingsDep
 from inkwell.core.db import SessionDep
 from inkwell.core.errors import problem_for, problem_responses
 from inkwell.core.routing import NoStoreRoute, Router
 from inkwell.core.schemas import CleanText
-from inkwell.core.security import HasherDep
 
 router = Router(prefix="/auth", tags=["auth"], route_class=NoStoreRoute)
 

@@ -6,10 +6,10 @@ import jwt
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inkwell.auth.hashing import PasswordHasher
 from inkwell.core.config import Settings
 from inkwell.core.errors import Unauthorized
 from inkwell.core.schemas import MAX_ID
-from inkwell.core.security import PasswordHasher
 from inkwell.users.models import User
 
 

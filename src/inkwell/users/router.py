@@ -3,6 +3,7 @@
 from fastapi import Query, Request, Response, status
 
 from inkwell.auth.dependencies import CurrentUser, OptionalUser
+from inkwell.auth.hashing import HasherDep
 from inkwell.core.config import SettingsDep
 from inkwell.core.db import ReadSessionDep, SessionDep
 from inkwell.core.errors import problem_responses
@@ -10,7 +11,6 @@ from inkwell.core.pagination import PageDep
 from inkwell.core.responses import respond
 from inkwell.core.routing import Router
 from inkwell.core.schemas import IdPath
-from inkwell.core.security import HasherDep
 from inkwell.users import service
 from inkwell.users.schemas import (
     USER,

@@ -8,12 +8,12 @@ from sqlalchemy import delete as delete_rows
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inkwell.auth.hashing import PasswordHasher
 from inkwell.core.db import utcnow
 from inkwell.core.errors import Conflict, Forbidden, NotFound, violated_unique
 from inkwell.core.pagination import Page, keyset_before, paginated
-from inkwell.core.security import PasswordHasher
 from inkwell.posts.models import Post
-from inkwell.transfers.models import Transfer, TransferKind
+from inkwell.transfers import service as transfers_service
 from inkwell.users.models import User
 from inkwell.users.schemas import UserCreate, UserUpdate
 
@@ -110,13 +110,12 @@ async def create(
         email=data.email,
         full_name=data.full_name,
         hashed_password=await hasher.hash(data.password),
-        credits=starting_credits,
+        credits=Decimal("0.00"),
     )
     session.add(user)
     await _flush_unique(session)
     if starting_credits > 0:
-        session.add(Transfer(kind=TransferKind.GRANT, to_user_id=user.id, amount=starting_credits))
-        await session.flush()
+        await transfers_service.grant(session, to_user_id=user.id, amount=starting_credits)
     return user
 
 

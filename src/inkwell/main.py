@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         instrument_engine(engine)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.write_sessionmaker = create_sessionmaker(engine, write=True)
         tune_process(settings)
         try:
             yield

@@ -1,16 +1,19 @@
 """Queries and rules of the users domain."""
 
 from collections.abc import Sequence
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import bindparam, select
 from sqlalchemy import delete as delete_rows
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from inkwell.auth import throttle
 from inkwell.auth.hashing import PasswordHasher
+from inkwell.core.config import Settings
 from inkwell.core.db import utcnow
-from inkwell.core.errors import Conflict, Forbidden, NotFound, violated_unique
+from inkwell.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, violated_unique
 from inkwell.core.pagination import Page, keyset_before, paginated
 from inkwell.posts.models import Post
 from inkwell.transfers import service as transfers_service
@@ -24,6 +27,10 @@ class UserNotFound(NotFound):
 
 class DuplicateUser(Conflict):
     slug = "duplicate-user"
+
+
+class TooManyRegistrations(TooManyRequests):
+    slug = "too-many-registrations"
 
 
 class NotYourAccount(Forbidden):
@@ -102,21 +109,44 @@ async def create(
     *,
     data: UserCreate,
     hasher: PasswordHasher,
-    starting_credits: Decimal,
+    sessions: async_sessionmaker[AsyncSession],
+    address: str,
+    settings: Settings,
 ) -> User:
-    """Register a user and grant the starting credits, recorded in the ledger."""
+    """Register a user and grant the starting credits, recorded in the ledger.
+
+    Each attempt first counts against the client address (429 beyond
+    REGISTER_MAX_PER_ADDRESS per REGISTER_WINDOW_SECONDS): every account is granted
+    credits, which a script could otherwise collect through throwaway accounts. The
+    password is hashed before the request's transaction begins, so neither the hash
+    nor the wait for a hashing slot holds a connection (or SQLite's write lock).
+    """
+    await throttle.hit(sessions, [_registration_limit(settings, address)], refuse=_too_many)
+    hashed_password = await hasher.hash(data.password)
     user = User(
         username=data.username,
         email=data.email,
         full_name=data.full_name,
-        hashed_password=await hasher.hash(data.password),
+        hashed_password=hashed_password,
         credits=Decimal("0.00"),
     )
     session.add(user)
     await _flush_unique(session)
-    if starting_credits > 0:
-        await transfers_service.grant(session, to_user_id=user.id, amount=starting_credits)
+    if settings.starting_credits > 0:
+        await transfers_service.grant(session, to_user_id=user.id, amount=settings.starting_credits)
     return user
+
+
+def _registration_limit(settings: Settings, address: str) -> throttle.Limit:
+    window = timedelta(seconds=settings.register_window_seconds)
+    return throttle.Limit(f"register-address:{address}", settings.register_max_per_address, window)
+
+
+def _too_many(retry_after: int) -> TooManyRegistrations:
+    return TooManyRegistrations(
+        "Too many registrations from this address; try again later.",
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 async def update(session: AsyncSession, caller: User, *, user_id: int, data: UserUpdate) -> User:

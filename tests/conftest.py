@@ -36,7 +36,7 @@ POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/inkwell_test"
 )
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
-TABLES = "login_failures, idempotency_keys, transfers, post_tags, posts, tags, users"
+TABLES = "throttle_hits, idempotency_keys, transfers, post_tags, posts, tags, users"
 T = TypeVar("T")
 
 
@@ -123,13 +123,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def make_settings(url: str, **overrides: Any) -> Settings:
-    # Cheap hashing, and no gc.freeze: frozen objects are never collected, and the
-    # suite builds an app per test.
+    # Cheap hashing, no gc.freeze (frozen objects are never collected, and the suite
+    # builds an app per test), and registrations unthrottled: every test client
+    # registers from one address (tests/users/test_throttle.py sets the limit).
     defaults: dict[str, Any] = {
         "argon2_time_cost": 1,
         "argon2_memory_kib": 1024,
         "argon2_parallelism": 1,
         "gc_freeze": False,
+        "register_max_per_address": 1_000_000,
     }
     return Settings(
         _env_file=None,  # type: ignore[call-arg]

@@ -163,10 +163,10 @@ def test_purge_removes_only_expired_rows(tmp_path: Path) -> None:
                         ),
                         {"k": key, "e": expires},
                     )
-                for created in (old, new):
+                for until in (old, new):
                     await conn.execute(
-                        text("INSERT INTO login_failures (key, created_at) VALUES ('a', :c)"),
-                        {"c": created},
+                        text("INSERT INTO throttle_hits (key, counts_until) VALUES ('a', :u)"),
+                        {"u": until},
                     )
         finally:
             await engine.dispose()
@@ -174,10 +174,10 @@ def test_purge_removes_only_expired_rows(tmp_path: Path) -> None:
     run_in_thread(fill)
     code, output = _invoke(env, "purge")
     assert code == 0, output
-    assert "purged 1 idempotency keys, 1 login failures" in " ".join(output.split())
+    assert "purged 1 idempotency keys, 1 throttle hits" in " ".join(output.split())
     keys = run_in_thread(lambda: _scalar(url, "SELECT group_concat(key) FROM idempotency_keys"))
     assert keys == "new"
-    assert run_in_thread(lambda: _scalar(url, "SELECT count(*) FROM login_failures")) == 1
+    assert run_in_thread(lambda: _scalar(url, "SELECT count(*) FROM throttle_hits")) == 1
 
 
 def test_users_deactivate_and_activate(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ TABLES = {
     "post_tags",
     "transfers",
     "idempotency_keys",
-    "login_failures",
+    "throttle_hits",
     "alembic_version",
 }
 

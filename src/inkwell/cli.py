@@ -16,12 +16,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from inkwell import seed as seeding
 from inkwell.auth import throttle
+from inkwell.auth.hashing import PasswordHasher
 from inkwell.core.config import Settings, get_settings
 from inkwell.core.db import create_engine, create_sessionmaker
 from inkwell.core.errors import DatabaseUnavailable
 from inkwell.core.logging import configure_logging
 from inkwell.core.migrations import database_revision, head_revision, upgrade
-from inkwell.core.security import PasswordHasher
 from inkwell.idempotency import service as idempotency_service
 from inkwell.users import service as users_service
 from inkwell.users.models import User
@@ -76,7 +76,10 @@ def serve(
         http="httptools",
         access_log=settings.access_log,
         log_config=None,
+        # X-Forwarded-For sets the client address (which the throttles count by) only
+        # when the peer is a proxy listed here; anyone else could choose theirs.
         proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         server_header=False,
         timeout_graceful_shutdown=30,
     )
@@ -142,10 +145,10 @@ async def _seed(settings: Settings, plan: seeding.SeedPlan) -> None:
 
 @app.command()
 def purge() -> None:
-    """Delete expired idempotency keys and login failures (run it daily, e.g. from cron)."""
+    """Delete expired idempotency keys and throttle hits (run it daily, e.g. from cron)."""
     settings = _settings()
-    keys, failures = asyncio.run(_purge(settings))
-    console.print(f"[green]purged[/green] {keys} idempotency keys, {failures} login failures")
+    keys, hits = asyncio.run(_purge(settings))
+    console.print(f"[green]purged[/green] {keys} idempotency keys, {hits} throttle hits")
 
 
 async def _purge(settings: Settings) -> tuple[int, int]:
@@ -153,10 +156,10 @@ async def _purge(settings: Settings) -> tuple[int, int]:
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
             keys = await idempotency_service.purge_expired(session)
-            failures = await throttle.purge_expired(session, settings)
+            hits = await throttle.purge_expired(session)
     finally:
         await engine.dispose()
-    return keys, failures
+    return keys, hits
 
 
 UserRef = Annotated[str, typer.Argument(help="The user's id or username")]

@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+from inkwell.auth.hashing import PasswordHasher
 from inkwell.auth.router import router as auth_router
 from inkwell.core.config import Settings, get_settings
 from inkwell.core.db import create_engine, create_sessionmaker
@@ -19,7 +20,6 @@ from inkwell.core.migrations import head_revision
 from inkwell.core.observability import instrument_engine
 from inkwell.core.openapi import install_openapi
 from inkwell.core.runtime import tune_process
-from inkwell.core.security import PasswordHasher
 from inkwell.posts.router import router as posts_router
 from inkwell.tags.router import router as tags_router
 from inkwell.transfers.router import router as transfers_router
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         instrument_engine(engine)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.write_sessionmaker = create_sessionmaker(engine, write=True)
         tune_process(settings)
         try:
             yield

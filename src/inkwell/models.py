@@ -1,6 +1,6 @@
 """Import every domain's models so mappers resolve and Alembic sees all tables."""
 
-from inkwell.auth.models import LoginFailure
+from inkwell.auth.models import ThrottleHit
 from inkwell.core.db import Base
 from inkwell.idempotency.models import IdempotencyKey
 from inkwell.posts.models import Post, post_tags
@@ -11,9 +11,9 @@ from inkwell.users.models import User
 __all__ = [
     "Base",
     "IdempotencyKey",
-    "LoginFailure",
     "Post",
     "Tag",
+    "ThrottleHit",
     "Transfer",
     "TransferKind",
     "User",

@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from inkwell.auth.hashing import PasswordHasher
 from inkwell.core.config import DEFAULT_JWT_SECRET, Settings
-from inkwell.core.security import PasswordHasher
 from inkwell.main import create_app
 from tests.conftest import api_client, make_settings
 from tests.factories import assert_problem, deactivate, make_account, make_user
@@ -151,3 +151,19 @@ def test_production_refuses_the_default_secret() -> None:
         Settings(_env_file=None, environment="production", jwt_secret="short")  # type: ignore[call-arg]
     ok = Settings(_env_file=None, environment="production", jwt_secret="s" * 32)  # type: ignore[call-arg]
     assert ok.jwt_secret.get_secret_value() != DEFAULT_JWT_SECRET
+
+
+@pytest.mark.parametrize(
+    ("password", "status"), [("right-password", 200), ("wrong-password", 401), ("", 422)]
+)
+async def test_token_responses_are_never_cached(
+    client: AsyncClient, password: str, status: int
+) -> None:
+    # RFC 6749 5.1: a token (or an answer about one) must not be kept by any cache.
+    user = await make_user(client, password="right-password")
+    response = await _login(client, user["username"], password)
+    assert response.status_code == status
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["pragma"] == "no-cache"
+    me = await client.get("/users/me")
+    assert "cache-control" not in me.headers

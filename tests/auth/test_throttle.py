@@ -1,15 +1,18 @@
-"""Login throttling per account and per client address, counted in the database."""
+"""Login throttling per account and per client address, counted in the database, exact
+under concurrency."""
 
+import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient, Response
-from sqlalchemy import update
+from sqlalchemy import func, insert, select, update
 
+from inkwell.auth import throttle
 from inkwell.main import create_app
-from inkwell.models import LoginFailure
+from inkwell.models import ThrottleHit
 from tests.conftest import api_client, make_settings
 from tests.factories import assert_problem, make_user
 
@@ -78,5 +81,65 @@ async def test_failures_expire_with_the_window(strict: tuple[FastAPI, AsyncClien
     assert_problem(await _login(client, user["username"], "right-password"), 429)
     async with app.state.engine.begin() as conn:
         old = datetime(2000, 1, 1, tzinfo=UTC)
-        await conn.execute(update(LoginFailure).values(created_at=old))
+        await conn.execute(update(ThrottleHit).values(counts_until=old))
+    assert (await _login(client, user["username"], "right-password")).status_code == 200
+
+
+def _statuses(responses: list[Response]) -> dict[int, int]:
+    counted: dict[int, int] = {}
+    for response in responses:
+        counted[response.status_code] = counted.get(response.status_code, 0) + 1
+        if response.status_code == 429:
+            assert 1 <= int(response.headers["retry-after"]) <= 900
+    return counted
+
+
+async def test_parallel_wrong_passwords_get_exactly_the_account_limit(client: AsyncClient) -> None:
+    # Each attempt is counted before its password is verified, under a lock on the
+    # account: at most LOGIN_MAX_FAILURES_PER_ACCOUNT (5) guesses are ever tried.
+    user = await make_user(client, password="right-password")
+    attempts = [_login(client, user["username"], f"wrong-{i}") for i in range(30)]
+    assert _statuses(await asyncio.gather(*attempts)) == {401: 5, 429: 25}
+
+
+async def test_parallel_failures_get_exactly_the_address_limit(
+    strict: tuple[FastAPI, AsyncClient],
+) -> None:
+    _, client = strict
+    attempts = [_login(client, f"nobody{i}", "guess") for i in range(30)]
+    assert _statuses(await asyncio.gather(*attempts)) == {401: 6, 429: 24}
+
+
+async def test_parallel_correct_logins_all_succeed(strict: tuple[FastAPI, AsyncClient]) -> None:
+    # Attempts in flight fill the account's limit of 3 many times over: the others
+    # wait for them instead of being refused, and each success leaves nothing behind.
+    app, client = strict
+    user = await make_user(client, password="right-password")
+    attempts = [_login(client, user["username"], "right-password") for _ in range(40)]
+    assert _statuses(await asyncio.gather(*attempts)) == {200: 40}
+    async with app.state.engine.connect() as conn:
+        logins = select(func.count()).where(ThrottleHit.key.startswith("login-"))
+        assert await conn.scalar(logins) == 0
+
+
+async def test_attempts_of_dead_requests_stop_counting(
+    strict: tuple[FastAPI, AsyncClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, client = strict
+    monkeypatch.setattr(throttle, "WAIT_SECONDS", 0.3)
+    user = await make_user(client, password="right-password")
+    # Three attempts whose requests died before they were settled.
+    soon = datetime.now(UTC) + timedelta(seconds=throttle.PENDING_SECONDS)
+    key = f"login-account:{user['username']}"
+    async with app.state.engine.begin() as conn:
+        await conn.execute(
+            insert(ThrottleHit), [{"key": key, "pending": True, "counts_until": soon}] * 3
+        )
+    refused = await _login(client, user["username"], "right-password")
+    assert_problem(refused, 429)
+    assert refused.headers["retry-after"] == "1"
+    async with app.state.engine.begin() as conn:
+        await conn.execute(
+            update(ThrottleHit).values(counts_until=datetime(2000, 1, 1, tzinfo=UTC))
+        )
     assert (await _login(client, user["username"], "right-password")).status_code == 200

@@ -103,4 +103,5 @@ async def test_reads_see_one_snapshot_on_postgres(
         await pg_client.request(method, path, json=body)
     finally:
         event.remove(Session, "after_begin", record)
-    assert seen == [expected]
+    # A registration also counts itself against its address, in a transaction first.
+    assert seen == [expected] * (2 if method == "POST" else 1)

@@ -52,6 +52,14 @@ async def test_duplicate_is_409(client: AsyncClient, field: str) -> None:
     assert field in body["detail"]
 
 
+@pytest.mark.parametrize("field", ["email", "username"])
+async def test_duplicate_names_the_field_whatever_the_text(client: AsyncClient, field: str) -> None:
+    # The violated index decides, not the message: PostgreSQL's names the key's value.
+    first = await make_user(client, username="email_fan", email="username@example.com")
+    response = await client.post("/users/", json=user_payload(**{field: first[field]}))
+    assert assert_problem(response, 409)["detail"] == f"A user with this {field} already exists."
+
+
 async def test_racing_registrations_one_wins(client: AsyncClient) -> None:
     payload = user_payload()
     responses = await asyncio.gather(*(client.post("/users/", json=payload) for _ in range(6)))

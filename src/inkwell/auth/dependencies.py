@@ -1,8 +1,8 @@
-"""Who is calling: the bearer token turned into a user, or a 401."""
+"""Who is calling: the bearer token turned into a user (or a 401), and from where."""
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from inkwell.auth.service import InvalidToken, read_access_token
@@ -36,3 +36,13 @@ async def get_current_user(user: Annotated[User | None, Depends(get_optional_use
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+
+
+async def get_client_address(request: Request) -> str:
+    """The address the throttles count by: the TCP peer, or, when the peer is a proxy
+    listed in FORWARDED_ALLOW_IPS, the client it names in X-Forwarded-For (uvicorn's
+    proxy headers middleware, set up by `inkwell serve`, has already decided)."""
+    return request.client.host if request.client else "unknown"
+
+
+ClientAddress = Annotated[str, Depends(get_client_address)]

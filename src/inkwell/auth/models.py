@@ -1,24 +1,24 @@
-"""The `login_failures` table: failed logins counted in the database.
+"""The `throttle_hits` table: what the login and registration throttles count.
 
-Counting here (not in process memory) makes the throttle hold across worker
-processes and replicas.
+Counting here (not in process memory) makes a throttle hold across worker
+processes and replicas. A hit counts against its key until `counts_until`; a
+pending hit is a login attempt whose password is still being verified.
 """
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, func
+from sqlalchemy import Boolean, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from inkwell.core.db import Base, UTCDateTime, utcnow
+from inkwell.core.db import Base, UTCDateTime
 
 
-class LoginFailure(Base):
-    __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_key_created_at", "key", "created_at"),)
+class ThrottleHit(Base):
+    __tablename__ = "throttle_hits"
+    __table_args__ = (Index("ix_throttle_hits_key_counts_until", "key", "counts_until"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # "account:<login, lower-cased>" or "address:<client IP>"
+    # "login-account:<login, lower-cased>", "login-address:<IP>", "register-address:<IP>"
     key: Mapped[str] = mapped_column(String(320))
-    created_at: Mapped[datetime] = mapped_column(
-        UTCDateTime, default=utcnow, server_default=func.now()
-    )
+    pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    counts_until: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -2,18 +2,19 @@
 
 from typing import Annotated
 
-from fastapi import Form, Request, Response
+from fastapi import Form
 
-from inkwell.auth import service, throttle
+from inkwell.auth import service
+from inkwell.auth.dependencies import ClientAddress
+from inkwell.auth.hashing import HasherDep
 from inkwell.auth.schemas import Token
 from inkwell.core.config import SettingsDep
-from inkwell.core.db import SessionDep
-from inkwell.core.errors import problem_for, problem_responses
-from inkwell.core.routing import Router
+from inkwell.core.db import SessionmakerDep
+from inkwell.core.errors import problem_responses
+from inkwell.core.routing import NoStoreRoute, Router
 from inkwell.core.schemas import CleanText
-from inkwell.core.security import HasherDep
 
-router = Router(prefix="/auth", tags=["auth"])
+router = Router(prefix="/auth", tags=["auth"], route_class=NoStoreRoute)
 
 Login = Annotated[
     str,
@@ -32,26 +33,25 @@ Secret = Annotated[
     response_model=Token,
 )
 async def login(
-    request: Request,
     username: Login,
     password: Secret,
-    session: SessionDep,
+    address: ClientAddress,
+    sessions: SessionmakerDep,
     settings: SettingsDep,
     hasher: HasherDep,
     grant_type: Annotated[str | None, Form(pattern="^password$")] = None,
-) -> Token | Response:
+) -> Token:
     """OAuth2 password flow: form fields `username` (a username or an e-mail address)
     and `password`. Returns a bearer token to send as `Authorization: Bearer <token>`.
     Wrong credentials and inactive accounts get the same 401. Too many failures for
-    one account or from one address get 429 with `Retry-After`."""
-    keys = throttle.Keys.of(username, request.client.host if request.client else None)
-    await throttle.check(session, keys, settings)
-    try:
-        user = await service.authenticate(session, login=username, password=password, hasher=hasher)
-    except service.InvalidCredentials as exc:
-        # Answered, not raised: the session then commits the failure it counts.
-        await throttle.record_failure(session, keys)
-        return problem_for(request, exc)
-    await throttle.clear_account(session, keys)
-    token, expires_in = service.create_access_token(settings, user)
+    one account or from one address get 429 with `Retry-After`. Answers are never
+    cached (`Cache-Control: no-store`)."""
+    token, expires_in = await service.log_in(
+        sessions,
+        login=username,
+        password=password,
+        address=address,
+        hasher=hasher,
+        settings=settings,
+    )
     return Token(access_token=token, expires_in=expires_in)

@@ -1,74 +1,202 @@
-"""Login throttling per account and per client address, counted in the database.
+"""Throttles counted in the database: timed hits per key, checked and recorded under
+a lock on the keys, so that a limit holds across requests, workers and replicas.
 
-After `LOGIN_MAX_FAILURES_PER_ACCOUNT` failed logins for one username/e-mail, or
-`LOGIN_MAX_FAILURES_PER_ADDRESS` from one client address, within
-`LOGIN_WINDOW_SECONDS`, further attempts get 429 with `Retry-After` until the
-oldest failure leaves the window. A successful login clears the account's count.
+A hit counts against its key until `counts_until`. Checking and recording one runs
+in a short transaction of its own that holds a lock on its keys (PostgreSQL: an
+advisory lock per key, taken in one order so two requests never deadlock; SQLite:
+the write lock), so no two requests can both see room for one last hit. A hit may
+be *pending* (a login whose password is still being verified): it counts at once,
+so that however many attempts run in parallel, at most the limit are ever tried.
+When only pending hits fill a limit, the next attempt waits for them to settle
+instead of being refused, so that parallel correct logins all get in. A pending hit
+whose request died stops counting after `PENDING_SECONDS`.
 """
 
+import asyncio
+import hashlib
 import math
+import random
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TypeVar
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import BigInteger, bindparam, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from inkwell.auth.models import LoginFailure
-from inkwell.core.config import Settings
+from inkwell.auth.models import ThrottleHit
 from inkwell.core.db import utcnow
 from inkwell.core.errors import TooManyRequests
 
+# Longer than any password verification takes, even queued behind others.
+PENDING_SECONDS = 30
+# How long an attempt waits for pending ones to settle before it is refused.
+WAIT_SECONDS = 10.0
+_FIRST_DELAY, _MAX_DELAY = 0.01, 0.2
 
-class TooManyLogins(TooManyRequests):
-    slug = "too-many-logins"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class Keys:
-    account: str
-    address: str
+class Limit:
+    """At most `max_hits` hits for `key` within `window`."""
 
-    @classmethod
-    def of(cls, login: str, address: str | None) -> "Keys":
-        return cls(f"account:{login.strip().lower()}"[:320], f"address:{address or 'unknown'}")
+    key: str
+    max_hits: int
+    window: timedelta
 
 
-async def check(session: AsyncSession, keys: Keys, settings: Settings) -> None:
-    """Refuse the attempt (429) while either key has too many recent failures."""
-    window = timedelta(seconds=settings.login_window_seconds)
+@dataclass(frozen=True)
+class Reservation:
+    """The hits recorded for one attempt, with the limits they count against."""
+
+    hits: tuple[tuple[int, Limit], ...]
+
+
+class _Busy(Exception):
+    """Pending hits fill a limit: try again once they settle."""
+
+
+async def hit(
+    sessions: async_sessionmaker[AsyncSession],
+    limits: Sequence[Limit],
+    *,
+    refuse: Callable[[int], TooManyRequests],
+) -> None:
+    """Record a hit for every limit, counting for its window at once, or raise
+    `refuse(retry_after)` when a limit is spent."""
+    await _acquire(sessions, limits, pending=False, refuse=refuse, then=_nothing)
+
+
+async def reserve(
+    sessions: async_sessionmaker[AsyncSession],
+    limits: Sequence[Limit],
+    *,
+    refuse: Callable[[int], TooManyRequests],
+    then: Callable[[AsyncSession], Awaitable[T]],
+) -> tuple[Reservation, T]:
+    """Record a pending hit for every limit (see `settle`), or raise
+    `refuse(retry_after)` when a limit is spent; then run `then` in the same short
+    transaction."""
+    return await _acquire(sessions, limits, pending=True, refuse=refuse, then=then)
+
+
+async def _acquire(
+    sessions: async_sessionmaker[AsyncSession],
+    limits: Sequence[Limit],
+    *,
+    pending: bool,
+    refuse: Callable[[int], TooManyRequests],
+    then: Callable[[AsyncSession], Awaitable[T]],
+) -> tuple[Reservation, T]:
+    """One short transaction per try; between tries, while only pending hits stand in
+    the way, wait holding no connection."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT_SECONDS
+    delay = _FIRST_DELAY
+    while True:
+        try:
+            async with sessions.begin() as session:
+                reservation = await _record(session, limits, pending=pending, refuse=refuse)
+                return reservation, await then(session)
+        except _Busy:
+            if loop.time() + delay > deadline:
+                raise refuse(1) from None
+        await asyncio.sleep(delay * random.uniform(0.5, 1.0))  # noqa: S311 - jitter
+        delay = min(delay * 2, _MAX_DELAY)
+
+
+async def _nothing(_session: AsyncSession) -> None:
+    return None
+
+
+async def settle(
+    session: AsyncSession, reservation: Reservation, *, counted: bool, clear: str | None = None
+) -> None:
+    """End a pending attempt: it keeps counting for its window from now (`counted`),
+    or its hits go, and with them every settled hit of the key `clear`."""
     now = utcnow()
-    rows = await session.execute(
-        select(LoginFailure.key, func.count(), func.min(LoginFailure.created_at))
-        .where(
-            LoginFailure.key.in_((keys.account, keys.address)),
-            LoginFailure.created_at > now - window,
-        )
-        .group_by(LoginFailure.key)
-    )
-    limits = {
-        keys.account: settings.login_max_failures_per_account,
-        keys.address: settings.login_max_failures_per_address,
-    }
-    for key, count, oldest in rows:
-        if count >= limits[key]:
-            retry_after = max(1, math.ceil((oldest + window - now).total_seconds()))
-            raise TooManyLogins(
-                "Too many failed logins; try again later.",
-                headers={"Retry-After": str(retry_after)},
+    if counted:
+        for hit_id, limit in reservation.hits:
+            await session.execute(
+                update(ThrottleHit)
+                .where(ThrottleHit.id == hit_id)
+                .values(pending=False, counts_until=now + limit.window)
             )
+        return
+    ours = ThrottleHit.id.in_([hit_id for hit_id, _ in reservation.hits])
+    settled = (ThrottleHit.key == clear) & ThrottleHit.pending.is_(False)
+    await session.execute(delete(ThrottleHit).where(ours if clear is None else ours | settled))
 
 
-async def record_failure(session: AsyncSession, keys: Keys) -> None:
-    session.add_all([LoginFailure(key=keys.account), LoginFailure(key=keys.address)])
-    await session.flush()
-
-
-async def clear_account(session: AsyncSession, keys: Keys) -> None:
-    await session.execute(delete(LoginFailure).where(LoginFailure.key == keys.account))
-
-
-async def purge_expired(session: AsyncSession, settings: Settings) -> int:
-    """Failures older than the window no longer count; drop them. Returns how many."""
-    cutoff = utcnow() - timedelta(seconds=settings.login_window_seconds)
-    result = await session.execute(delete(LoginFailure).where(LoginFailure.created_at <= cutoff))
+async def purge_expired(session: AsyncSession) -> int:
+    """Hits that no longer count; drop them. Returns how many."""
+    result = await session.execute(delete(ThrottleHit).where(ThrottleHit.counts_until <= utcnow()))
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def _record(
+    session: AsyncSession,
+    limits: Sequence[Limit],
+    *,
+    pending: bool,
+    refuse: Callable[[int], TooManyRequests],
+) -> Reservation:
+    await _lock(session, [limit.key for limit in limits])
+    counts = await _counts(session, [limit.key for limit in limits], utcnow())
+    now = utcnow()  # once locked: SQLite's lock is taken by the first statement
+    retry_after = 0
+    busy = False
+    for limit in limits:
+        settled, soonest = counts.get((limit.key, False), (0, now))
+        in_flight, _ = counts.get((limit.key, True), (0, now))
+        if settled >= limit.max_hits:
+            retry_after = max(retry_after, math.ceil((soonest - now).total_seconds()), 1)
+        busy = busy or settled + in_flight >= limit.max_hits
+    if retry_after:
+        raise refuse(retry_after)
+    if busy:
+        raise _Busy
+    hits: list[tuple[ThrottleHit, Limit]] = []
+    for limit in limits:
+        until = now + (timedelta(seconds=PENDING_SECONDS) if pending else limit.window)
+        hits.append((ThrottleHit(key=limit.key, pending=pending, counts_until=until), limit))
+    session.add_all(hit for hit, _ in hits)
+    await session.flush()
+    return Reservation(tuple((hit.id, limit) for hit, limit in hits))
+
+
+async def _counts(
+    session: AsyncSession, keys: list[str], now: datetime
+) -> dict[tuple[str, bool], tuple[int, datetime]]:
+    """(key, pending) -> how many hits count now, and when the first stops counting."""
+    rows = await session.execute(
+        select(
+            ThrottleHit.key,
+            ThrottleHit.pending,
+            func.count(),
+            func.min(ThrottleHit.counts_until),
+        )
+        .where(ThrottleHit.key.in_(keys), ThrottleHit.counts_until > now)
+        .group_by(ThrottleHit.key, ThrottleHit.pending)
+    )
+    return {(key, pending): (count, soonest) for key, pending, count, soonest in rows}
+
+
+_LOCK = select(func.pg_advisory_xact_lock(bindparam("lock_id", type_=BigInteger)))
+
+
+async def _lock(session: AsyncSession, keys: list[str]) -> None:
+    """Serialize the check-and-record per key until the transaction ends. SQLite:
+    the transaction took the write lock at its first statement (BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    # One fixed order (the lock ids'): two requests sharing keys queue, never deadlock.
+    for lock_id in sorted({_lock_id(key) for key in keys}):
+        await session.execute(_LOCK, {"lock_id": lock_id})
+
+
+def _lock_id(key: str) -> int:
+    """A stable 64-bit advisory lock id (Python's own hash() differs per process)."""
+    digest = hashlib.blake2b(key.encode(), digest_size=8, person=b"inkwell-throttle").digest()
+    return int.from_bytes(digest, "big", signed=True)

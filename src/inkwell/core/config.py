@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = Field(default=5, ge=1, le=1000)
     login_max_failures_per_address: int = Field(default=50, ge=1, le=100_000)
     login_window_seconds: int = Field(default=900, ge=1, le=86_400)
+    # Every registration is granted STARTING_CREDITS: without a limit, a script could
+    # mint any amount through throwaway accounts and transfers.
+    register_max_per_address: int = Field(default=10, ge=1, le=1_000_000)
+    register_window_seconds: int = Field(default=3600, ge=1, le=7 * 86_400)
+    # Peers whose X-Forwarded-For is believed (uvicorn's setting): comma-separated
+    # addresses or networks, `*` for any. Anyone else could pick their throttled address.
+    forwarded_allow_ips: str = "127.0.0.1"
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=100 * 1_048_576)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_format: Literal["json", "console"] = "json"

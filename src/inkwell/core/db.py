@@ -3,7 +3,9 @@
 One request is one unit of work: `get_session` yields a session, commits once
 when the handler returns and rolls back when anything raised. It is declared
 with `scope="function"` so the commit happens *before* the response is sent:
-a 2xx means the data is durable.
+a 2xx means the data is durable. A transaction starts at the request's first
+statement, not before: a request that first hashes a password holds no
+connection (and on SQLite not the write lock) meanwhile.
 """
 
 import uuid
@@ -36,8 +38,9 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-# Methods that write take SQLite's write lock when their transaction begins, so
-# two writers queue on the busy timeout instead of failing on a lock upgrade.
+# Methods that write take SQLite's write lock when their transaction begins (at
+# their first statement), so two writers queue on the busy timeout instead of
+# failing on a lock upgrade.
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -165,16 +168,26 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def create_sessionmaker(
+    engine: AsyncEngine, *, write: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions on the engine; with `write`, SQLite transactions take the write lock
+    (BEGIN IMMEDIATE) when they begin, that is at their first statement."""
+    if write and engine.dialect.name == "sqlite":
+        engine = engine.execution_options(sqlite_write=True)
     # expire_on_commit=False: attributes stay readable after commit without I/O,
     # which an AsyncSession could not do implicitly.
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    write = request.method in _WRITE_METHODS
+    sessionmaker: async_sessionmaker[AsyncSession] = (
+        request.app.state.write_sessionmaker if write else request.app.state.sessionmaker
+    )
     async with sessionmaker() as session:
-        await _begin(session, write=request.method in _WRITE_METHODS)
+        if not write and session.get_bind().dialect.name == "postgresql":
+            await _begin_snapshot(session)
         try:
             yield session
         except BaseException:
@@ -183,21 +196,21 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         await session.commit()
 
 
-async def _begin(session: AsyncSession, *, write: bool) -> None:
-    """Start the request's transaction the way its method needs.
+async def _begin_snapshot(session: AsyncSession) -> None:
+    """PostgreSQL reads run in one REPEATABLE READ, READ ONLY snapshot, so a page of
+    posts and the tags and authors loaded for it in later statements agree even while
+    others commit (under READ COMMITTED a post listed for a tag could arrive without
+    that tag)."""
+    await session.connection(
+        execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+    )
 
-    SQLite: writers take the write lock up front. PostgreSQL: reads run in one
-    REPEATABLE READ, READ ONLY snapshot, so a page of posts and the tags and
-    authors loaded for it in later statements agree even while others commit
-    (under READ COMMITTED a post listed for a tag could arrive without that tag).
-    """
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite" and write:
-        await session.connection(execution_options={"sqlite_write": True})
-    elif dialect == "postgresql" and not write:
-        await session.connection(
-            execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
-        )
+
+async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
+    """For services that run short transactions of their own (the throttles), so that
+    no connection is held while they wait or hash; SQLite's write lock included."""
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.write_sessionmaker
+    return sessionmaker
 
 
 async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -220,3 +233,4 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 """Only for GET handlers that run exactly one statement (tests/test_queries.py counts them)."""
+SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]

@@ -22,6 +22,7 @@ traceback or SQL.
 """
 
 import logging
+import re
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -217,6 +218,21 @@ def sqlstate(exc: DBAPIError) -> str | None:
         if isinstance(code, str):
             return code
     return None
+
+
+# SQLite names the columns, not the index: "UNIQUE constraint failed: users.email".
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([\w.]+(?:, [\w.]+)*)")
+
+
+def violated_unique(exc: DBAPIError) -> frozenset[str]:
+    """What a unique violation names: PostgreSQL's constraint (or index) name, or
+    SQLite's `table.column`s. Empty for any other error."""
+    for error in (exc.orig, getattr(exc.orig, "__cause__", None)):
+        name = getattr(error, "constraint_name", None)
+        if isinstance(name, str) and sqlstate(exc) == "23505":
+            return frozenset({name})
+    match = _SQLITE_UNIQUE.fullmatch(str(exc.orig))
+    return frozenset(match.group(1).split(", ")) if match else frozenset()
 
 
 def _is_connection_error(exc: DBAPIError, code: str) -> bool:

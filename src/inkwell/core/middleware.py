@@ -2,7 +2,8 @@
 
 It gives each request an id (`X-Request-ID`, kept from the client when sane),
 enforces the body size limit (413), adds `Server-Timing` with the request's DB
-time and statement count, adds security headers, records Prometheus metrics and
+time and statement count, adds security headers (and `Cache-Control: no-store` on
+the routes that hand out credentials), records Prometheus metrics and
 writes one structured log line per request.
 """
 
@@ -37,6 +38,8 @@ _SECURITY_HEADERS = [
     (b"referrer-policy", b"no-referrer"),
 ]
 _API_HEADERS = [*_SECURITY_HEADERS, (b"content-security-policy", _API_CSP.encode())]
+# RFC 6749 5.1: token responses must not be cached (Pragma for HTTP/1.0 caches).
+_NO_STORE_HEADERS = [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
 _DOCS_HEADERS = [*_SECURITY_HEADERS, (b"content-security-policy", _DOCS_CSP.encode())]
 
 
@@ -135,6 +138,8 @@ class RequestContextMiddleware:
         headers.append((b"x-request-id", stats.request_id.encode("latin-1")))
         headers.append((b"server-timing", timing.encode("latin-1")))
         headers.extend(_DOCS_HEADERS if docs else _API_HEADERS)
+        if getattr(scope.get("route"), "no_store", False):
+            headers.extend(_NO_STORE_HEADERS)
 
     @staticmethod
     def _record(scope: Scope, status: int, stats: RequestStats) -> None:

@@ -1,4 +1,5 @@
-"""Routing: exact JSON numbers, and collections with and without the trailing slash."""
+"""Routing: exact JSON numbers, uncached credentials, and collections with and without
+the trailing slash."""
 
 import json
 from collections.abc import Callable, Coroutine
@@ -44,6 +45,13 @@ class ExactJSONRoute(APIRoute):
             return await handler(_ExactJSONRequest(request.scope, request.receive))
 
         return exact
+
+
+class NoStoreRoute(ExactJSONRoute):
+    """A route whose every answer, errors included, must not be cached (it carries
+    credentials): RequestContextMiddleware adds `Cache-Control: no-store`."""
+
+    no_store = True
 
 
 class Router(APIRouter):

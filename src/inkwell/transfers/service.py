@@ -98,6 +98,18 @@ async def _move(
     return ledger_row
 
 
+async def grant(session: AsyncSession, *, to_user_id: int, amount: Decimal) -> Transfer:
+    """Create credits for an account (its starting credits): credit the balance and
+    write the ledger row, so balances always sum to the grants."""
+    # Locked like a transfer's rows; computed in Decimal (SQLite's NUMERIC would drift).
+    account = await session.get_one(User, to_user_id, with_for_update=True)
+    account.credits += amount
+    ledger_row = Transfer(kind=TransferKind.GRANT, to_user_id=to_user_id, amount=amount)
+    session.add(ledger_row)
+    await session.flush()
+    return ledger_row
+
+
 _USER: BindParameter[int] = bindparam("user_id")
 _LEDGER = (
     select(Transfer)

@@ -2,15 +2,15 @@
 
 from fastapi import Query, Request, Response, status
 
-from inkwell.auth.dependencies import CurrentUser, OptionalUser
+from inkwell.auth.dependencies import ClientAddress, CurrentUser, OptionalUser
+from inkwell.auth.hashing import HasherDep
 from inkwell.core.config import SettingsDep
-from inkwell.core.db import ReadSessionDep, SessionDep
+from inkwell.core.db import ReadSessionDep, SessionDep, SessionmakerDep
 from inkwell.core.errors import problem_responses
 from inkwell.core.pagination import PageDep
 from inkwell.core.responses import respond
 from inkwell.core.routing import Router
 from inkwell.core.schemas import IdPath
-from inkwell.core.security import HasherDep
 from inkwell.users import service
 from inkwell.users.schemas import (
     USER,
@@ -30,17 +30,23 @@ router = Router(prefix="/users", tags=["users"])
     status_code=status.HTTP_201_CREATED,
     response_model=UserPrivate,
     summary="Register a user",
-    responses=problem_responses(409, 422),
+    responses=problem_responses(409, 422, 429),
 )
 async def create_user(
-    data: UserCreate, session: SessionDep, hasher: HasherDep, settings: SettingsDep
+    data: UserCreate,
+    address: ClientAddress,
+    session: SessionDep,
+    sessions: SessionmakerDep,
+    hasher: HasherDep,
+    settings: SettingsDep,
 ) -> Response:
     """Create an account with the starting credits. Usernames and e-mail addresses
     (case-insensitive) are unique among open accounts: a taken one gives 409, even
     when two registrations race. The answer is your own document, with your e-mail
-    and balance."""
+    and balance. Each client address may try `REGISTER_MAX_PER_ADDRESS` registrations
+    per `REGISTER_WINDOW_SECONDS` (10 an hour); beyond, 429 with `Retry-After`."""
     user = await service.create(
-        session, data=data, hasher=hasher, starting_credits=settings.starting_credits
+        session, data=data, hasher=hasher, sessions=sessions, address=address, settings=settings
     )
     return respond(USER_PRIVATE, user, status_code=status.HTTP_201_CREATED)
 

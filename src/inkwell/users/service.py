@@ -1,19 +1,22 @@
 """Queries and rules of the users domain."""
 
 from collections.abc import Sequence
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import bindparam, select
 from sqlalchemy import delete as delete_rows
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from inkwell.auth import throttle
+from inkwell.auth.hashing import PasswordHasher
+from inkwell.core.config import Settings
 from inkwell.core.db import utcnow
-from inkwell.core.errors import Conflict, Forbidden, NotFound
+from inkwell.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, violated_unique
 from inkwell.core.pagination import Page, keyset_before, paginated
-from inkwell.core.security import PasswordHasher
 from inkwell.posts.models import Post
-from inkwell.transfers.models import Transfer, TransferKind
+from inkwell.transfers import service as transfers_service
 from inkwell.users.models import User
 from inkwell.users.schemas import UserCreate, UserUpdate
 
@@ -24,6 +27,10 @@ class UserNotFound(NotFound):
 
 class DuplicateUser(Conflict):
     slug = "duplicate-user"
+
+
+class TooManyRegistrations(TooManyRequests):
+    slug = "too-many-registrations"
 
 
 class NotYourAccount(Forbidden):
@@ -102,22 +109,44 @@ async def create(
     *,
     data: UserCreate,
     hasher: PasswordHasher,
-    starting_credits: Decimal,
+    sessions: async_sessionmaker[AsyncSession],
+    address: str,
+    settings: Settings,
 ) -> User:
-    """Register a user and grant the starting credits, recorded in the ledger."""
+    """Register a user and grant the starting credits, recorded in the ledger.
+
+    Each attempt first counts against the client address (429 beyond
+    REGISTER_MAX_PER_ADDRESS per REGISTER_WINDOW_SECONDS): every account is granted
+    credits, which a script could otherwise collect through throwaway accounts. The
+    password is hashed before the request's transaction begins, so neither the hash
+    nor the wait for a hashing slot holds a connection (or SQLite's write lock).
+    """
+    await throttle.hit(sessions, [_registration_limit(settings, address)], refuse=_too_many)
+    hashed_password = await hasher.hash(data.password)
     user = User(
         username=data.username,
         email=data.email,
         full_name=data.full_name,
-        hashed_password=await hasher.hash(data.password),
-        credits=starting_credits,
+        hashed_password=hashed_password,
+        credits=Decimal("0.00"),
     )
     session.add(user)
     await _flush_unique(session)
-    if starting_credits > 0:
-        session.add(Transfer(kind=TransferKind.GRANT, to_user_id=user.id, amount=starting_credits))
-        await session.flush()
+    if settings.starting_credits > 0:
+        await transfers_service.grant(session, to_user_id=user.id, amount=settings.starting_credits)
     return user
+
+
+def _registration_limit(settings: Settings, address: str) -> throttle.Limit:
+    window = timedelta(seconds=settings.register_window_seconds)
+    return throttle.Limit(f"register-address:{address}", settings.register_max_per_address, window)
+
+
+def _too_many(retry_after: int) -> TooManyRegistrations:
+    return TooManyRegistrations(
+        "Too many registrations from this address; try again later.",
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 async def update(session: AsyncSession, caller: User, *, user_id: int, data: UserUpdate) -> User:
@@ -142,11 +171,24 @@ async def close(session: AsyncSession, caller: User, *, user_id: int) -> None:
     await session.flush()
 
 
+# The unique indexes of users/models.py by the names each database gives them: the
+# index name on PostgreSQL, the column on SQLite (never the message text: a
+# username may well contain the word "email").
+_UNIQUE_FIELDS = {
+    "ix_users_email_open": "email",
+    "ix_users_username_open": "username",
+    "users.email": "email",
+    "users.username": "username",
+}
+
+
 async def _flush_unique(session: AsyncSession) -> None:
     """Flush, turning a unique violation into 409 (the constraint decides races)."""
     try:
         await session.flush()
     except IntegrityError as exc:
-        message = str(exc.orig).lower()
-        field = "email" if "email" in message else "username"
+        names = violated_unique(exc)
+        field = next((_UNIQUE_FIELDS[n] for n in sorted(names) if n in _UNIQUE_FIELDS), None)
+        if field is None:
+            raise
         raise DuplicateUser(f"A user with this {field} already exists.") from None

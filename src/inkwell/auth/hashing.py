@@ -1,4 +1,5 @@
-"""Password hashing (argon2id through pwdlib), off the event loop."""
+"""Password hashing (argon2id through pwdlib), off the event loop: auth's own, used by
+login and by registration."""
 
 import asyncio
 import secrets

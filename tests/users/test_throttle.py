@@ -1,0 +1,60 @@
+"""Registrations per client address, counted in the database, exact under concurrency:
+each account is granted STARTING_CREDITS, so unlimited registrations would mint money."""
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+
+from inkwell.main import create_app
+from tests.conftest import api_client, make_settings
+from tests.factories import assert_problem, login, user_payload
+
+
+@pytest.fixture
+async def limited(app: FastAPI, db_url: str) -> AsyncIterator[FastAPI]:
+    """Three registrations per address and hour, on the database `app` has emptied."""
+    limited_app = create_app(make_settings(db_url, register_max_per_address=3))
+    async with limited_app.router.lifespan_context(limited_app):
+        yield limited_app
+
+
+def _from(app: FastAPI, address: str) -> AsyncClient:
+    transport = ASGITransport(app=app, client=(address, 40000))
+    return AsyncClient(transport=transport, base_url="http://test")
+
+
+async def test_registrations_beyond_the_limit_get_429(limited: FastAPI) -> None:
+    async with api_client(limited) as client, _from(limited, "198.51.100.7") as elsewhere:
+        for _ in range(3):
+            assert (await client.post("/users/", json=user_payload())).status_code == 201
+        refused = await client.post("/users/", json=user_payload())
+        body = assert_problem(refused, 429)
+        assert body["type"].endswith("/too-many-registrations")
+        assert 3590 <= int(refused.headers["retry-after"]) <= 3600
+        # Another address has its own count.
+        assert (await elsewhere.post("/users/", json=user_payload())).status_code == 201
+
+
+async def test_parallel_registrations_get_exactly_the_limit(limited: FastAPI) -> None:
+    async with api_client(limited) as client:
+        answers = await asyncio.gather(
+            *(client.post("/users/", json=user_payload()) for _ in range(30))
+        )
+    statuses = sorted(r.status_code for r in answers)
+    assert statuses == [201] * 3 + [429] * 27
+    assert all("retry-after" in r.headers for r in answers if r.status_code == 429)
+
+
+async def test_starting_credits_zero_grants_nothing(app: FastAPI, db_url: str) -> None:
+    free = create_app(make_settings(db_url, starting_credits=0))
+    async with free.router.lifespan_context(free), api_client(free) as client:
+        payload = user_payload()
+        user = (await client.post("/users/", json=payload)).json()
+        assert user["credits"] == "0.00"
+        headers = await login(client, user["username"], payload["password"])
+        ledger = await client.get("/transfers/", headers=headers)
+        assert ledger.status_code == 200
+        assert ledger.json() == []

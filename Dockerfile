@@ -15,11 +15,11 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
 WORKDIR /build
 RUN python3 -m venv /opt/venv
-# Dependencies first, in their own layer, so editing the code does not reinstall them.
+# Dependencies first, in their own layer, so editing the code does not reinstall them:
+# the exact versions and hashes of the lock (`make lock` writes it).
+COPY requirements/runtime.txt ./
+RUN /opt/venv/bin/pip install --no-cache-dir --require-hashes -r runtime.txt
 COPY pyproject.toml README.md ./
-RUN python3 -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" \
-        > requirements.txt \
-    && /opt/venv/bin/pip install --no-cache-dir -r requirements.txt
 # Then the project itself, as a regular (non-editable) install without any extras.
 COPY src ./src
 RUN /opt/venv/bin/pip install --no-cache-dir --no-deps . \

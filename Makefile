@@ -7,6 +7,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# Every install takes the exact versions of requirements/ (see `make lock`), then the
+# project itself without dependencies. runtime.txt and dev.txt are subsets of lock.txt.
+REQ    := requirements
+UV_VERSION ?= 0.13.9
+# xdist workers for the suite: measured on 2 cores, the tests wait on I/O (see README).
+PYTEST_WORKERS ?= 3
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -14,12 +20,14 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.runtime: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e .
+$(VENV)/.runtime: $(BIN)/python pyproject.toml $(REQ)/runtime.txt
+	$(BIN)/python -m pip install --quiet -r $(REQ)/runtime.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
 
-$(VENV)/.dev: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(VENV)/.dev: $(BIN)/python pyproject.toml $(REQ)/dev.txt
+	$(BIN)/python -m pip install --quiet -r $(REQ)/dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@ $(VENV)/.runtime
 
 .PHONY: help
@@ -55,7 +63,7 @@ fmt: $(VENV)/.dev ## Format and autofix
 
 .PHONY: pytest
 pytest: $(VENV)/.dev ## The test suite alone, on SQLite and PostgreSQL, with coverage (>= 90%)
-	$(BIN)/pytest --cov --cov-report=term $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --cov --cov-report=term $(PYTEST_ARGS)
 
 .PHONY: test
 test: lint pytest ## Set up and run everything: static checks and the whole suite
@@ -63,9 +71,10 @@ test: lint pytest ## Set up and run everything: static checks and the whole suit
 .PHONY: check
 check: test ## What review runs (same as test)
 
-$(VENV)/.bench: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	@touch $@ $(VENV)/.runtime
+$(VENV)/.bench: $(BIN)/python pyproject.toml $(REQ)/lock.txt
+	$(BIN)/python -m pip install --quiet -r $(REQ)/lock.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $@ $(VENV)/.runtime $(VENV)/.dev
 
 .PHONY: bench
 bench: $(VENV)/.bench ## Benchmark against ../shared/bench (BENCH_SECONDS, BENCH_ROUNDS), then the CPU per layer
@@ -88,6 +97,18 @@ FUZZ_EXAMPLES ?= 2500
 fuzz: $(VENV)/.dev ## Long schemathesis run on PostgreSQL (FUZZ_EXAMPLES per operation, ~10 min)
 	FUZZ_DATABASE_URL=$(FUZZ_DATABASE_URL) FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) \
 		$(BIN)/pytest -p no:cacheprovider tests/fuzz
+
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --annotation-style line \
+	--custom-compile-command 'make lock' --quiet
+
+.PHONY: lock
+lock: $(BIN)/python ## Re-resolve requirements/ from pyproject.toml (LOCK_ARGS=--upgrade: newest versions)
+	$(BIN)/python -m pip install --quiet 'uv==$(UV_VERSION)'
+	$(BIN)/uv pip compile pyproject.toml --extra dev --extra bench $(LOCK_FLAGS) $(LOCK_ARGS) \
+		-o $(REQ)/lock.txt
+	$(BIN)/uv pip compile pyproject.toml -c $(REQ)/lock.txt $(LOCK_FLAGS) -o $(REQ)/runtime.txt
+	$(BIN)/uv pip compile pyproject.toml --extra dev -c $(REQ)/lock.txt $(LOCK_FLAGS) \
+		-o $(REQ)/dev.txt
 
 .PHONY: clean
 clean: ## Remove the virtualenv and caches

@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 
 from inkwell.core.config import Settings
 from inkwell.main import create_app
-from tests.conftest import TABLES, ensure_postgres_database, run_in_thread
+from tests.conftest import TABLES, ensure_postgres_database, per_worker_url, run_in_thread
 from tests.servers import Server, app_env, migrate, running_server, sqlite_url
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
@@ -41,8 +41,12 @@ OPERATIONS = [(path, method) for path, methods in SPEC["paths"].items() for meth
 
 @pytest.fixture(scope="module")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    url = os.environ.get("FUZZ_DATABASE_URL") or sqlite_url(
-        tmp_path_factory.mktemp("fuzz-db") / "fuzz.db"
+    fuzz_url = os.environ.get("FUZZ_DATABASE_URL")
+    # Under xdist, a database per worker: the stateful test empties its tables.
+    url = (
+        per_worker_url(fuzz_url)
+        if fuzz_url
+        else sqlite_url(tmp_path_factory.mktemp("fuzz-db") / "fuzz.db")
     )
     if url.startswith("postgresql"):
         run_in_thread(lambda: ensure_postgres_database(url))
@@ -75,6 +79,9 @@ def token(server: Server) -> str:
     return str(login.json()["access_token"])
 
 
+# Under `--dist loadgroup`, one xdist worker runs every operation, another the stateful
+# test: each starts the module's server once, and the two longest runs overlap.
+@pytest.mark.xdist_group("fuzz-operations")
 @pytest.mark.parametrize(
     ("path", "method"), OPERATIONS, ids=[f"{m.upper()} {p}" for p, m in OPERATIONS]
 )
@@ -163,6 +170,7 @@ def _register_and_log_in(server: Server) -> str:
     return str(login.json()["access_token"])
 
 
+@pytest.mark.xdist_group("fuzz-stateful")
 def test_stateful_sequences_answer_as_declared(server: Server, database_url: str) -> None:
     """Sequences that feed one response into the next request (create a post, then read,
     update and delete it), along the links schemathesis infers from the schema.

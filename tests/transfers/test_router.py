@@ -6,11 +6,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from inkwell.core.errors import sqlstate
 from inkwell.transfers import service as transfers_service
 from tests.factories import Account, assert_problem, deactivate, make_account
 
@@ -199,28 +201,58 @@ async def test_concurrent_transfers_conserve_money(
     assert lowest >= 0
 
 
+async def _wait_for_a_lock_wait(engine: AsyncEngine) -> None:
+    """Until some session of this database waits for a lock (within 10 s)."""
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    async with engine.connect() as conn:
+        for _ in range(500):
+            if await conn.scalar(query):
+                return
+            await conn.rollback()  # a transaction sees one snapshot of pg_stat_activity
+            await asyncio.sleep(0.02)
+    raise AssertionError("the transfer never waited for the row lock")
+
+
 async def test_deadlock_is_retried_not_a_5xx(
-    client: AsyncClient, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+    pg_app: FastAPI, pg_client: AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A deadlock (SQLSTATE 40P01) inside the transfer is retried in the service."""
-    alice = await make_account(client)
-    bob = await make_account(client)
+    """A real deadlock: another transaction locks Bob's row, the transfer from Alice to
+    Bob locks Alice's and waits for Bob's, then the other asks for Alice's. PostgreSQL
+    aborts one of the two with SQLSTATE 40P01; the other transaction waits 10 s before
+    looking for deadlocks, so it is the transfer (1 s, the server's default). The service
+    rolls its savepoint back, which frees Alice's row, and tries again: 201, not a 5xx."""
+    engine: AsyncEngine = pg_app.state.engine
+    alice = await make_account(pg_client)
+    bob = await make_account(pg_client)
     real_move = transfers_service._move
-    calls: list[int] = []
+    attempts: list[str | None] = []
 
-    class Deadlock(Exception):
-        sqlstate = "40P01"
+    async def recorded_move(*args: Any) -> Any:
+        try:
+            result = await real_move(*args)
+        except DBAPIError as exc:
+            attempts.append(sqlstate(exc))
+            raise
+        attempts.append(None)
+        return result
 
-    async def flaky_move(*args: Any) -> Any:
-        calls.append(1)
-        if len(calls) == 1:
-            raise OperationalError("UPDATE users ...", {}, Deadlock("deadlock detected"))
-        return await real_move(*args)
-
-    monkeypatch.setattr(transfers_service, "_move", flaky_move)
-    response = await _send(client, alice, bob.id, "5")
-    assert response.status_code == 201
-    assert len(calls) == 2
-    assert await _balance(client, alice) == "95.00"
+    monkeypatch.setattr(transfers_service, "_move", recorded_move)
+    lock = text("SELECT id FROM users WHERE id = :id FOR UPDATE")
+    async with engine.connect() as other, other.begin():
+        await other.execute(text("SET LOCAL deadlock_timeout = '10s'"))
+        await other.execute(lock, {"id": bob.id})
+        sending = asyncio.create_task(_send(pg_client, alice, bob.id, "5"))
+        await _wait_for_a_lock_wait(engine)
+        # Blocks until the transfer's attempt is aborted and its lock on Alice released.
+        await other.execute(lock, {"id": alice.id})
+        assert not sending.done(), "the transfer ended while Bob's row was locked"
+    response = await sending
+    assert response.status_code == 201, response.text
+    assert attempts == ["40P01", None]
+    assert await _balance(pg_client, alice) == "95.00"
+    assert await _balance(pg_client, bob) == "105.00"
     balances, grants = await _totals(engine)
-    assert balances == grants
+    assert balances == grants == Decimal("200.00")

@@ -110,6 +110,8 @@ def test_seed_creates_consistent_demo_data(tmp_path: Path) -> None:
     assert count(
         "SELECT (SELECT sum(credits) FROM users) = (SELECT sum(amount) FROM transfers)"
     ) in (1, True)
+    assert count("SELECT count(*) FROM transfers WHERE kind = 'grant' AND amount = 100") == 20
+    assert count("SELECT min(credits) = 100 AND max(credits) = 100 FROM users") in (1, True)
     # A second run adds more without clashing.
     assert _invoke(env, "seed", "--users", "5", "--posts", "10")[0] == 0
     assert count("SELECT count(*) FROM users") == 25

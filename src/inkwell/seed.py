@@ -16,7 +16,8 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.core.db import utcnow
-from inkwell.models import Post, Tag, Transfer, TransferKind, User, post_tags
+from inkwell.models import Post, Tag, User, post_tags
+from inkwell.transfers import service as transfers_service
 
 SEED_PASSWORD = "inkwell-demo"  # noqa: S105 - documented demo password
 BATCH = 2000
@@ -77,7 +78,6 @@ async def _users(
             "email": f"demo{offset + i}@example.com",
             "full_name": f"Demo User {offset + i}",
             "hashed_password": hashed_password,
-            "credits": credits,
             "created_at": now - timedelta(seconds=plan.users - i),
             "updated_at": now,
         }
@@ -86,20 +86,11 @@ async def _users(
     ids: list[int] = []
     for chunk in _chunks(rows):
         result = await session.execute(insert(User).returning(User.id), chunk)
-        ids.extend(result.scalars())
+        chunk_ids = list(result.scalars())
+        if credits > 0:
+            await transfers_service.grant_many(session, to_user_ids=chunk_ids, amount=credits)
+        ids.extend(chunk_ids)
         progress("users", len(chunk))
-    if credits > 0:
-        grants = [
-            {
-                "kind": TransferKind.GRANT.value,
-                "to_user_id": i,
-                "amount": credits,
-                "created_at": now,
-            }
-            for i in ids
-        ]
-        for chunk in _chunks(grants):
-            await session.execute(insert(Transfer), chunk)
     return ids
 
 

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter
@@ -108,6 +108,23 @@ async def grant(session: AsyncSession, *, to_user_id: int, amount: Decimal) -> T
     session.add(ledger_row)
     await session.flush()
     return ledger_row
+
+
+async def grant_many(session: AsyncSession, *, to_user_ids: Sequence[int], amount: Decimal) -> None:
+    """`grant` for many accounts at once (the demo seeder): balances credited in
+    Decimal and one ledger row each, in bulk statements."""
+    if not to_user_ids:
+        return
+    balances = await session.execute(
+        select(User.id, User.credits).where(User.id.in_(to_user_ids)).with_for_update()
+    )
+    credited = [{"id": user_id, "credits": credits + amount} for user_id, credits in balances]
+    await session.execute(update(User), credited)
+    grants = [
+        {"kind": TransferKind.GRANT.value, "to_user_id": user_id, "amount": amount}
+        for user_id in to_user_ids
+    ]
+    await session.execute(insert(Transfer), grants)
 
 
 _USER: BindParameter[int] = bindparam("user_id")

@@ -1,7 +1,8 @@
 """The `posts` table and its `post_tags` association with tags."""
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Boolean,
@@ -49,6 +50,11 @@ class Post(Base):
         UTCDateTime, default=utcnow, onupdate=utcnow, server_default=func.now()
     )
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Changes with anything the post's document shows but its author: the ORM
+    # increments it on every UPDATE (a change of tags alone also sets `updated_at`).
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+    __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 
     author: Mapped["User"] = relationship(back_populates="posts", lazy="raise")
     tags: Mapped[list["Tag"]] = relationship(

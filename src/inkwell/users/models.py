@@ -1,8 +1,9 @@
 """The `users` table."""
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Boolean,
@@ -63,6 +64,12 @@ class User(Base):
     )
     # Set when the account is deleted: the row stays so money and history stay.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Changes with anything a document of the user (or a post, as its author) shows:
+    # the ORM increments it on every UPDATE and checks it (optimistic concurrency);
+    # statements that update users without the ORM increment it themselves.
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+    __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 
     posts: Mapped[list["Post"]] = relationship(
         back_populates="author",

@@ -160,6 +160,24 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+def postgres_dsn(url: str) -> str:
+    """asyncpg's own form of a PostgreSQL URL, for connections beside the service's."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def until_the_service_waits_on_a_lock(conn: asyncpg.Connection) -> None:
+    """Return once one of the service's connections waits on a lock (`conn`'s, say)."""
+    for _ in range(200):
+        waiting = await conn.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'inkwell' "
+            "AND datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        if waiting:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the service never waited on the other transaction's lock")
+
+
 def make_settings(url: str, **overrides: Any) -> Settings:
     # Cheap hashing, no gc.freeze (frozen objects are never collected, and the suite
     # builds an app per test), and registrations unthrottled: every test client

@@ -5,18 +5,14 @@ import asyncio
 import asyncpg
 import pytest
 from httpx import AsyncClient, Response
-from sqlalchemy.engine import make_url
 
+from tests.conftest import postgres_dsn, until_the_service_waits_on_a_lock
 from tests.factories import assert_problem, make_account, make_user
-
-
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 async def _terminate_service_backends(url: str) -> int:
     """Kill every connection the service holds, as a database restart would."""
-    conn = await asyncpg.connect(_dsn(url))
+    conn = await asyncpg.connect(postgres_dsn(url))
     try:
         killed = await conn.fetch(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
@@ -50,7 +46,7 @@ async def test_slow_query_is_503_not_a_stuck_worker(
     pg_client: AsyncClient, postgres_url: str
 ) -> None:
     account = await make_account(pg_client)
-    blocker = await asyncpg.connect(_dsn(postgres_url))
+    blocker = await asyncpg.connect(postgres_dsn(postgres_url))
     try:
         # Another transaction holds the row: the PATCH waits on its lock until the
         # statement timeout cancels it.
@@ -82,7 +78,7 @@ async def _tag_race(
     The other transaction waits 30 s before it looks for deadlocks, the request's the
     default 1 s: in a cycle, the request is the one PostgreSQL aborts."""
     account = await make_account(client)
-    other = await asyncpg.connect(_dsn(url))
+    other = await asyncpg.connect(postgres_dsn(url))
     try:
         tx = other.transaction()
         await tx.start()
@@ -95,7 +91,7 @@ async def _tag_race(
                 headers=account.headers,
             )
         )
-        await _until_the_service_waits_on_a_lock(other)
+        await until_the_service_waits_on_a_lock(other)
         await other.execute(
             "INSERT INTO tags (name) VALUES ($1) ON CONFLICT DO NOTHING", external_tags[1]
         )
@@ -103,18 +99,6 @@ async def _tag_race(
         return await asyncio.wait_for(post, timeout=10)
     finally:
         await other.close()
-
-
-async def _until_the_service_waits_on_a_lock(conn: asyncpg.Connection) -> None:
-    for _ in range(200):
-        waiting = await conn.fetchval(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'inkwell' "
-            "AND datname = current_database() AND wait_event_type = 'Lock'"
-        )
-        if waiting:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the request never waited on the other transaction's lock")
 
 
 async def test_new_tags_are_inserted_in_one_order(
@@ -134,7 +118,7 @@ async def test_a_deadlock_is_a_503_to_retry(pg_client: AsyncClient, postgres_url
     body = assert_problem(response, 503)
     assert body["type"].endswith("/transaction-conflict")
     assert response.headers["retry-after"] == "1"
-    conn = await asyncpg.connect(_dsn(postgres_url))
+    conn = await asyncpg.connect(postgres_dsn(postgres_url))
     try:
         assert await conn.fetchval("SELECT count(*) FROM posts") == 0
     finally:

@@ -5,6 +5,7 @@
     ├── Forbidden               (403)
     ├── NotFound                (404)
     ├── Conflict                (409)
+    │   └── ConcurrentUpdate    (409, another request changed the row first: retry)
     ├── PayloadTooLarge         (413)
     ├── Unprocessable           (422, valid JSON that breaks a rule)
     │   └── ValidationFailed    (422, the request does not match its schema)
@@ -33,6 +34,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -80,6 +82,12 @@ class Conflict(DomainError):
     status = 409
     title = "Conflict"
     slug = "conflict"
+
+
+class ConcurrentUpdate(Conflict):
+    """The ORM's version check failed: the row changed since this request read it."""
+
+    slug = "concurrent-update"
 
 
 class PayloadTooLarge(DomainError):
@@ -261,6 +269,13 @@ async def _dbapi_error(request: Request, exc: Exception) -> JSONResponse:
     return _unexpected(request, exc)
 
 
+async def _stale_data(request: Request, exc: Exception) -> JSONResponse:
+    concurrent = ConcurrentUpdate(
+        "Another request changed this resource while this one ran; read it again and retry."
+    )
+    return problem_for(request, concurrent)
+
+
 def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(DatabaseUnavailable, _database_unavailable)
@@ -268,6 +283,7 @@ def register_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(PoolTimeoutError, _pool_timeout)
     app.add_exception_handler(DBAPIError, _dbapi_error)
+    app.add_exception_handler(StaleDataError, _stale_data)
     # Any other exception, OSError included, is turned into a 500 problem (with its
     # traceback in the log) by RequestContextMiddleware.
 

@@ -79,7 +79,7 @@ async def _move(
     debited = await session.execute(
         update(User)
         .where(User.id == sender_id, User.credits >= amount)
-        .values(credits=balance - amount)
+        .values(credits=balance - amount, version=User.version + 1)
         .execution_options(synchronize_session=False)
     )
     if debited.rowcount != 1:  # type: ignore[attr-defined]
@@ -87,7 +87,7 @@ async def _move(
     await session.execute(
         update(User)
         .where(User.id == to_user_id)
-        .values(credits=recipient.credits + amount)
+        .values(credits=recipient.credits + amount, version=User.version + 1)
         .execution_options(synchronize_session=False)
     )
     ledger_row = Transfer(
@@ -110,6 +110,14 @@ async def grant(session: AsyncSession, *, to_user_id: int, amount: Decimal) -> T
     return ledger_row
 
 
+# One account's new balance, its version moved on (a Core statement: no ORM check).
+_CREDIT = (
+    update(User.__table__)  # type: ignore[arg-type]
+    .where(User.__table__.c.id == bindparam("account"))
+    .values(credits=bindparam("credits"), version=User.__table__.c.version + 1)
+)
+
+
 async def grant_many(session: AsyncSession, *, to_user_ids: Sequence[int], amount: Decimal) -> None:
     """`grant` for many accounts at once (the demo seeder): balances credited in
     Decimal and one ledger row each, in bulk statements."""
@@ -118,8 +126,8 @@ async def grant_many(session: AsyncSession, *, to_user_ids: Sequence[int], amoun
     balances = await session.execute(
         select(User.id, User.credits).where(User.id.in_(to_user_ids)).with_for_update()
     )
-    credited = [{"id": user_id, "credits": credits + amount} for user_id, credits in balances]
-    await session.execute(update(User), credited)
+    credited = [{"account": user_id, "credits": credits + amount} for user_id, credits in balances]
+    await session.execute(_CREDIT, credited)
     grants = [
         {"kind": TransferKind.GRANT.value, "to_user_id": user_id, "amount": amount}
         for user_id in to_user_ids

@@ -1,0 +1,49 @@
+"""HTTP validators (RFC 9110 §8.8.3, §13.1): strong entity tags made from row versions.
+
+A document's tag is computed from what identifies its content: the kind, the ids and
+the versions of the rows it shows, and the view (a holder's private document differs
+from the public one at the same URL). Nothing hashes a response body.
+"""
+
+import hashlib
+import re
+
+# One entity tag of a list (`"abc"`, `W/"abc"`), or `*`.
+_TAG = re.compile(r'\s*(\*|(?:W/)?"[\x21\x23-\x7e\x80-\xff]*")\s*(?:,|$)')
+
+
+def etag(*parts: object) -> str:
+    """The strong entity tag of a document made of these parts (kind, ids, versions)."""
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
+    return f'"{digest}"'
+
+
+def _tags(header: str) -> list[str]:
+    tags: list[str] = []
+    position = 0
+    while position < len(header):
+        match = _TAG.match(header, position)
+        if match is None:
+            return tags  # a malformed list: what was read so far
+        tags.append(match.group(1))
+        position = match.end()
+    return tags
+
+
+def none_match(header: str | None, current: str) -> bool:
+    """`If-None-Match` (weak comparison): True when the client's copy is current."""
+    if header is None:
+        return False
+    tags = _tags(header)
+    return "*" in tags or current in (tag.removeprefix("W/") for tag in tags)
+
+
+def match(header: str | None, current: str | None) -> bool:
+    """`If-Match` (strong comparison): True when the request may go ahead. No header
+    always may; `*` needs the resource to exist (`current` not None)."""
+    if header is None:
+        return True
+    if current is None:
+        return False
+    tags = _tags(header)
+    return "*" in tags or current in tags

@@ -11,6 +11,7 @@ from sqlalchemy.sql import Select
 
 from inkwell.core.db import utcnow
 from inkwell.core.errors import Forbidden, NotFound
+from inkwell.core.etag import etag
 from inkwell.core.pagination import Page, keyset_before, paginated
 from inkwell.posts.models import Post
 from inkwell.posts.schemas import PostCreate, PostUpdate
@@ -67,6 +68,11 @@ def _list_query(
     if after:
         query = query.where(keyset_before(Post.created_at, Post.id))
     return paginated(query)
+
+
+def document_tag(post_id: int, version: int, author_version: int) -> str:
+    """The ETag of a post's document: it shows the post and, embedded, its author."""
+    return etag("post", post_id, version, author_version)
 
 
 async def get_or_raise(session: AsyncSession, post_id: int, *, viewer_id: int | None) -> Post:

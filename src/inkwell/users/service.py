@@ -14,6 +14,7 @@ from inkwell.auth.hashing import PasswordHasher
 from inkwell.core.config import Settings
 from inkwell.core.db import utcnow
 from inkwell.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, violated_unique
+from inkwell.core.etag import etag
 from inkwell.core.pagination import Page, keyset_before, paginated
 from inkwell.posts.models import Post
 from inkwell.transfers import service as transfers_service
@@ -51,6 +52,11 @@ _PAGES = {
     (True, False): paginated(_ACTIVE),
     (True, True): paginated(_ACTIVE.where(_KEYSET)),
 }
+
+
+def document_tag(user_id: int, version: int, *, private: bool) -> str:
+    """The ETag of a user's document, public or the holder's own (one URL, two views)."""
+    return etag("user", user_id, version, "private" if private else "public")
 
 
 async def get(session: AsyncSession, user_id: int) -> User | None:

@@ -165,14 +165,17 @@ def postgres_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def until_the_service_waits_on_a_lock(conn: asyncpg.Connection) -> None:
-    """Return once one of the service's connections waits on a lock (`conn`'s, say)."""
+async def until_the_service_waits_on_a_lock(conn: asyncpg.Connection, *, waiting: int = 1) -> None:
+    """Return once `waiting` of the service's connections wait on a lock (`conn`'s, say)."""
     for _ in range(200):
-        waiting = await conn.fetchval(
+        # Inside a transaction (`conn` holding the lock) pg_stat_activity would show the
+        # snapshot of its first read over and over: take a fresh one each time.
+        await conn.execute("SELECT pg_stat_clear_snapshot()")
+        count = await conn.fetchval(
             "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'inkwell' "
             "AND datname = current_database() AND wait_event_type = 'Lock'"
         )
-        if waiting:
+        if count >= waiting:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("the service never waited on the other transaction's lock")

@@ -6,6 +6,7 @@
     ├── NotFound                (404)
     ├── Conflict                (409)
     │   └── ConcurrentUpdate    (409, another request changed the row first: retry)
+    ├── PreconditionFailed      (412, If-Match names a version that is no longer current)
     ├── PayloadTooLarge         (413)
     ├── Unprocessable           (422, valid JSON that breaks a rule)
     │   └── ValidationFailed    (422, the request does not match its schema)
@@ -88,6 +89,14 @@ class ConcurrentUpdate(Conflict):
     """The ORM's version check failed: the row changed since this request read it."""
 
     slug = "concurrent-update"
+
+
+class PreconditionFailed(DomainError):
+    """A conditional write's `If-Match` does not match the document's current ETag."""
+
+    status = 412
+    title = "Precondition failed"
+    slug = "precondition-failed"
 
 
 class PayloadTooLarge(DomainError):

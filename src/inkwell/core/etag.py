@@ -7,6 +7,11 @@ from the public one at the same URL). Nothing hashes a response body.
 
 import hashlib
 import re
+from typing import Annotated, Any
+
+from fastapi import Header
+
+from inkwell.core.errors import PreconditionFailed
 
 # One entity tag of a list (`"abc"`, `W/"abc"`), or `*`.
 _TAG = re.compile(r'\s*(\*|(?:W/)?"[\x21\x23-\x7e\x80-\xff]*")\s*(?:,|$)')
@@ -47,3 +52,35 @@ def match(header: str | None, current: str | None) -> bool:
         return False
     tags = _tags(header)
     return "*" in tags or current in tags
+
+
+def ensure_match(header: str | None, current: str) -> None:
+    """Let a write go ahead only if `If-Match` allows it (PreconditionFailed otherwise):
+    the client changes the document it read, not one changed since."""
+    if not match(header, current):
+        raise PreconditionFailed(
+            "The resource changed since you read it: If-Match does not match its current "
+            "ETag. Read it again and retry with the new ETag."
+        )
+
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="Change or delete only if the resource is still the version you read: "
+        "its `ETag` (strong comparison; weak `W/` tags never match), or `*` for any. "
+        "A stale tag is 412 and changes nothing; without the header the write is "
+        "unconditional.",
+    ),
+]
+
+# OpenAPI `responses=` entry of a write whose answer carries the new document's tag.
+ETAG_HEADER: dict[str, Any] = {
+    "headers": {
+        "ETag": {
+            "description": "The new document's strong entity tag, for the next `If-Match`.",
+            "schema": {"type": "string"},
+        }
+    }
+}

@@ -7,6 +7,7 @@ from fastapi import Query, Request, Response, status
 from inkwell.auth.dependencies import CurrentUser, OptionalUser
 from inkwell.core.db import SessionDep
 from inkwell.core.errors import problem_responses
+from inkwell.core.etag import ETAG_HEADER, IfMatch
 from inkwell.core.pagination import PageDep
 from inkwell.core.responses import render, respond
 from inkwell.core.routing import Router
@@ -25,7 +26,7 @@ router = Router(tags=["posts"])
     status_code=status.HTTP_201_CREATED,
     response_model=PostRead,
     summary="Write a post",
-    responses=problem_responses(401, 403, 409, 422),
+    responses={201: ETAG_HEADER, **problem_responses(401, 403, 409, 422)},
 )
 async def create_post(
     user_id: IdPath,
@@ -35,19 +36,26 @@ async def create_post(
     idempotency: IdempotencyDep,
 ) -> Response:
     """Create a post on your own account (403 for anyone else's). Tags not seen
-    before are created. Send an `Idempotency-Key` to retry safely."""
+    before are created. Send an `Idempotency-Key` to retry safely. The answer's `ETag`
+    is the new post's, for a later `If-Match` (a replay has none)."""
+
+    tags: list[str] = []
 
     async def work() -> bytes:
         post = await service.create(session, caller, user_id=user_id, data=data)
+        tags.append(service.tag_of(post))
         return render(POST, post)
 
-    return await idempotency.run(
+    response = await idempotency.run(
         user_id=caller.id,
         operation=f"POST /users/{user_id}/posts/",
         request=data,
         status_code=status.HTTP_201_CREATED,
         work=work,
     )
+    if tags:  # not on a replay: the post may have changed since it was created
+        response.headers["ETag"] = tags[0]
+    return response
 
 
 @router.get(
@@ -96,14 +104,21 @@ async def get_post(post_id: IdPath, session: SessionDep, viewer: OptionalUser) -
     "/posts/{post_id}",
     response_model=PostRead,
     summary="Update your post",
-    responses=problem_responses(401, 403, 404, 422),
+    responses={200: ETAG_HEADER, **problem_responses(401, 403, 404, 409, 412, 422)},
 )
 async def update_post(
-    post_id: IdPath, data: PostUpdate, caller: CurrentUser, session: SessionDep
+    post_id: IdPath,
+    data: PostUpdate,
+    caller: CurrentUser,
+    session: SessionDep,
+    if_match: IfMatch = None,
 ) -> Response:
-    """Change only the fields sent; `tags` replaces the post's tags. Author only."""
-    post = await service.update(session, caller, post_id=post_id, data=data)
-    return respond(POST, post)
+    """Change only the fields sent; `tags` replaces the post's tags. Author only.
+    With `If-Match`, only if the post is still the version you read (412 otherwise);
+    the answer's `ETag` is the new version's. A concurrent change that wins the race
+    makes this one 409: read the post again and retry."""
+    post = await service.update(session, caller, post_id=post_id, data=data, if_match=if_match)
+    return respond(POST, post, headers={"ETag": service.tag_of(post)})
 
 
 @router.delete(
@@ -111,8 +126,11 @@ async def update_post(
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="Delete your post",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
 )
-async def delete_post(post_id: IdPath, caller: CurrentUser, session: SessionDep) -> None:
-    """Delete the post. Author only."""
-    await service.delete(session, caller, post_id=post_id)
+async def delete_post(
+    post_id: IdPath, caller: CurrentUser, session: SessionDep, if_match: IfMatch = None
+) -> None:
+    """Delete the post. Author only. With `If-Match`, only if the post is still the
+    version you read (412 otherwise, and nothing is deleted)."""
+    await service.delete(session, caller, post_id=post_id, if_match=if_match)

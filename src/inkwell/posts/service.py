@@ -10,8 +10,8 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Select
 
 from inkwell.core.db import utcnow
-from inkwell.core.errors import Forbidden, NotFound
-from inkwell.core.etag import etag
+from inkwell.core.errors import ConcurrentUpdate, Forbidden, NotFound
+from inkwell.core.etag import ensure_match, etag
 from inkwell.core.pagination import Page, keyset_before, paginated
 from inkwell.posts.models import Post
 from inkwell.posts.schemas import PostCreate, PostUpdate
@@ -30,9 +30,10 @@ class NotYourPost(Forbidden):
 
 
 # Posts with author and tags: three statements whatever the page size. The author
-# is loaded with only the columns a post shows, not the e-mail, hash or balance.
+# is loaded with only the columns a post shows (and its version, part of the post's
+# ETag), not the e-mail, hash or balance.
 _POSTS: Select[Post] = select(Post).options(
-    selectinload(Post.author).load_only(User.id, User.username, User.full_name),
+    selectinload(Post.author).load_only(User.id, User.username, User.full_name, User.version),
     selectinload(Post.tags),
 )
 # Drafts are seen by their author only; everyone sees published posts.
@@ -75,6 +76,11 @@ def document_tag(post_id: int, version: int, author_version: int) -> str:
     return etag("post", post_id, version, author_version)
 
 
+def tag_of(post: Post) -> str:
+    """The ETag of a loaded post's document (its author loaded too)."""
+    return document_tag(post.id, post.version, post.author.version)
+
+
 async def get_or_raise(session: AsyncSession, post_id: int, *, viewer_id: int | None) -> Post:
     """The post if the viewer may see it; someone else's draft is 404 too."""
     query = _BY_ID_PUBLIC if viewer_id is None else _BY_ID_VISIBLE
@@ -84,10 +90,15 @@ async def get_or_raise(session: AsyncSession, post_id: int, *, viewer_id: int | 
     return post
 
 
-async def _get_own_or_raise(session: AsyncSession, post_id: int, *, author_id: int) -> Post:
+async def _get_own_or_raise(
+    session: AsyncSession, post_id: int, *, author_id: int, if_match: str | None
+) -> Post:
+    """The author's own post, if `If-Match` allows the write; visibility and ownership
+    come first, so someone else's post is 404 or 403 whatever the tag."""
     post = await get_or_raise(session, post_id, viewer_id=author_id)
     if post.author_id != author_id:
         raise NotYourPost("Only the author can change or delete this post.")
+    ensure_match(if_match, tag_of(post))
     return post
 
 
@@ -127,9 +138,18 @@ async def create(session: AsyncSession, caller: User, *, user_id: int, data: Pos
     return post
 
 
-async def update(session: AsyncSession, caller: User, *, post_id: int, data: PostUpdate) -> Post:
-    """Change the caller's own post (NotYourPost for anyone else's)."""
-    post = await _get_own_or_raise(session, post_id, author_id=caller.id)
+async def update(
+    session: AsyncSession,
+    caller: User,
+    *,
+    post_id: int,
+    data: PostUpdate,
+    if_match: str | None = None,
+) -> Post:
+    """Change the caller's own post (NotYourPost for anyone else's), if it is still the
+    version `if_match` names (PreconditionFailed otherwise). A concurrent change
+    committed after this read fails the ORM's version check: ConcurrentUpdate, 409."""
+    post = await _get_own_or_raise(session, post_id, author_id=caller.id, if_match=if_match)
     changes = data.model_dump(exclude_unset=True)
     if "tags" in changes:
         post.tags = await tags_service.get_or_create(session, changes.pop("tags"))
@@ -142,7 +162,19 @@ async def update(session: AsyncSession, caller: User, *, post_id: int, data: Pos
     return post
 
 
-async def delete(session: AsyncSession, caller: User, *, post_id: int) -> None:
-    """Delete the caller's own post (NotYourPost for anyone else's)."""
-    post = await _get_own_or_raise(session, post_id, author_id=caller.id)
-    await session.execute(delete_rows(Post).where(Post.id == post.id))
+async def delete(
+    session: AsyncSession, caller: User, *, post_id: int, if_match: str | None = None
+) -> None:
+    """Delete the caller's own post (NotYourPost for anyone else's), if it is still the
+    version `if_match` names (PreconditionFailed otherwise)."""
+    post = await _get_own_or_raise(session, post_id, author_id=caller.id, if_match=if_match)
+    statement = delete_rows(Post).where(Post.id == post.id)
+    if if_match is None:
+        await session.execute(statement)
+        return
+    # The check above read the post; a change committed since must not be deleted
+    # unseen (on PostgreSQL this DELETE waits for a concurrent writer, then sees its
+    # new version and matches no row).
+    result = await session.execute(statement.where(Post.version == post.version))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise ConcurrentUpdate("The post changed while it was being deleted; read it again.")

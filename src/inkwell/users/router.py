@@ -7,6 +7,7 @@ from inkwell.auth.hashing import HasherDep
 from inkwell.core.config import SettingsDep
 from inkwell.core.db import ReadSessionDep, SessionDep, SessionmakerDep
 from inkwell.core.errors import problem_responses
+from inkwell.core.etag import ETAG_HEADER, IfMatch
 from inkwell.core.pagination import PageDep
 from inkwell.core.responses import respond
 from inkwell.core.routing import Router
@@ -30,7 +31,7 @@ router = Router(prefix="/users", tags=["users"])
     status_code=status.HTTP_201_CREATED,
     response_model=UserPrivate,
     summary="Register a user",
-    responses=problem_responses(409, 422, 429),
+    responses={201: ETAG_HEADER, **problem_responses(409, 422, 429)},
 )
 async def create_user(
     data: UserCreate,
@@ -44,11 +45,13 @@ async def create_user(
     (case-insensitive) are unique among open accounts: a taken one gives 409, even
     when two registrations race. The answer is your own document, with your e-mail
     and balance. Each client address may try `REGISTER_MAX_PER_ADDRESS` registrations
-    per `REGISTER_WINDOW_SECONDS` (10 an hour); beyond, 429 with `Retry-After`."""
+    per `REGISTER_WINDOW_SECONDS` (10 an hour); beyond, 429 with `Retry-After`. The
+    answer's `ETag` is your document's, for a later `If-Match`."""
     user = await service.create(
         session, data=data, hasher=hasher, sessions=sessions, address=address, settings=settings
     )
-    return respond(USER_PRIVATE, user, status_code=status.HTTP_201_CREATED)
+    headers = {"ETag": service.tag_of(user)}
+    return respond(USER_PRIVATE, user, status_code=status.HTTP_201_CREATED, headers=headers)
 
 
 @router.get(
@@ -100,16 +103,23 @@ async def get_user(user_id: IdPath, session: SessionDep, viewer: OptionalUser) -
     "/{user_id}",
     response_model=UserPrivate,
     summary="Update your account",
-    responses=problem_responses(401, 403, 409, 422),
+    responses={200: ETAG_HEADER, **problem_responses(401, 403, 409, 412, 422)},
 )
 async def update_user(
-    user_id: IdPath, data: UserUpdate, caller: CurrentUser, session: SessionDep
+    user_id: IdPath,
+    data: UserUpdate,
+    caller: CurrentUser,
+    session: SessionDep,
+    if_match: IfMatch = None,
 ) -> Response:
     """Change only the fields sent, on your own account (403 otherwise). Credits,
     the password and `is_active` cannot be set here: unknown fields are refused with
-    422 (to leave, delete the account)."""
-    user = await service.update(session, caller, user_id=user_id, data=data)
-    return respond(USER_PRIVATE, user)
+    422 (to leave, delete the account). With `If-Match`, only if your document is
+    still the version you read (412 otherwise); the answer's `ETag` is the new
+    version's. A concurrent change that wins the race (a transfer, say) makes this
+    one 409: read it again and retry."""
+    user = await service.update(session, caller, user_id=user_id, data=data, if_match=if_match)
+    return respond(USER_PRIVATE, user, headers={"ETag": service.tag_of(user)})
 
 
 @router.delete(
@@ -117,9 +127,13 @@ async def update_user(
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="Delete your account",
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(401, 403, 409, 412, 422),
 )
-async def delete_user(user_id: IdPath, caller: CurrentUser, session: SessionDep) -> None:
+async def delete_user(
+    user_id: IdPath, caller: CurrentUser, session: SessionDep, if_match: IfMatch = None
+) -> None:
     """Delete your own account (403 otherwise) and all of your posts. Your balance and
-    transfer history stay in the ledger; the username and e-mail become free."""
-    await service.close(session, caller, user_id=user_id)
+    transfer history stay in the ledger; the username and e-mail become free. With
+    `If-Match`, only if your document is still the version you read (412 otherwise,
+    and nothing is deleted)."""
+    await service.close(session, caller, user_id=user_id, if_match=if_match)

@@ -14,7 +14,7 @@ from inkwell.auth.hashing import PasswordHasher
 from inkwell.core.config import Settings
 from inkwell.core.db import utcnow
 from inkwell.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, violated_unique
-from inkwell.core.etag import etag
+from inkwell.core.etag import ensure_match, etag
 from inkwell.core.pagination import Page, keyset_before, paginated
 from inkwell.posts.models import Post
 from inkwell.transfers import service as transfers_service
@@ -57,6 +57,11 @@ _PAGES = {
 def document_tag(user_id: int, version: int, *, private: bool) -> str:
     """The ETag of a user's document, public or the holder's own (one URL, two views)."""
     return etag("user", user_id, version, "private" if private else "public")
+
+
+def tag_of(user: User) -> str:
+    """The ETag of the holder's own document of a loaded user (what their writes answer)."""
+    return document_tag(user.id, user.version, private=True)
 
 
 async def get(session: AsyncSession, user_id: int) -> User | None:
@@ -155,22 +160,38 @@ def _too_many(retry_after: int) -> TooManyRegistrations:
     )
 
 
-async def update(session: AsyncSession, caller: User, *, user_id: int, data: UserUpdate) -> User:
-    """Change the caller's own account (NotYourAccount for anyone else's)."""
+async def update(
+    session: AsyncSession,
+    caller: User,
+    *,
+    user_id: int,
+    data: UserUpdate,
+    if_match: str | None = None,
+) -> User:
+    """Change the caller's own account (NotYourAccount for anyone else's), if it is
+    still the version `if_match` names (PreconditionFailed otherwise). A concurrent
+    change committed after this read fails the ORM's version check: 409."""
     ensure_self(caller, user_id)
+    # Only the holder writes here, so the tag to match is their own document's.
+    ensure_match(if_match, tag_of(caller))
     for field, value in data.model_dump(exclude_unset=True).items():
         setattr(caller, field, value)
     await _flush_unique(session)
     return caller
 
 
-async def close(session: AsyncSession, caller: User, *, user_id: int) -> None:
+async def close(
+    session: AsyncSession, caller: User, *, user_id: int, if_match: str | None = None
+) -> None:
     """Delete the caller's own account: its posts go, its balance and ledger rows stay.
 
     The row is kept (closed) so that money is never destroyed; reads and logins
-    no longer see it, and its username and e-mail become free again.
+    no longer see it, and its username and e-mail become free again. With `if_match`,
+    only if the account is still that version (PreconditionFailed otherwise); the
+    ORM's version check makes a close that lost a race a 409.
     """
     ensure_self(caller, user_id)
+    ensure_match(if_match, tag_of(caller))
     user = caller
     await session.execute(delete_rows(Post).where(Post.author_id == user.id))
     user.closed_at = utcnow()

@@ -58,3 +58,32 @@ async def test_protected_operations_declare_bearer_auth(client: AsyncClient) -> 
         operation = spec["paths"][path][method]
         assert {"OAuth2PasswordBearer": []} in operation["security"], (path, method)
         assert "401" in operation["responses"], (path, method)
+
+
+async def test_conditional_writes_are_documented(client: AsyncClient) -> None:
+    """PATCH and DELETE of posts and users take an optional If-Match, may answer 412,
+    and a PATCH's answer (and a creation's) names the new version's ETag."""
+    spec = (await client.get("/openapi.json")).json()
+    conditional = [
+        (path, method)
+        for path in ("/posts/{post_id}", "/users/{user_id}")
+        for method in ("patch", "delete")
+    ]
+    for path, method in conditional:
+        operation = spec["paths"][path][method]
+        (if_match,) = [p for p in operation["parameters"] if p["name"] == "If-Match"]
+        assert if_match["in"] == "header"
+        assert if_match["required"] is False
+        assert "412" in if_match["description"]
+        problem = operation["responses"]["412"]["content"]["application/problem+json"]
+        assert problem["schema"]["$ref"] == "#/components/schemas/Problem"
+        assert "409" in operation["responses"]
+    tagged = [
+        ("/posts/{post_id}", "patch", "200"),
+        ("/users/{user_id}", "patch", "200"),
+        ("/users/{user_id}/posts/", "post", "201"),
+        ("/users/", "post", "201"),
+    ]
+    for path, method, status in tagged:
+        headers = spec["paths"][path][method]["responses"][status]["headers"]
+        assert headers["ETag"]["schema"] == {"type": "string"}, (path, method)

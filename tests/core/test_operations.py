@@ -115,6 +115,24 @@ async def test_cors_allows_configured_origins(db_url: str) -> None:
         assert "access-control-allow-origin" not in other.headers
 
 
+async def test_cors_lets_browsers_write_conditionally(db_url: str) -> None:
+    """A browser may send If-Match and read the ETag it needs for the next one."""
+    app = create_app(make_settings(db_url, cors_origins="https://app.example"))
+    async for client in _client_for(app):
+        preflight = await client.options(
+            "/posts/1",
+            headers={
+                "Origin": "https://app.example",
+                "Access-Control-Request-Method": "PATCH",
+                "Access-Control-Request-Headers": "authorization, content-type, if-match",
+            },
+        )
+        assert preflight.status_code == 200
+        assert "if-match" in preflight.headers["access-control-allow-headers"].lower()
+        simple = await client.get("/users/", headers={"Origin": "https://app.example"})
+        assert "etag" in simple.headers["access-control-expose-headers"].lower()
+
+
 async def test_declared_oversized_body_is_413(client: AsyncClient) -> None:
     big = b'{"username": "' + b"x" * 1_100_000 + b'"}'
     response = await client.post(

@@ -203,7 +203,14 @@ def make_settings(url: str, **overrides: Any) -> Settings:
 # against the ORM, make_settings' default) and off (every document built by the ORM).
 # Other tests run with it on. `make test` pays for the two passes only where reads are
 # what is tested.
-_READ_PATHS = ("posts/", "users/", "tags/", "core/test_pagination.py", "test_queries.py")
+_READ_PATHS = (
+    "posts/",
+    "users/",
+    "tags/",
+    "core/test_cache.py",
+    "core/test_pagination.py",
+    "test_queries.py",
+)
 READ_CACHE_ENTRIES = Settings.model_fields["read_cache_entries"].default
 
 

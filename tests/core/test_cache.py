@@ -228,6 +228,22 @@ async def test_validators_on_every_cached_read(client: AsyncClient) -> None:
         assert response.headers["vary"] == "Authorization"
 
 
+async def test_the_openapi_documents_the_validators(client: AsyncClient) -> None:
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    for path in (
+        "/posts/",
+        "/posts/{post_id}",
+        "/tags/{name}/posts",
+        "/users/",
+        "/users/me",
+        "/users/{user_id}",
+    ):
+        responses = paths[path]["get"]["responses"]
+        assert "ETag" in responses["200"]["headers"], path
+        assert "ETag" in responses["304"]["headers"], path
+        assert "content" not in responses["304"], path
+
+
 async def test_verification_fails_loudly_on_a_wrong_cached_document(
     app: FastAPI, client: AsyncClient, read_cache_entries: int
 ) -> None:

@@ -111,6 +111,7 @@ async def test_cors_allows_configured_origins(db_url: str) -> None:
     async for client in _client_for(app):
         allowed = await client.get("/users/", headers={"Origin": "https://app.example"})
         assert allowed.headers["access-control-allow-origin"] == "https://app.example"
+        assert "ETag" in allowed.headers["access-control-expose-headers"].split(", ")
         other = await client.get("/users/", headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in other.headers
 

@@ -1,7 +1,8 @@
 """The read cache: serialized documents kept under the row versions they were built from.
 
 A document (a post, a user's public or private view) is JSON that only the ORM and its
-pydantic schema build. Its key is `(kind, id, *versions, view)`: every write moves a
+pydantic schema build. Its key is `(kind, id, *versions, view)` (and the row's creation
+time, which tells apart two rows that had one id): every write moves a
 version on, so a changed row has a new key, and the entry under the old one is simply
 never asked for again and ages out of the LRU (key-based expiration, as Rails' "Russian
 doll" caching). Nothing is invalidated, so nothing can be missed by an invalidation.
@@ -32,7 +33,7 @@ from inkwell.core.errors import TransactionConflict
 from inkwell.core.etag import etag, none_match
 from inkwell.core.responses import json_response
 
-# (kind, id, *versions, view): the id is always second.
+# (kind, id, *versions, view, ...): the id is always second.
 Key = tuple[Hashable, ...]
 # Builds the documents of these ids through the ORM, keyed by the versions it loaded.
 Loader = Callable[[list[int]], Awaitable[dict[Key, bytes]]]
@@ -133,13 +134,13 @@ def listing(kind: str, keys: Sequence[Key], headers: Mapping[str, str], build: B
     return Read(etag(kind, tuple(keys), tuple(headers.items())), body, headers)
 
 
-def single(key: Key, build: Build) -> Read:
-    """One document: its ETag is its key's (`document_tag` of posts and users)."""
+def single(key: Key, tag: str, build: Build) -> Read:
+    """One document, and its ETag (`document_tag` of posts and users)."""
 
     async def body() -> bytes:
         return (await build([key]))[0]
 
-    return Read(etag(*key), body)
+    return Read(tag, body)
 
 
 async def respond_read(

@@ -113,7 +113,8 @@ async def get_post(
 
     async def read() -> Read:
         row = await service.get_row(session, post_id, viewer_id=viewer_id)
-        return single(service.key(row), partial(service.documents, session, cache))
+        build = partial(service.documents, session, cache)
+        return single(service.key(row), service.tag(row), build)
 
     return await respond_read(request, read, private=viewer is not None, vary=True)
 

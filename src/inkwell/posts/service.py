@@ -89,18 +89,25 @@ def _list_query(
     return paginated(query)
 
 
-def _key(post_id: int, version: int, author_version: int) -> Key:
-    return ("post", post_id, version, author_version)
+def _key(post_id: int, version: int, author_version: int, created_at: datetime) -> Key:
+    # `created_at` tells two posts apart that had the same id: SQLite gives the id of a
+    # deleted last row to the next one, at the same version 1.
+    return ("post", post_id, version, author_version, created_at)
 
 
 def key(row: PostRow) -> Key:
     """The read cache's key of a post's document, from its read statement's row."""
-    return _key(row.id, row.version, row.author_version)
+    return _key(row.id, row.version, row.author_version, row.created_at)
+
+
+def tag(row: PostRow) -> str:
+    """The ETag of a post's document, from its read statement's row."""
+    return document_tag(row.id, row.version, row.author_version)
 
 
 def document_tag(post_id: int, version: int, author_version: int) -> str:
     """The ETag of a post's document: it shows the post and, embedded, its author."""
-    return etag(*_key(post_id, version, author_version))
+    return etag("post", post_id, version, author_version)
 
 
 async def get_or_raise(session: AsyncSession, post_id: int, *, viewer_id: int | None) -> Post:
@@ -149,7 +156,9 @@ async def documents(
 
     async def load(ids: list[int]) -> dict[Key, bytes]:
         posts = await session.scalars(_LOAD, {"ids": ids})
-        return {_key(p.id, p.version, p.author.version): render(POST, p) for p in posts}
+        return {
+            _key(p.id, p.version, p.author.version, p.created_at): render(POST, p) for p in posts
+        }
 
     return await cache.documents(keys, load)
 

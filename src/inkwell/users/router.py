@@ -96,7 +96,8 @@ async def read_me(request: Request, user: CurrentUser, cache: ReadCacheDep) -> R
     """The account the bearer token belongs to, with its e-mail and balance."""
 
     async def read() -> Read:
-        return single(service.private_key(user), partial(service.private_documents, cache, user))
+        build = partial(service.private_documents, cache, user)
+        return single(service.private_key(user), service.private_tag(user), build)
 
     return await respond_read(request, read, private=True, vary=True)
 
@@ -121,11 +122,12 @@ async def get_user(
 
     async def read() -> Read:
         if viewer is not None and own:  # already loaded, open and active: no statement
-            return single(
-                service.private_key(viewer), partial(service.private_documents, cache, viewer)
-            )
+            build = partial(service.private_documents, cache, viewer)
+            return single(service.private_key(viewer), service.private_tag(viewer), build)
         row = await service.get_row(session, user_id)
-        return single(service.key(row), partial(service.documents, session, cache))
+        return single(
+            service.key(row), service.tag(row), partial(service.documents, session, cache)
+        )
 
     return await respond_read(request, read, private=own, vary=True)
 

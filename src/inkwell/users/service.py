@@ -70,23 +70,33 @@ _LOAD = (
 UserRow = Row[int, int, datetime]
 
 
-def _key(user_id: int, version: int, *, private: bool) -> Key:
-    return ("user", user_id, version, "private" if private else "public")
+def _key(user_id: int, version: int, created_at: datetime, *, private: bool) -> Key:
+    # `created_at` tells apart accounts that had the same id in a database made anew.
+    return ("user", user_id, version, "private" if private else "public", created_at)
 
 
 def key(row: UserRow) -> Key:
     """The read cache's key of a user's public document, from its read statement's row."""
-    return _key(row.id, row.version, private=False)
+    return _key(row.id, row.version, row.created_at, private=False)
+
+
+def tag(row: UserRow) -> str:
+    """The ETag of a user's public document, from its read statement's row."""
+    return document_tag(row.id, row.version, private=False)
 
 
 def private_key(user: User) -> Key:
     """The key of the holder's own document, of the account their token loaded."""
-    return _key(user.id, user.version, private=True)
+    return _key(user.id, user.version, user.created_at, private=True)
+
+
+def private_tag(user: User) -> str:
+    return document_tag(user.id, user.version, private=True)
 
 
 def document_tag(user_id: int, version: int, *, private: bool) -> str:
     """The ETag of a user's document, public or the holder's own (one URL, two views)."""
-    return etag(*_key(user_id, version, private=private))
+    return etag("user", user_id, version, "private" if private else "public")
 
 
 async def get(session: AsyncSession, user_id: int) -> User | None:
@@ -122,7 +132,7 @@ async def documents(
 
     async def load(ids: list[int]) -> dict[Key, bytes]:
         users = await session.scalars(_LOAD, {"ids": ids})
-        return {_key(u.id, u.version, private=False): render(USER, u) for u in users}
+        return {_key(u.id, u.version, u.created_at, private=False): render(USER, u) for u in users}
 
     return await cache.documents(keys, load)
 

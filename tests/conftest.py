@@ -191,6 +191,8 @@ def make_settings(url: str, **overrides: Any) -> Settings:
         "argon2_parallelism": 1,
         "gc_freeze": False,
         "register_max_per_address": 1_000_000,
+        # Every cache hit is also rebuilt through the ORM and compared, byte for byte.
+        "read_cache_verify": True,
     }
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -200,9 +202,49 @@ def make_settings(url: str, **overrides: Any) -> Settings:
     )
 
 
+# Tests of the read paths run twice more: with the read cache on (every hit verified
+# against the ORM, make_settings' default) and off (every document built by the ORM).
+# Other tests run with it on. `make test` pays for the two passes only where reads are
+# what is tested.
+_READ_PATHS = (
+    "posts/",
+    "users/",
+    "tags/",
+    "core/test_cache.py",
+    "core/test_pagination.py",
+    "test_queries.py",
+)
+READ_CACHE_ENTRIES = Settings.model_fields["read_cache_entries"].default
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "read_cache_entries" not in metafunc.fixturenames:
+        return
+    path = metafunc.definition.path.relative_to(ROOT / "tests").as_posix()
+    if path.startswith(_READ_PATHS):
+        metafunc.parametrize(
+            "read_cache_entries", [READ_CACHE_ENTRIES, 0], ids=["cached", "uncached"], indirect=True
+        )
+
+
 @pytest.fixture
-def settings(db_url: str) -> Settings:
-    return make_settings(db_url)
+def read_cache_entries(request: pytest.FixtureRequest) -> int:
+    """READ_CACHE_ENTRIES of the test's app: the default, or 0 (see _READ_PATHS)."""
+    entries: int = getattr(request, "param", READ_CACHE_ENTRIES)
+    return entries
+
+
+@pytest.fixture
+def read_cache_verify() -> bool:
+    """READ_CACHE_VERIFY of the test's app; a module that counts statements turns it off."""
+    return True
+
+
+@pytest.fixture
+def settings(db_url: str, read_cache_entries: int, read_cache_verify: bool) -> Settings:
+    return make_settings(
+        db_url, read_cache_entries=read_cache_entries, read_cache_verify=read_cache_verify
+    )
 
 
 @pytest.fixture
@@ -328,10 +370,12 @@ def sql_counter(engine: AsyncEngine) -> Iterator[StatementCounter]:
 
 
 @pytest.fixture
-async def pg_app(postgres_url: str, request: pytest.FixtureRequest) -> AsyncIterator[FastAPI]:
+async def pg_app(
+    postgres_url: str, read_cache_entries: int, request: pytest.FixtureRequest
+) -> AsyncIterator[FastAPI]:
     """An app on PostgreSQL only, for what SQLite has no equivalent of; settings
     overrides come from indirect parametrization."""
-    overrides = getattr(request, "param", {})
+    overrides = {"read_cache_entries": read_cache_entries, **getattr(request, "param", {})}
     app = create_app(make_settings(postgres_url, **overrides))
     async with app.router.lifespan_context(app):
         await empty_postgres_tables(app.state.engine)

@@ -37,11 +37,13 @@ def sqlite_url(path: Path) -> str:
 
 
 def app_env(database_url: str, **settings: str) -> dict[str, str]:
-    """The environment of an `inkwell` process: test mode, JSON logs, fast hashing, and
-    registrations unthrottled (every test client registers from one address)."""
+    """The environment of an `inkwell` process: test mode, JSON logs, fast hashing,
+    registrations unthrottled (every test client registers from one address), and every
+    read cache hit verified against the ORM (a difference is a 500, which fails the
+    schemathesis and locust runs)."""
     env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     env.update(ENVIRONMENT="test", LOG_FORMAT="json", DATABASE_URL=database_url)
-    env.update(FAST_HASHING, REGISTER_MAX_PER_ADDRESS="1000000")
+    env.update(FAST_HASHING, REGISTER_MAX_PER_ADDRESS="1000000", READ_CACHE_VERIFY="true")
     env.update(settings)
     return env
 

@@ -8,6 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from inkwell.auth.hashing import PasswordHasher
 from inkwell.auth.router import router as auth_router
+from inkwell.core.cache import DocumentCache
 from inkwell.core.config import Settings, get_settings
 from inkwell.core.db import create_engine, create_sessionmaker
 from inkwell.core.docs import mount_docs
@@ -66,6 +67,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.hasher = PasswordHasher(settings)
+    app.state.read_cache = DocumentCache(
+        settings.read_cache_entries, verify=settings.read_cache_verify
+    )
     app.state.head_revision = head_revision()
     register_error_handlers(app)
     routers = (auth_router, users_router, posts_router, tags_router, transfers_router)

@@ -66,6 +66,12 @@ class Settings(BaseSettings):
     access_log: bool = False
     ready_timeout: float = Field(default=2.0, gt=0, le=60)
     gc_freeze: bool = True
+    # Serialized documents kept per process, in slots of 1 KiB (a typical post or user
+    # takes one; core/cache.py): at most ~30 MiB with the default. 0 turns caching off.
+    read_cache_entries: int = Field(default=20_000, ge=0, le=10_000_000)
+    # Rebuild every cached document a read uses through the ORM and fail (500) on any
+    # difference: for tests and diagnosis, at the cost of the cache's whole benefit.
+    read_cache_verify: bool = False
 
     @field_validator("database_url")
     @classmethod

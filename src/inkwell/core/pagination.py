@@ -37,7 +37,8 @@ CursorParam = Annotated[
 ]
 
 
-SelectT = TypeVar("SelectT", bound=Select[Any])
+# Any statement, whatever its columns.
+SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
 # Query parameters the next page's link does not carry over.
 _REPLACED = frozenset({"cursor", "skip"})

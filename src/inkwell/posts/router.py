@@ -1,10 +1,19 @@
 """HTTP endpoints of the posts domain."""
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import Query, Request, Response, status
 
 from inkwell.auth.dependencies import CurrentUser, OptionalUser
+from inkwell.core.cache import (
+    Read,
+    ReadCacheDep,
+    listing,
+    respond_read,
+    single,
+    validator_responses,
+)
 from inkwell.core.db import SessionDep
 from inkwell.core.errors import problem_responses
 from inkwell.core.etag import ETAG_HEADER, IfMatch
@@ -14,7 +23,7 @@ from inkwell.core.routing import Router
 from inkwell.core.schemas import IdPath
 from inkwell.idempotency.dependencies import IdempotencyDep
 from inkwell.posts import service
-from inkwell.posts.schemas import POST, POSTS, PostCreate, PostRead, PostUpdate
+from inkwell.posts.schemas import POST, PostCreate, PostRead, PostUpdate
 from inkwell.tags.schemas import TagLookup
 from inkwell.users.schemas import UsernameLookup
 
@@ -62,11 +71,12 @@ async def create_post(
     "/posts/",
     response_model=list[PostRead],
     summary="List posts",
-    responses=problem_responses(401, 422),
+    responses={**validator_responses(), **problem_responses(401, 422)},
 )
 async def list_posts(
     request: Request,
     session: SessionDep,
+    cache: ReadCacheDep,
     viewer: OptionalUser,
     page: PageDep,
     author: Annotated[UsernameLookup | None, Query(description="Author's username")] = None,
@@ -76,28 +86,45 @@ async def list_posts(
     """Posts with their author and tags, newest first (ties by id, descending).
     Drafts are listed only to their author. Page with `skip`, or follow the absolute,
     percent-encoded URL of the `Link: rel="next"` header (keyset pagination by `cursor`,
-    as fast deep down as on the first page)."""
-    posts = await service.list_(
-        session,
-        viewer_id=viewer.id if viewer else None,
-        page=page,
-        author=author,
-        tag=tag,
-        published=published,
-    )
-    return respond(POSTS, posts, headers=page.links(request, posts))
+    as fast deep down as on the first page). The `ETag` changes with any post of the
+    page; send it in `If-None-Match` to get 304 while none changed."""
+    viewer_id = viewer.id if viewer else None
+
+    async def read() -> Read:
+        rows = await service.list_rows(
+            session, viewer_id=viewer_id, page=page, author=author, tag=tag, published=published
+        )
+        keys = [service.key(row) for row in rows]
+        build = partial(service.documents, session, cache)
+        return listing("posts-page", keys, page.links(request, rows), build)
+
+    return await respond_read(request, read, private=viewer is not None, vary=True)
 
 
 @router.get(
     "/posts/{post_id}",
     response_model=PostRead,
     summary="Get a post",
-    responses=problem_responses(401, 404, 422),
+    responses={**validator_responses(), **problem_responses(401, 404, 422)},
 )
-async def get_post(post_id: IdPath, session: SessionDep, viewer: OptionalUser) -> Response:
-    """One post with its author and tags. A draft is 404 to anyone but its author."""
-    post = await service.get_or_raise(session, post_id, viewer_id=viewer.id if viewer else None)
-    return respond(POST, post)
+async def get_post(
+    request: Request,
+    post_id: IdPath,
+    session: SessionDep,
+    cache: ReadCacheDep,
+    viewer: OptionalUser,
+) -> Response:
+    """One post with its author and tags. A draft is 404 to anyone but its author.
+    The `ETag` changes with the post and its author's name; send it in
+    `If-None-Match` to get 304 while neither changed."""
+    viewer_id = viewer.id if viewer else None
+
+    async def read() -> Read:
+        row = await service.get_row(session, post_id, viewer_id=viewer_id)
+        build = partial(service.documents, session, cache)
+        return single(service.key(row), service.tag(row), build)
+
+    return await respond_read(request, read, private=viewer is not None, vary=True)
 
 
 @router.patch(

@@ -1,24 +1,30 @@
 """Queries and rules of the posts domain."""
 
 from collections.abc import Sequence
+from datetime import datetime
 from functools import cache
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Row, bindparam, or_, select
 from sqlalchemy import delete as delete_rows
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Select
 
+from inkwell.core.cache import DocumentCache, Key
 from inkwell.core.db import utcnow
 from inkwell.core.errors import ConcurrentUpdate, Forbidden, NotFound
 from inkwell.core.etag import ensure_match, etag
 from inkwell.core.pagination import Page, keyset_before, paginated
+from inkwell.core.responses import render
 from inkwell.posts.models import Post
-from inkwell.posts.schemas import PostCreate, PostUpdate
+from inkwell.posts.schemas import POST, PostCreate, PostUpdate
 from inkwell.tags import service as tags_service
 from inkwell.tags.models import Tag
 from inkwell.users import service as users_service
 from inkwell.users.models import User
+
+# A read statement's row: id, version, author_version, created_at.
+PostRow = Row[int, int, int, datetime]
 
 
 class PostNotFound(NotFound):
@@ -31,7 +37,7 @@ class NotYourPost(Forbidden):
 
 # Posts with author and tags: three statements whatever the page size. The author
 # is loaded with only the columns a post shows (and its version, part of the post's
-# ETag), not the e-mail, hash or balance.
+# ETag and document key), not the e-mail, hash or balance.
 _POSTS: Select[Post] = select(Post).options(
     selectinload(Post.author).load_only(User.id, User.username, User.full_name, User.version),
     selectinload(Post.tags),
@@ -46,22 +52,34 @@ _BY_ID = _POSTS.where(Post.id == bindparam("post_id"))
 _BY_ID_PUBLIC = _BY_ID.where(_PUBLISHED)
 _BY_ID_VISIBLE = _BY_ID.where(_VISIBLE)
 
+# What a read shows, decided in one statement: the ids of the posts and the versions
+# their documents depend on (their own and their author's), plus the position a next
+# page's cursor needs. The documents come from the read cache or `_LOAD`.
+_ROWS = select(Post.id, Post.version, User.version.label("author_version"), Post.created_at).join(
+    Post.author
+)
+_ROW_BY_ID = _ROWS.where(Post.id == bindparam("post_id"))
+_ROW_BY_ID_PUBLIC = _ROW_BY_ID.where(_PUBLISHED)
+_ROW_BY_ID_VISIBLE = _ROW_BY_ID.where(_VISIBLE)
+# The documents of posts a read statement chose, whatever their number in three
+# statements; objects already in the session are refreshed, so that each document is
+# built from, and kept under, the versions this statement loaded.
+_LOAD = _POSTS.where(Post.id.in_(bindparam("ids", expanding=True))).execution_options(
+    populate_existing=True
+)
+
 
 @cache
 def _list_query(
     *, viewer: bool, author: bool, tag: bool, published: bool, after: bool
-) -> Select[Post]:
+) -> Select[int, int, int, datetime]:
     """The list statement for one combination of filters."""
-    query = _POSTS.where(_VISIBLE if viewer else _PUBLISHED).order_by(
+    query = _ROWS.where(_VISIBLE if viewer else _PUBLISHED).order_by(
         Post.created_at.desc(), Post.id.desc()
     )
     if author:
-        author_id = (
-            select(User.id)
-            .where(User.username == bindparam("author"), User.closed_at.is_(None))
-            .scalar_subquery()
-        )
-        query = query.where(Post.author_id == author_id)
+        # Closed accounts have no posts left; the condition says so for the reader.
+        query = query.where(User.username == bindparam("author"), User.closed_at.is_(None))
     if tag:
         query = query.where(Post.tags.any(Tag.name == bindparam("tag")))
     if published:
@@ -69,6 +87,22 @@ def _list_query(
     if after:
         query = query.where(keyset_before(Post.created_at, Post.id))
     return paginated(query)
+
+
+def _key(post_id: int, version: int, author_version: int, created_at: datetime) -> Key:
+    # `created_at` tells two posts apart that had the same id: SQLite gives the id of a
+    # deleted last row to the next one, at the same version 1.
+    return ("post", post_id, version, author_version, created_at)
+
+
+def key(row: PostRow) -> Key:
+    """The read cache's key of a post's document, from its read statement's row."""
+    return _key(row.id, row.version, row.author_version, row.created_at)
+
+
+def tag(row: PostRow) -> str:
+    """The ETag of a post's document, from its read statement's row."""
+    return document_tag(row.id, row.version, row.author_version)
 
 
 def document_tag(post_id: int, version: int, author_version: int) -> str:
@@ -102,7 +136,16 @@ async def _get_own_or_raise(
     return post
 
 
-async def list_(
+async def get_row(session: AsyncSession, post_id: int, *, viewer_id: int | None) -> PostRow:
+    """The read statement of one post the viewer may see; someone else's draft is 404."""
+    query = _ROW_BY_ID_PUBLIC if viewer_id is None else _ROW_BY_ID_VISIBLE
+    row = (await session.execute(query, {"post_id": post_id, "viewer_id": viewer_id})).first()
+    if row is None:
+        raise PostNotFound(f"Post {post_id} does not exist.")
+    return row
+
+
+async def list_rows(
     session: AsyncSession,
     *,
     viewer_id: int | None,
@@ -110,7 +153,8 @@ async def list_(
     author: str | None = None,
     tag: str | None = None,
     published: bool | None = None,
-) -> Sequence[Post]:
+) -> Sequence[PostRow]:
+    """The read statement of a page: the posts it shows, newest first, with versions."""
     query = _list_query(
         viewer=viewer_id is not None,
         author=author is not None,
@@ -119,7 +163,21 @@ async def list_(
         after=page.after is not None,
     )
     params = {"viewer_id": viewer_id, "author": author, "tag": tag, "published": published}
-    return (await session.scalars(query, {**params, **page.params()})).all()
+    return (await session.execute(query, {**params, **page.params()})).all()
+
+
+async def documents(
+    session: AsyncSession, cache: DocumentCache, keys: Sequence[Key]
+) -> list[bytes]:
+    """The documents of these posts, from the cache or built through the ORM."""
+
+    async def load(ids: list[int]) -> dict[Key, bytes]:
+        posts = await session.scalars(_LOAD, {"ids": ids})
+        return {
+            _key(p.id, p.version, p.author.version, p.created_at): render(POST, p) for p in posts
+        }
+
+    return await cache.documents(keys, load)
 
 
 async def create(session: AsyncSession, caller: User, *, user_id: int, data: PostCreate) -> Post:

@@ -1,9 +1,19 @@
 """HTTP endpoints of the users domain."""
 
+from functools import partial
+
 from fastapi import Query, Request, Response, status
 
 from inkwell.auth.dependencies import ClientAddress, CurrentUser, OptionalUser
 from inkwell.auth.hashing import HasherDep
+from inkwell.core.cache import (
+    Read,
+    ReadCacheDep,
+    listing,
+    respond_read,
+    single,
+    validator_responses,
+)
 from inkwell.core.config import SettingsDep
 from inkwell.core.db import ReadSessionDep, SessionDep, SessionmakerDep
 from inkwell.core.errors import problem_responses
@@ -14,9 +24,7 @@ from inkwell.core.routing import Router
 from inkwell.core.schemas import IdPath
 from inkwell.users import service
 from inkwell.users.schemas import (
-    USER,
     USER_PRIVATE,
-    USERS,
     UserCreate,
     UserPrivate,
     UserRead,
@@ -58,45 +66,73 @@ async def create_user(
     "/",
     response_model=list[UserRead],
     summary="List users",
-    responses=problem_responses(422),
+    responses={**validator_responses(), **problem_responses(422)},
 )
 async def list_users(
     request: Request,
     session: ReadSessionDep,
+    cache: ReadCacheDep,
     page: PageDep,
     active_only: bool = Query(True, description="Only active accounts"),
 ) -> Response:
     """Users' public documents (no e-mail, no balance), newest first (ties by id,
     descending). Page with `skip`, or follow the absolute, percent-encoded URL of
-    the `Link: rel="next"` header (keyset pagination by `cursor`)."""
-    users = await service.list_(session, page=page, active_only=active_only)
-    return respond(USERS, users, headers=page.links(request, users))
+    the `Link: rel="next"` header (keyset pagination by `cursor`). Send the `ETag`
+    back in `If-None-Match` to get 304 while the page is unchanged."""
+
+    async def read() -> Read:
+        rows = await service.list_rows(session, page=page, active_only=active_only)
+        keys = [service.key(row) for row in rows]
+        build = partial(service.documents, session, cache)
+        return listing("users-page", keys, page.links(request, rows), build)
+
+    return await respond_read(request, read)
 
 
 @router.get(
     "/me",
     response_model=UserPrivate,
     summary="Get the caller",
-    responses=problem_responses(401),
+    responses={**validator_responses(), **problem_responses(401)},
 )
-async def read_me(user: CurrentUser) -> Response:
+async def read_me(request: Request, user: CurrentUser, cache: ReadCacheDep) -> Response:
     """The account the bearer token belongs to, with its e-mail and balance."""
-    return respond(USER_PRIVATE, user)
+
+    async def read() -> Read:
+        build = partial(service.private_documents, cache, user)
+        return single(service.private_key(user), service.private_tag(user), build)
+
+    return await respond_read(request, read, private=True, vary=True)
 
 
 @router.get(
     "/{user_id}",
     response_model=UserPrivate | UserRead,
     summary="Get a user",
-    responses=problem_responses(401, 404, 422),
+    responses={**validator_responses(), **problem_responses(401, 404, 422)},
 )
-async def get_user(user_id: IdPath, session: SessionDep, viewer: OptionalUser) -> Response:
+async def get_user(
+    request: Request,
+    user_id: IdPath,
+    session: SessionDep,
+    cache: ReadCacheDep,
+    viewer: OptionalUser,
+) -> Response:
     """One user by id; deleted accounts are 404. Your own account, with your bearer
-    token, comes with its e-mail and balance; anyone else's is its public document."""
-    user, own = await service.get_as(session, user_id, viewer=viewer)
-    if own:
-        return respond(USER_PRIVATE, user)
-    return respond(USER, user)
+    token, comes with its e-mail and balance; anyone else's is its public document.
+    Send the `ETag` back in `If-None-Match` to get 304 while it is unchanged."""
+    own = viewer is not None and viewer.id == user_id
+
+    async def read() -> Read:
+        if viewer is not None and own:  # already loaded, open and active: no statement
+            build = partial(service.private_documents, cache, viewer)
+            return single(service.private_key(viewer), service.private_tag(viewer), build)
+        row = await service.get_row(session, user_id)
+        return single(
+            service.key(row), service.tag(row), partial(service.documents, session, cache)
+        )
+
+    return await respond_read(request, read, private=own, vary=True)
 
 
 @router.patch(

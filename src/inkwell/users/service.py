@@ -1,25 +1,27 @@
 """Queries and rules of the users domain."""
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy import delete as delete_rows
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inkwell.auth import throttle
 from inkwell.auth.hashing import PasswordHasher
+from inkwell.core.cache import DocumentCache, Key
 from inkwell.core.config import Settings
 from inkwell.core.db import utcnow
 from inkwell.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, violated_unique
 from inkwell.core.etag import ensure_match, etag
 from inkwell.core.pagination import Page, keyset_before, paginated
+from inkwell.core.responses import render
 from inkwell.posts.models import Post
 from inkwell.transfers import service as transfers_service
 from inkwell.users.models import User
-from inkwell.users.schemas import UserCreate, UserUpdate
+from inkwell.users.schemas import USER, USER_PRIVATE, UserCreate, UserUpdate
 
 
 class UserNotFound(NotFound):
@@ -42,7 +44,11 @@ class NotYourAccount(Forbidden):
 # and computing its cache key cost more than running it from SQLAlchemy's cache).
 _OPEN = select(User).where(User.closed_at.is_(None))
 _BY_ID = _OPEN.where(User.id == bindparam("user_id"))
-_NEWEST_FIRST = _OPEN.order_by(User.created_at.desc(), User.id.desc())
+# A read's statement: which users it shows and their versions (and, for the next page's
+# cursor, their position); the documents come from the read cache or `_LOAD`.
+_ROWS = select(User.id, User.version, User.created_at).where(User.closed_at.is_(None))
+_ROW_BY_ID = _ROWS.where(User.id == bindparam("user_id"))
+_NEWEST_FIRST = _ROWS.order_by(User.created_at.desc(), User.id.desc())
 _ACTIVE = _NEWEST_FIRST.where(User.is_active)
 _KEYSET = keyset_before(User.created_at, User.id)
 _PAGES = {
@@ -52,6 +58,40 @@ _PAGES = {
     (True, False): paginated(_ACTIVE),
     (True, True): paginated(_ACTIVE.where(_KEYSET)),
 }
+# Public documents of users a read statement chose, in one statement; objects already
+# in the session are refreshed, so each is kept under the version loaded.
+_LOAD = (
+    select(User)
+    .where(User.id.in_(bindparam("ids", expanding=True)))
+    .execution_options(populate_existing=True)
+)
+
+# A read statement's row: id, version, created_at.
+UserRow = Row[int, int, datetime]
+
+
+def _key(user_id: int, version: int, created_at: datetime, *, private: bool) -> Key:
+    # `created_at` tells apart accounts that had the same id in a database made anew.
+    return ("user", user_id, version, "private" if private else "public", created_at)
+
+
+def key(row: UserRow) -> Key:
+    """The read cache's key of a user's public document, from its read statement's row."""
+    return _key(row.id, row.version, row.created_at, private=False)
+
+
+def tag(row: UserRow) -> str:
+    """The ETag of a user's public document, from its read statement's row."""
+    return document_tag(row.id, row.version, private=False)
+
+
+def private_key(user: User) -> Key:
+    """The key of the holder's own document, of the account their token loaded."""
+    return _key(user.id, user.version, user.created_at, private=True)
+
+
+def private_tag(user: User) -> str:
+    return document_tag(user.id, user.version, private=True)
 
 
 def document_tag(user_id: int, version: int, *, private: bool) -> str:
@@ -76,16 +116,40 @@ async def get_or_raise(session: AsyncSession, user_id: int) -> User:
     return user
 
 
-async def list_(session: AsyncSession, *, page: Page, active_only: bool) -> Sequence[User]:
+async def get_row(session: AsyncSession, user_id: int) -> UserRow:
+    """The read statement of one open account (404 otherwise)."""
+    row = (await session.execute(_ROW_BY_ID, {"user_id": user_id})).first()
+    if row is None:
+        raise UserNotFound(f"User {user_id} does not exist.")
+    return row
+
+
+async def list_rows(session: AsyncSession, *, page: Page, active_only: bool) -> Sequence[UserRow]:
+    """The read statement of a page of users, newest first, with their versions."""
     query = _PAGES[active_only, page.after is not None]
-    return (await session.scalars(query, page.params())).all()
+    return (await session.execute(query, page.params())).all()
 
 
-async def get_as(session: AsyncSession, user_id: int, *, viewer: User | None) -> tuple[User, bool]:
-    """The user, and whether the viewer is its holder (who may see its private fields)."""
-    if viewer is not None and viewer.id == user_id:
-        return viewer, True  # already loaded, open and active: no second statement
-    return await get_or_raise(session, user_id), False
+async def documents(
+    session: AsyncSession, cache: DocumentCache, keys: Sequence[Key]
+) -> list[bytes]:
+    """The public documents of these users, from the cache or built through the ORM."""
+
+    async def load(ids: list[int]) -> dict[Key, bytes]:
+        users = await session.scalars(_LOAD, {"ids": ids})
+        return {_key(u.id, u.version, u.created_at, private=False): render(USER, u) for u in users}
+
+    return await cache.documents(keys, load)
+
+
+async def private_documents(cache: DocumentCache, holder: User, keys: Sequence[Key]) -> list[bytes]:
+    """The holder's own document, built from the account their token loaded (no
+    statement) unless kept under its version."""
+
+    async def load(_ids: list[int]) -> dict[Key, bytes]:
+        return {private_key(holder): render(USER_PRIVATE, holder)}
+
+    return await cache.documents(keys, load)
 
 
 def ensure_self(caller: User, user_id: int) -> None:

@@ -1,0 +1,204 @@
+"""The read cache: serialized documents kept under the row versions they were built from.
+
+A document (a post, a user's public or private view) is JSON that only the ORM and its
+pydantic schema build. Its key is `(kind, id, *versions, view)` (and the row's creation
+time, which tells apart two rows that had one id): every write moves a
+version on, so a changed row has a new key, and the entry under the old one is simply
+never asked for again and ages out of the LRU (key-based expiration, as Rails' "Russian
+doll" caching). Nothing is invalidated, so nothing can be missed by an invalidation.
+
+A read runs one statement that decides which rows the answer shows (every filter and
+visibility rule) and returns their ids and versions; the documents of those keys are
+taken from the cache, and only the missing ones are loaded through the ORM, validated
+and serialized once. The ETag comes from the same versions, so `If-None-Match` is
+answered after that one statement. The cache never decides who may see what: it only
+answers "were these exact bytes built before".
+
+Memory is bounded in 1 KiB slots (`READ_CACHE_ENTRIES` of them): a document of up to
+1 KiB (a typical post or user) takes one, a larger one a slot per KiB begun, and
+documents over `MAX_DOCUMENT_BYTES` are not kept (rebuilding one costs little beside
+sending it, and it would push out dozens of small ones). The cache is per process and
+used from one event loop without awaiting inside its operations, so concurrent requests
+cannot see it half-updated; two that miss the same key both build it, with equal bytes.
+"""
+
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any, cast
+
+from cachetools import LRUCache
+from fastapi import Depends, Request, Response
+
+from inkwell.core.errors import TransactionConflict
+from inkwell.core.etag import etag, none_match
+from inkwell.core.responses import json_response
+
+# (kind, id, *versions, view, ...): the id is always second.
+Key = tuple[Hashable, ...]
+# Builds the documents of these ids through the ORM, keyed by the versions it loaded.
+Loader = Callable[[list[int]], Awaitable[dict[Key, bytes]]]
+
+SLOT_BYTES = 1024
+MAX_DOCUMENT_BYTES = 64 * SLOT_BYTES
+# A read whose documents changed under it is run again at most this many times.
+_ATTEMPTS = 3
+
+
+class CacheMismatch(RuntimeError):
+    """READ_CACHE_VERIFY found a cached document that differs from what the ORM builds
+    for the same key: a version that did not move with a change. Never expected."""
+
+
+class StaleRead(Exception):
+    """A document was loaded at other versions than the read statement returned: a write
+    committed between the two statements. The read is run again."""
+
+
+def _slots(document: bytes) -> int:
+    return max(1, -(-len(document) // SLOT_BYTES))
+
+
+class DocumentCache:
+    """An LRU of serialized documents by key, `entries` 1 KiB slots large (0: off)."""
+
+    def __init__(self, entries: int, *, verify: bool = False) -> None:
+        self.verify = verify
+        self._lru: LRUCache[Key, bytes] | None = (
+            LRUCache(maxsize=entries, getsizeof=_slots) if entries else None
+        )
+
+    def get(self, key: Key) -> bytes | None:
+        return None if self._lru is None else self._lru.get(key)
+
+    def put(self, key: Key, document: bytes) -> None:
+        lru = self._lru
+        size = len(document)
+        if lru is not None and size <= MAX_DOCUMENT_BYTES and _slots(document) <= lru.maxsize:
+            lru[key] = document
+
+    def __len__(self) -> int:
+        return 0 if self._lru is None else len(self._lru)
+
+    async def documents(self, keys: Sequence[Key], load: Loader) -> list[bytes]:
+        """The documents of `keys`, in order: cached ones as kept, the others built by
+        `load` (one call, whatever their number) and kept under the versions loaded."""
+        found = [self.get(key) for key in keys]
+        missing = [key for key, document in zip(keys, found, strict=True) if document is None]
+        built = await _load(missing, load) if missing else {}
+        for key in missing:
+            self.put(key, built[key])
+        if self.verify:
+            await self._verify([(k, d) for k, d in zip(keys, found, strict=True) if d], load)
+        return [d if d is not None else built[k] for k, d in zip(keys, found, strict=True)]
+
+    async def _verify(self, hits: list[tuple[Key, bytes]], load: Loader) -> None:
+        if not hits:
+            return
+        rebuilt = await _load([key for key, _ in hits], load)
+        for key, document in hits:
+            if rebuilt[key] != document:
+                raise CacheMismatch(f"cached document {key!r} differs from the ORM's")
+
+
+async def _load(keys: list[Key], load: Loader) -> dict[Key, bytes]:
+    built = await load([cast(int, key[1]) for key in keys])
+    if any(key not in built for key in keys):
+        raise StaleRead
+    return built
+
+
+def join(documents: Sequence[bytes]) -> bytes:
+    """A JSON array of serialized documents, as pydantic would dump the list."""
+    return b"[" + b",".join(documents) + b"]"
+
+
+@dataclass(frozen=True)
+class Read:
+    """What a read statement found: the answer's ETag and headers, and its body to build."""
+
+    etag: str
+    body: Callable[[], Awaitable[bytes]]
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+Build = Callable[[Sequence[Key]], Awaitable[list[bytes]]]
+
+
+def listing(kind: str, keys: Sequence[Key], headers: Mapping[str, str], build: Build) -> Read:
+    """A page of documents: its ETag names every document's key, in order, and the
+    headers (the `Link` to the next page); its body is their JSON array."""
+
+    async def body() -> bytes:
+        return join(await build(keys))
+
+    return Read(etag(kind, tuple(keys), tuple(headers.items())), body, headers)
+
+
+def single(key: Key, tag: str, build: Build) -> Read:
+    """One document, and its ETag (`document_tag` of posts and users)."""
+
+    async def body() -> bytes:
+        return (await build([key]))[0]
+
+    return Read(tag, body)
+
+
+async def respond_read(
+    request: Request,
+    read: Callable[[], Awaitable[Read]],
+    *,
+    private: bool = False,
+    vary: bool = False,
+) -> Response:
+    """200 with the body, or 304 when `If-None-Match` names the current ETag (no body
+    built: only the read statement ran). `private` for answers that depend on the
+    caller's token, `vary` where the token may change the answer."""
+    condition = request.headers.get("if-none-match")
+    for _ in range(_ATTEMPTS):
+        found = await read()
+        headers = {"ETag": found.etag, **_CACHE_CONTROL[private, vary], **found.headers}
+        if none_match(condition, found.etag):
+            return Response(status_code=304, headers=headers)
+        try:
+            body = await found.body()
+        except StaleRead:
+            continue
+        return json_response(body, headers=headers)
+    raise TransactionConflict("The documents changed while they were read; try again.")
+
+
+_CACHE_CONTROL = {
+    (private, vary): {
+        "Cache-Control": "private, no-cache" if private else "no-cache",
+        **({"Vary": "Authorization"} if vary else {}),
+    }
+    for private in (False, True)
+    for vary in (False, True)
+}
+
+_ETAG_HEADER = {
+    "ETag": {
+        "description": "Strong entity tag of this answer, from its rows' versions: send it "
+        "back in `If-None-Match` to get 304 while nothing changed",
+        "schema": {"type": "string"},
+    }
+}
+
+
+def validator_responses() -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries of a read that carries an ETag and may answer 304."""
+    return {
+        200: {"description": "Successful Response", "headers": _ETAG_HEADER},
+        304: {
+            "description": "Not Modified: the `If-None-Match` tag is current; no body",
+            "headers": _ETAG_HEADER,
+        },
+    }
+
+
+async def get_read_cache(request: Request) -> DocumentCache:
+    cache: DocumentCache = request.app.state.read_cache
+    return cache
+
+
+ReadCacheDep = Annotated[DocumentCache, Depends(get_read_cache)]

@@ -221,7 +221,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "read_cache_entries" not in metafunc.fixturenames:
         return
     path = metafunc.definition.path.relative_to(ROOT / "tests").as_posix()
-    if path.startswith(_READ_PATHS):
+    if path.startswith(_READ_PATHS) and not metafunc.definition.get_closest_marker("cached"):
         metafunc.parametrize(
             "read_cache_entries", [READ_CACHE_ENTRIES, 0], ids=["cached", "uncached"], indirect=True
         )

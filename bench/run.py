@@ -1,9 +1,11 @@
 """`make bench`: Inkwell against the reference apps of ../shared/bench, driven by wrk.
 
 Prepares the `inkwell_bench` database (create, migrate, seed once), starts Inkwell
-(`inkwell serve --workers 1`, production settings) and the two reference apps on
+(`inkwell serve --workers 1`, production settings), the same server with its read
+cache off (`inkwell-nocache`, READ_CACHE_ENTRIES=0) and the two reference apps on
 free loopback ports, runs wrk against each endpoint, app after app, round after
-round, and writes `bench/results/latest.json` and `latest.png`. See bench/README.md.
+round, prints the table and the issue's targets met or not, and writes
+`bench/results/latest.json` and `latest.png`. See bench/README.md.
 
 Quick smoke: `BENCH_SECONDS=2 BENCH_ROUNDS=1 make bench`.
 """
@@ -19,9 +21,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from inkbench.common import INKWELL, RAW, REPO, Config, log, parse_args
+from inkbench.common import INKWELL, INKWELL_APPS, RAW, REPO, Config, log, parse_args
 from inkbench.database import inkwell_env, prepare_database
-from inkbench.load import Endpoint, WrkRun, ensure_wrk, make_endpoints, preflight, run_wrk
+from inkbench.load import (
+    Endpoint,
+    WrkRun,
+    ensure_wrk,
+    make_endpoints,
+    preflight,
+    revalidate,
+    run_wrk,
+)
 from inkbench.report import Report, describe_machine, parse_statements
 from inkbench.servers import (
     Server,
@@ -43,6 +53,8 @@ class Bench:
     config: Config
     workdir: Path
     servers: list[Server] = field(default_factory=list)
+    # (endpoint, app): the ETag a revalidation sends, from the pre-flight.
+    etags: dict[tuple[str, str], str] = field(default_factory=dict)
 
     @property
     def by_name(self) -> dict[str, Server]:
@@ -59,7 +71,9 @@ class Bench:
         inkwell = self.by_name[INKWELL]
         tokens = [log_in(inkwell, username) for _, username in dataset.accounts]
         endpoints = self.select(make_endpoints(dataset, list(self.by_name), self.workdir, tokens))
-        server_timing, warnings = preflight(endpoints, self.by_name, tokens, dataset)
+        checked = preflight(endpoints, self.by_name, tokens, dataset)
+        self.etags = checked.etags
+        warnings = checked.warnings
         for warning in warnings:
             log(f"warning: {warning}")
         # Logging in runs Argon2 (19 MiB a hash): note that peak, then measure the load's own.
@@ -67,6 +81,12 @@ class Bench:
         peak_reset = {s.name: reset_peak_rss(s.pid) for s in self.servers}
 
         runs = self.measure(endpoints)
+        warnings += [
+            f"{r.app} {r.endpoint} round {r.round}: {r.not_modified} answers 304 "
+            f"of {r.requests} requests"
+            for r in runs
+            if r.not_modified is not None and r.not_modified < r.requests
+        ]
 
         # After the load: memory of each serving process, Inkwell's statement counts.
         memory = {}
@@ -81,7 +101,11 @@ class Bench:
                 "rss_after_load_kib": proc_status_kib(s.pid, "VmRSS"),
                 "rss_idle_kib": s.rss_idle_kib,
             }
-        statements = parse_statements(http("GET", inkwell.base + "/metrics")[2].decode())
+        statements = {
+            s.name: parse_statements(http("GET", s.base + "/metrics")[2].decode())
+            for s in self.servers
+            if s.name in INKWELL_APPS
+        }
         failing = {r.app for r in runs if r.non_2xx_3xx or r.socket_error_total}
         log_tails = {s.name: s.tail(40) for s in self.servers if s.name in failing}
         self.stop()
@@ -97,7 +121,7 @@ class Bench:
             runs=runs,
             memory=memory,
             statements=statements,
-            server_timing=server_timing,
+            server_timing=checked.server_timing,
             warnings=warnings,
             runtime_s=time.monotonic() - started,
             log_tails=log_tails,
@@ -136,15 +160,31 @@ class Bench:
             log(f"warm-up: {config.warmup} s per app and endpoint")
             for ep in endpoints:
                 for app in ep.apps:
-                    run_wrk(config, ep, servers[app], config.warmup, self.workdir, 0)
+                    headers = self.headers(ep, app)
+                    run_wrk(config, ep, servers[app], config.warmup, self.workdir, 0, headers)
         runs: list[WrkRun] = []
         for round_no in range(1, config.rounds + 1):
             for ep in endpoints:
                 for app in rotated(ep.apps, round_no - 1):
-                    run = run_wrk(config, ep, servers[app], config.seconds, self.workdir, round_no)
+                    headers = self.headers(ep, app)
+                    run = run_wrk(
+                        config, ep, servers[app], config.seconds, self.workdir, round_no, headers
+                    )
                     runs.append(run)
                     log(f"[round {round_no}/{config.rounds}] {ep.label:<40} {run.describe()}")
         return runs
+
+    def headers(self, ep: Endpoint, app: str) -> dict[str, str]:
+        """A revalidation's `If-None-Match`: the pre-flight's tag, or the page's new one
+        if a write since (a transfer renews its authors' versions) changed the page."""
+        if not ep.revalidates:
+            return {}
+        tag = self.etags[ep.key, app]
+        current = revalidate(self.by_name[app], ep.path, tag)
+        if current != tag:
+            log(f"{app} {ep.key}: the page changed since the pre-flight, new ETag {current}")
+            self.etags[ep.key, app] = current
+        return {"If-None-Match": current}
 
     def stop(self) -> None:
         for server in self.servers:

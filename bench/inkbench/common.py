@@ -25,6 +25,9 @@ TRANSFER_ACCOUNTS = 10
 SEED_PASSWORD = "inkwell-demo"  # noqa: S105 - the documented demo password of `inkwell seed`
 
 INKWELL, RAW, NAIVE = "inkwell", "raw", "naive"
+# The same Inkwell server with its read cache off: every read takes the whole ORM path.
+INKWELL_NOCACHE = "inkwell-nocache"
+INKWELL_APPS = (INKWELL, INKWELL_NOCACHE)
 REFERENCE_MODULES = {RAW: "raw_app", NAIVE: "naive_app"}
 
 

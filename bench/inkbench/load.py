@@ -1,4 +1,8 @@
-"""The endpoints, their wrk Lua scripts, a pre-flight check, and running and parsing wrk."""
+"""The endpoints, their wrk Lua scripts, a pre-flight check, and running and parsing wrk.
+
+An endpoint that expects 304 is a revalidation: wrk sends `If-None-Match` with the
+page's current ETag, which the pre-flight fetches and checks (`revalidate`).
+"""
 
 import json
 import os
@@ -6,12 +10,20 @@ import re
 import shutil
 import subprocess
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from inkbench.common import DEEP_OFFSET, INKWELL, Config, log, metric_samples, run_checked
+from inkbench.common import (
+    DEEP_OFFSET,
+    INKWELL,
+    INKWELL_APPS,
+    Config,
+    log,
+    metric_samples,
+    run_checked,
+)
 from inkbench.database import Dataset
 from inkbench.servers import Server, cpu_seconds, http
 
@@ -26,6 +38,10 @@ class Endpoint:
     path: str = "/"  # the wrk URL path when there is no script choosing it
     method: str = "GET"
     expect: int = 200
+
+    @property
+    def revalidates(self) -> bool:
+        return self.expect == 304
 
 
 LUA_SEEDING = """
@@ -84,6 +100,7 @@ def make_endpoints(
     dataset: Dataset, apps: Sequence[str], workdir: Path, tokens: Sequence[str]
 ) -> list[Endpoint]:
     all_apps = tuple(apps)
+    inkwells = tuple(app for app in apps if app in INKWELL_APPS)
     (workdir / "post_ids.txt").write_text("\n".join(map(str, dataset.published_ids)) + "\n")
     (workdir / "user_ids.txt").write_text("\n".join(map(str, dataset.user_ids)) + "\n")
     (workdir / "post_by_id.lua").write_text(
@@ -131,6 +148,14 @@ def make_endpoints(
             script="user_by_id.lua",
         ),
         Endpoint(
+            "posts-20-304",
+            "GET /posts/?limit=20 (If-None-Match)",
+            inkwells,
+            "/posts/?limit=20",
+            path="/posts/?limit=20",
+            expect=304,
+        ),
+        Endpoint(
             "deep-offset",
             f"GET /posts/?skip={DEEP_OFFSET}&limit=20",
             all_apps,
@@ -140,7 +165,7 @@ def make_endpoints(
         Endpoint(
             "deep-cursor",
             f"GET /posts/?cursor=<row {DEEP_OFFSET}>&limit=20",
-            (INKWELL,),
+            inkwells,
             deep_cursor,
             path=deep_cursor,
         ),
@@ -156,46 +181,88 @@ def make_endpoints(
     ]
 
 
+@dataclass
+class Preflight:
+    server_timing: dict[str, str]  # Inkwell's Server-Timing header per endpoint
+    warnings: list[str]
+    etags: dict[tuple[str, str], str]  # (endpoint, app): the tag a revalidation sends
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    return next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+
+
+def revalidate(server: Server, path: str, tag: str | None) -> str:
+    """The current ETag of `path`, checked to get 304 with no body: `tag` when it is
+    still current, else the one a plain GET answers (the page changed, or no tag yet)."""
+    if tag is not None:
+        status, _, raw = http("GET", server.base + path, headers={"If-None-Match": tag})
+        if status == 304 and not raw:
+            return tag
+        if status != 200:
+            raise RuntimeError(f"{server.name} GET {path} If-None-Match {tag}: {status}")
+    status, headers, raw = http("GET", server.base + path)
+    current = _header(headers, "ETag")
+    if status != 200 or not current:
+        raise RuntimeError(f"{server.name} GET {path}: {status}, ETag {current!r}: {raw[:300]!r}")
+    status, _, raw = http("GET", server.base + path, headers={"If-None-Match": current})
+    if status != 304 or raw:
+        raise RuntimeError(
+            f"{server.name} GET {path} If-None-Match {current}: {status}, expected 304 "
+            f"with no body: {raw[:300]!r}"
+        )
+    return current
+
+
+def _sample(
+    ep: Endpoint, server: Server, tokens: Sequence[str], dataset: Dataset
+) -> tuple[dict[str, str], bytes]:
+    """One request of the endpoint's kind; fails unless it has the expected status."""
+    if ep.method == "POST":
+        body = json.dumps({"to_user_id": dataset.accounts[1][0], "amount": "0.01"})
+        status, headers, raw = http(
+            "POST",
+            server.base + ep.sample_path,
+            data=body.encode(),
+            headers={
+                "Authorization": f"Bearer {tokens[0]}",
+                "Content-Type": "application/json",
+            },
+        )
+    else:
+        status, headers, raw = http("GET", server.base + ep.sample_path)
+    if status != ep.expect:
+        raise RuntimeError(
+            f"{server.name} {ep.method} {ep.sample_path}: {status}, expected "
+            f"{ep.expect}: {raw[:300]!r}"
+        )
+    return headers, raw
+
+
 def preflight(
     endpoints: Sequence[Endpoint],
     servers: dict[str, Server],
     tokens: Sequence[str],
     dataset: Dataset,
-) -> tuple[dict[str, str], list[str]]:
-    """One request per endpoint and app: the status must be the expected one. Returns
-    Inkwell's Server-Timing per endpoint and warnings about differing answers."""
-    timings: dict[str, str] = {}
-    warnings: list[str] = []
+) -> Preflight:
+    """One request per endpoint and app: the status must be the expected one (for a
+    revalidation: the page's ETag, then 304 with it). Warns about differing answers."""
+    found = Preflight(server_timing={}, warnings=[], etags={})
     for ep in endpoints:
         ids_by_app: dict[str, list[int]] = {}
         for app in ep.apps:
-            server = servers[app]
-            if ep.method == "POST":
-                body = json.dumps({"to_user_id": dataset.accounts[1][0], "amount": "0.01"})
-                status, headers, raw = http(
-                    "POST",
-                    server.base + ep.sample_path,
-                    data=body.encode(),
-                    headers={
-                        "Authorization": f"Bearer {tokens[0]}",
-                        "Content-Type": "application/json",
-                    },
-                )
-            else:
-                status, headers, raw = http("GET", server.base + ep.sample_path)
-            if status != ep.expect:
-                raise RuntimeError(
-                    f"{app} {ep.method} {ep.sample_path}: {status}, expected "
-                    f"{ep.expect}: {raw[:300]!r}"
-                )
+            if ep.revalidates:
+                found.etags[ep.key, app] = revalidate(servers[app], ep.path, None)
+                continue
+            headers, raw = _sample(ep, servers[app], tokens, dataset)
             if app == INKWELL:
-                timings[ep.key] = headers.get("Server-Timing", headers.get("server-timing", ""))
+                found.server_timing[ep.key] = _header(headers, "Server-Timing") or ""
             data = json.loads(raw)
             if isinstance(data, list):
                 ids_by_app[app] = [row["id"] for row in data]
         answers = {tuple(ids) for ids in ids_by_app.values()}
         if len(answers) > 1:
-            warnings.append(f"{ep.label}: the apps return different posts")
+            found.warnings.append(f"{ep.label}: the apps return different posts")
     deep = {ep.key: ep.sample_path for ep in endpoints if ep.key in ("deep-offset", "deep-cursor")}
     if len(deep) == 2:
         pages = [
@@ -203,8 +270,8 @@ def preflight(
             for p in deep.values()
         ]
         if pages[0] != pages[1]:
-            warnings.append("Inkwell: the cursor page differs from the skip page")
-    return timings, warnings
+            found.warnings.append("Inkwell: the cursor page differs from the skip page")
+    return found
 
 
 _UNIT_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3}
@@ -228,8 +295,10 @@ class WrkRun:
     non_2xx_3xx: int
     socket_errors: dict[str, int]
     cpu_ms_per_request: float | None = None
-    # Inkwell only: its non-2xx/3xx answers during the run by status, from /metrics.
+    # Inkwell's apps only: their non-2xx/3xx answers during the run by status, and
+    # on a revalidation the 304s, from /metrics.
     error_statuses: dict[str, int] | None = None
+    not_modified: int | None = None
 
     @property
     def socket_error_total(self) -> int:
@@ -238,7 +307,7 @@ class WrkRun:
     def describe(self) -> str:
         p50, p99 = self.latency_ms.get("p50", 0.0), self.latency_ms.get("p99", 0.0)
         text = (
-            f"{self.app:<8} {self.requests_per_s:>9.1f} req/s  p50 {p50:.2f} ms  p99 {p99:.2f} ms"
+            f"{self.app:<15} {self.requests_per_s:>9.1f} req/s  p50 {p50:.2f} ms  p99 {p99:.2f} ms"
         )
         if self.non_2xx_3xx:
             text += f"  non-2xx {self.non_2xx_3xx}"
@@ -281,19 +350,32 @@ def parse_wrk(output: str) -> dict[str, Any]:
 
 
 def wrk_argv(
-    config: Config, ep: Endpoint, server: Server, seconds: int, workdir: Path
+    config: Config,
+    ep: Endpoint,
+    server: Server,
+    seconds: int,
+    workdir: Path,
+    headers: Mapping[str, str] | None = None,
 ) -> list[str]:
     argv = ["wrk", *config.wrk_flags(seconds)]
+    for name, value in (headers or {}).items():
+        argv += ["--header", f"{name}: {value}"]
     if ep.script:
         argv += ["--script", str(workdir / ep.script)]
     return [*argv, server.base + (ep.path if not ep.script else "/")]
 
 
 def run_wrk(
-    config: Config, ep: Endpoint, server: Server, seconds: int, workdir: Path, round_no: int
+    config: Config,
+    ep: Endpoint,
+    server: Server,
+    seconds: int,
+    workdir: Path,
+    round_no: int,
+    headers: Mapping[str, str] | None = None,
 ) -> WrkRun:
-    argv = wrk_argv(config, ep, server, seconds, workdir)
-    statuses_before = answered_by_status(server) if server.name == INKWELL else None
+    argv = wrk_argv(config, ep, server, seconds, workdir, headers)
+    statuses_before = answered_by_status(server) if server.name in INKWELL_APPS else None
     cpu_before = cpu_seconds(server.pid)
     out = run_checked(argv, capture_output=True).stdout
     cpu = cpu_seconds(server.pid) - cpu_before
@@ -308,6 +390,8 @@ def run_wrk(
             for status in sorted(after)
             if status[0] not in "23" and after[status] > statuses_before[status]
         }
+        if ep.revalidates:
+            run.not_modified = after["304"] - statuses_before["304"]
     return run
 
 

@@ -1,4 +1,5 @@
-"""The machine description, the summary table, the statement counts and the chart."""
+"""The machine description, the summary table, the issue's targets, the statement counts
+and the chart."""
 
 import asyncio
 import contextlib
@@ -20,6 +21,8 @@ import asyncpg
 from inkbench.common import (
     DEEP_OFFSET,
     INKWELL,
+    INKWELL_APPS,
+    INKWELL_NOCACHE,
     NAIVE,
     RAW,
     REPO,
@@ -31,6 +34,7 @@ from inkbench.common import (
 from inkbench.database import Dataset
 from inkbench.load import Endpoint, WrkRun
 from inkbench.servers import Server
+from inkbench.targets import check_targets, format_targets
 
 
 def _first(path: str, key: str) -> str | None:
@@ -115,7 +119,6 @@ def build_rows(endpoints: Sequence[Endpoint], runs: Sequence[WrkRun]) -> list[di
             app: summarize([r for r in runs if r.endpoint == ep.key and r.app == app])
             for app in ep.apps
         }
-        ink = summaries[INKWELL]["median_rps"]
         for app in ep.apps:
             row: dict[str, Any] = {
                 "endpoint": ep.key,
@@ -123,17 +126,21 @@ def build_rows(endpoints: Sequence[Endpoint], runs: Sequence[WrkRun]) -> list[di
                 "app": app,
                 **summaries[app],
             }
-            if app == INKWELL:
+            if app in INKWELL_APPS:
                 for ref in (RAW, NAIVE):
                     if ref in summaries and summaries[ref]["median_rps"]:
-                        row[f"inkwell/{ref}"] = round(ink / summaries[ref]["median_rps"], 3)
+                        ratio = summaries[app]["median_rps"] / summaries[ref]["median_rps"]
+                        row[f"{app}/{ref}"] = round(ratio, 3)
             rows.append(row)
     return rows
 
 
 def format_table(rows: Sequence[dict[str, Any]], with_refs: bool) -> str:
+    """One line per endpoint and app; the ratios (ink/raw, ink/naive) are those of the
+    line's own Inkwell app, with or without its read cache."""
+    width = max([8, *(len(row["app"]) for row in rows)])
     head = (
-        f"{'endpoint':<40} {'app':<8} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'endpoint':<40} {'app':<{width}} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'CPU ms/req':>10} {'non-2xx':>8} {'sock err':>8}"
     )
     if with_refs:
@@ -145,12 +152,12 @@ def format_table(rows: Sequence[dict[str, Any]], with_refs: bool) -> str:
         previous = row["endpoint"]
         cpu = row["cpu_ms_per_request"]
         line = (
-            f"{label:<40} {row['app']:<8} {row['median_rps']:>9.1f} {row['p50_ms']:>8.2f} "
+            f"{label:<40} {row['app']:<{width}} {row['median_rps']:>9.1f} {row['p50_ms']:>8.2f} "
             f"{row['p99_ms']:>8.2f} {'' if cpu is None else f'{cpu:.2f}':>10} "
             f"{row['non_2xx_3xx']:>8} {row['socket_errors']:>8}"
         )
         if with_refs:
-            ratios = [row.get(f"inkwell/{ref}") for ref in (RAW, NAIVE)]
+            ratios = [row.get(f"{row['app']}/{ref}") for ref in (RAW, NAIVE)]
             line += "".join(
                 f" {'' if r is None else f'{r:.2f}x':>{w}}"
                 for r, w in zip(ratios, (8, 9), strict=True)
@@ -183,7 +190,7 @@ def draw_chart(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    colours = {INKWELL: "#2b6cb0", RAW: "#38a169", NAIVE: "#dd6b20"}
+    colours = {INKWELL: "#2b6cb0", INKWELL_NOCACHE: "#90cdf4", RAW: "#38a169", NAIVE: "#dd6b20"}
     by_key = {(r["endpoint"], r["app"]): r for r in rows}
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(13, 9), sharex=True)
     width = 0.8 / len(apps)
@@ -232,7 +239,7 @@ class Report:
     endpoints: Sequence[Endpoint]
     runs: Sequence[WrkRun]
     memory: dict[str, dict[str, Any]]
-    statements: dict[str, dict[str, float]]
+    statements: dict[str, dict[str, dict[str, float]]]  # per Inkwell app, per route
     server_timing: dict[str, str]
     warnings: list[str]
     runtime_s: float
@@ -245,6 +252,10 @@ class Report:
     @property
     def rows(self) -> list[dict[str, Any]]:
         return build_rows(self.endpoints, self.runs)
+
+    @property
+    def targets(self) -> list[dict[str, Any]]:
+        return check_targets(self.rows, self.memory)
 
     @property
     def errors(self) -> dict[str, dict[str, int]]:
@@ -267,11 +278,15 @@ class Report:
     def print(self) -> None:
         log("")
         log(f"Inkwell benchmark: {self.settings_line}")
-        log(format_table(self.rows, RAW in self.apps))
+        rows = self.rows
+        log(format_table(rows, RAW in self.apps))
+        log("")
+        log(format_targets(self.targets, rows))
         log("")
         log("peak RSS (VmHWM of the serving process): " + ", ".join(self._peaks()))
-        per_route = [f"{r} {n['per_request']:.2f}" for r, n in sorted(self.statements.items())]
-        log("Inkwell SQL statements per request: " + ", ".join(per_route))
+        for app, statements in self.statements.items():
+            per_route = [f"{r} {n['per_request']:.2f}" for r, n in sorted(statements.items())]
+            log(f"{app} SQL statements per request: " + ", ".join(per_route))
         errors = [
             f"{app} non-2xx {e['non_2xx_3xx']}, socket errors {e['socket_errors']}"
             for app, e in self.errors.items()
@@ -320,6 +335,12 @@ class Report:
                     "ACCESS_TOKEN_MINUTES": self.inkwell_env["ACCESS_TOKEN_MINUTES"],
                     "DATABASE_URL": self.inkwell_env["DATABASE_URL"],
                 },
+                # What differs between Inkwell's apps (unset: the setting's default).
+                "read_cache_entries": {
+                    s.name: s.env.get("READ_CACHE_ENTRIES", "default")
+                    for s in self.servers
+                    if s.name in INKWELL_APPS
+                },
             },
             "dataset": {
                 "database": c.database,
@@ -336,7 +357,9 @@ class Report:
             "table": self.rows,
             "errors": self.errors,
             "memory": self.memory,
-            "sql_statements_per_request": self.statements,
+            "sql_statements_per_request": self.statements.get(INKWELL, {}),
+            "sql_statements_per_request_by_app": self.statements,
+            "targets": self.targets,
             "server_timing_sample": self.server_timing,
             "warnings": self.warnings,
             "log_tails": self.log_tails,

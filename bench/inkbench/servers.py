@@ -17,6 +17,7 @@ from pathlib import Path
 from inkbench.common import (
     BIN,
     INKWELL,
+    INKWELL_NOCACHE,
     REFERENCE_MODULES,
     SEED_PASSWORD,
     Config,
@@ -150,27 +151,33 @@ class Server:
             self.proc.wait(timeout=5)
 
 
-def make_servers(config: Config, env: dict[str, str], workdir: Path) -> list[Server]:
+def inkwell_server(name: str, env: dict[str, str], workdir: Path) -> Server:
+    """`inkwell serve --workers 1` on a free port, with this environment."""
     port = free_port()
+    return Server(
+        name=name,
+        argv=[
+            str(BIN / "inkwell"),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        env=env,
+        cwd=workdir,  # an empty directory: no stray `.env` is read
+        port=port,
+        probe="/health/ready",
+        log_path=workdir / f"{name}.log",
+    )
+
+
+def make_servers(config: Config, env: dict[str, str], workdir: Path) -> list[Server]:
     servers = [
-        Server(
-            name=INKWELL,
-            argv=[
-                str(BIN / "inkwell"),
-                "serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                "1",
-            ],
-            env=env,
-            cwd=workdir,  # an empty directory: no stray `.env` is read
-            port=port,
-            probe="/health/ready",
-            log_path=workdir / "inkwell.log",
-        )
+        inkwell_server(INKWELL, env, workdir),
+        inkwell_server(INKWELL_NOCACHE, {**env, "READ_CACHE_ENTRIES": "0"}, workdir),
     ]
     if not config.refs.is_dir():
         return servers

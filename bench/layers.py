@@ -6,7 +6,12 @@ without HTTP, the CPU that each layer of the stack adds to the work of one
 whole Inkwell application called through ASGI. The difference between the last
 layer and the benchmark's CPU ms/request is the HTTP server (uvicorn, httptools).
 
-    .venv/bin/python bench/layers.py [--dsn postgresql://...] [--iterations 2000]
+    .venv/bin/python bench/layers.py [--dsn postgresql://...] [--iterations 2000] [--only app]
+
+The last rows call the naive reference app (`../shared/bench/naive_app.py`, when present)
+and Inkwell through ASGI on the same requests: the difference is what Inkwell's request
+path (middleware, dependencies, headers, logs, metrics) adds over the tutorial's code.
+`--only` keeps the rows whose endpoint or layer contains one of its comma-separated words.
 
 It reads the `inkwell_bench` database that `make bench` seeds, and writes nothing
 to it. Each layer runs `--iterations` times after a warm-up, in three repeats; the
@@ -15,12 +20,15 @@ database's own CPU is not counted (another process), nor is time spent waiting.
 """
 
 import argparse
+import contextlib
+import importlib
 import json
+import logging
 import os
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +38,7 @@ from sqlalchemy import Row, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from inkbench.common import DEFAULT_DSN, REPO
+from inkbench.common import DEFAULT_DSN, REFERENCE_MODULES, REPO
 from inkbench.report import describe_machine
 
 # Production settings for the in-process app; set before inkwell reads them.
@@ -130,6 +138,32 @@ def _asgi_get(app: Any, path: str) -> Op:
     return call
 
 
+def _naive_app(dsn: str) -> Any:
+    """The tutorial-style reference app, or None without ../shared/bench (`BENCH_REFS`)."""
+    refs = Path(os.environ.get("BENCH_REFS", REPO.parent / "shared" / "bench"))
+    if not (refs / "naive_app.py").exists():
+        return None
+    os.environ["BENCH_DSN"] = dsn
+    sys.path.insert(0, str(refs))
+    return importlib.import_module(REFERENCE_MODULES["naive"]).app
+
+
+@contextlib.contextmanager
+def _info_logs() -> Iterator[None]:
+    """LOG_LEVEL=INFO for a row, lines written to /dev/null: the request log line's cost."""
+    root = logging.getLogger()
+    level = root.level
+    with open(os.devnull, "w") as devnull:
+        streams = [(h, h.setStream(devnull)) for h in root.handlers if hasattr(h, "setStream")]
+        root.setLevel(logging.INFO)
+        try:
+            yield
+        finally:
+            root.setLevel(level)
+            for handler, stream in streams:
+                handler.setStream(stream)
+
+
 async def measure(op: Op, iterations: int) -> float:
     """Median CPU ms per call over three repeats, after a warm-up."""
     for _ in range(max(iterations // 10, 50)):
@@ -143,7 +177,7 @@ async def measure(op: Op, iterations: int) -> float:
     return statistics.median(samples)
 
 
-async def run(dsn: str, iterations: int) -> dict[str, dict[str, float]]:
+async def run(dsn: str, iterations: int, only: list[str]) -> dict[str, dict[str, float]]:
     sa_url = dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
     settings = Settings(database_url=sa_url)
     pool = await asyncpg.create_pool(dsn, min_size=2, max_size=2)
@@ -190,8 +224,15 @@ async def run(dsn: str, iterations: int) -> dict[str, dict[str, float]]:
         async with sessions() as session:
             POSTS.dump_json(POSTS.validate_python(await _orm(session), from_attributes=True))
 
+    naive = _naive_app(dsn)
     async with app.router.lifespan_context(app):
         first_user = await pool.fetchval("SELECT min(id) FROM users WHERE closed_at IS NULL")
+        first_post = await pool.fetchval("SELECT min(id) FROM posts WHERE published")
+        requests = {
+            "posts-20": "/posts/?limit=20",
+            "post-by-id": f"/posts/{first_post}",
+            "user-by-id": f"/users/{first_user}",
+        }
         layers: list[tuple[str, str, Op]] = [
             ("posts-20", "asyncpg: 3 queries (the raw app's work)", asyncpg_only),
             ("posts-20", "+ a REPEATABLE READ READ ONLY transaction", asyncpg_tx),
@@ -199,16 +240,21 @@ async def run(dsn: str, iterations: int) -> dict[str, dict[str, float]]:
             ("posts-20", "AsyncSession, Core rows, in a transaction", session_rows),
             ("posts-20", "AsyncSession, ORM objects + 2 selectinload", session_orm),
             ("posts-20", "+ pydantic validate and dump_json", session_orm_pydantic),
-            ("posts-20", "Inkwell app through ASGI (no HTTP)", _asgi_get(app, "/posts/?limit=20")),
-            (
-                "user-by-id",
-                "Inkwell app through ASGI (no HTTP)",
-                _asgi_get(app, f"/users/{first_user}"),
-            ),
         ]
+        for endpoint, path in requests.items():
+            if naive is not None:
+                layers.append(
+                    (endpoint, "naive app through ASGI (no HTTP)", _asgi_get(naive, path))
+                )
+            layers.append((endpoint, "Inkwell app through ASGI (no HTTP)", _asgi_get(app, path)))
+            layers.append((endpoint, "Inkwell app, LOG_LEVEL=INFO", _asgi_get(app, path)))
         results: dict[str, dict[str, float]] = {}
         for endpoint, layer, op in layers:
-            cpu_ms = await measure(op, iterations)
+            if only and not any(word in f"{endpoint} {layer}" for word in only):
+                continue
+            logs = _info_logs() if "LOG_LEVEL=INFO" in layer else contextlib.nullcontext()
+            with logs:
+                cpu_ms = await measure(op, iterations)
             results.setdefault(endpoint, {})[layer] = round(cpu_ms, 3)
             print(f"{endpoint:10s}  {layer:45s}  {cpu_ms:7.3f} ms CPU", flush=True)
     await pool.close()
@@ -222,9 +268,11 @@ def main() -> int:
     parser.add_argument("--dsn", default=os.environ.get("BENCH_DSN", DEFAULT_DSN))
     parser.add_argument("--iterations", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "layers.json")
+    parser.add_argument("--only", default="", help="comma-separated words: rows to keep")
     args = parser.parse_args()
     machine = describe_machine(args.dsn)
-    results = uvloop.run(run(args.dsn, args.iterations))
+    only = [word for word in args.only.split(",") if word]
+    results = uvloop.run(run(args.dsn, args.iterations, only))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     report = {
         "machine": machine,

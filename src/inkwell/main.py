@@ -19,6 +19,7 @@ from inkwell.core.middleware import RequestContextMiddleware
 from inkwell.core.migrations import head_revision
 from inkwell.core.observability import instrument_engine
 from inkwell.core.openapi import install_openapi
+from inkwell.core.routing import TrailingSlash
 from inkwell.core.runtime import tune_process
 from inkwell.posts.router import router as posts_router
 from inkwell.tags.router import router as tags_router
@@ -79,7 +80,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
             expose_headers=["X-Request-ID", "Server-Timing", "Link", "Idempotent-Replayed"],
         )
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        trailing_slash=TrailingSlash(path for r in routers for path in r.collections),
+    )
     mount_docs(app)
     install_openapi(app)
     return app

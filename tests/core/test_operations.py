@@ -65,6 +65,25 @@ async def test_metrics_count_requests_by_route_template(client: AsyncClient) -> 
     assert "inkwell_db_pool_checked_out" in text
 
 
+async def test_a_collection_without_its_slash_is_its_documented_route(
+    client: AsyncClient,
+) -> None:
+    """`/tags` and `/users/1/posts` are routed as `/tags/` and `/users/{user_id}/posts/`
+    (each route registered once), so metrics count them under the documented template."""
+    assert (await client.get("/tags")).status_code == 200
+    assert_problem(await client.post("/users/1/posts", json={}), 401)
+    text = (await client.get("/metrics")).text
+    assert 'route="/tags"' not in text
+    assert 'route="/users/{user_id}/posts"' not in text
+    for template, status in (("/tags/", "GET.*200"), ("/users/{user_id}/posts/", "POST.*401")):
+        method, code = status.split(".*")
+        assert re.search(
+            rf'inkwell_http_requests_total\{{method="{method}",route="{re.escape(template)}",'
+            rf'status="{code}"\}} [1-9]',
+            text,
+        ), template
+
+
 async def test_request_id_is_generated_or_kept(client: AsyncClient) -> None:
     generated = (await client.get("/users/")).headers["x-request-id"]
     assert re.fullmatch(r"[0-9a-f]{32}", generated)

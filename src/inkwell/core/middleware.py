@@ -1,6 +1,7 @@
 """One pure ASGI middleware for what every response needs.
 
-It gives each request an id (`X-Request-ID`, kept from the client when sane),
+It gives a collection's path its trailing slash (core/routing.TrailingSlash), gives
+each request an id (`X-Request-ID`, kept from the client when sane),
 enforces the body size limit (413), adds `Server-Timing` with the request's DB
 time and statement count, adds security headers (and `Cache-Control: no-store` on
 the routes that hand out credentials), records Prometheus metrics and
@@ -19,6 +20,7 @@ from inkwell.core.errors import DomainError, InternalError, PayloadTooLarge, pro
 from inkwell.core.logging import get_logger
 from inkwell.core.metrics import LATENCY, REQUESTS, STATEMENTS
 from inkwell.core.observability import RequestStats, current_stats
+from inkwell.core.routing import TrailingSlash
 
 logger = get_logger("inkwell.request")
 
@@ -63,14 +65,18 @@ def _content_length(scope: Scope) -> int | None:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, trailing_slash: TrailingSlash) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.trailing_slash = trailing_slash
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = self.trailing_slash.canonical(scope["path"])
+        if path is not scope["path"]:
+            scope = _with_path(scope, path)
         stats = RequestStats(request_id=_request_id(scope))
         token = current_stats.set(stats)
         structlog.contextvars.bind_contextvars(request_id=stats.request_id)
@@ -159,6 +165,15 @@ class RequestContextMiddleware:
             statements=stats.statements,
             db_ms=round(stats.db_seconds * 1000, 2),
         )
+
+
+def _with_path(scope: Scope, path: str) -> Scope:
+    """The request as if sent to `path`, the same path with a trailing slash."""
+    raw_path = scope.get("raw_path")
+    scope = {**scope, "path": path}
+    if raw_path:
+        scope["raw_path"] = raw_path + b"/"
+    return scope
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:

@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inkwell.core.errors import DomainError, InternalError, PayloadTooLarge, problem_response
 from inkwell.core.logging import get_logger
-from inkwell.core.metrics import LATENCY, REQUESTS, STATEMENTS
+from inkwell.core.metrics import record_request
 from inkwell.core.observability import RequestStats, current_stats
 from inkwell.core.routing import TrailingSlash
 
@@ -152,9 +152,7 @@ class RequestContextMiddleware:
         route = getattr(scope.get("route"), "path", None) or "<unmatched>"
         method: str = scope["method"]
         elapsed = time.perf_counter() - stats.started
-        REQUESTS.labels(method, route, str(status)).inc()
-        LATENCY.labels(method, route).observe(elapsed)
-        STATEMENTS.labels(route).observe(stats.statements)
+        record_request(method, route, status, elapsed, stats.statements)
         log: Any = logger.debug if route in _QUIET_ROUTES else logger.info
         log(
             "request",

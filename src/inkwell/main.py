@@ -9,7 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from inkwell.auth.hashing import PasswordHasher
 from inkwell.auth.router import router as auth_router
 from inkwell.core.config import Settings, get_settings
-from inkwell.core.db import create_engine, create_sessionmaker
+from inkwell.core.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from inkwell.core.docs import mount_docs
 from inkwell.core.errors import register_error_handlers
 from inkwell.core.health import router as health_router
@@ -45,8 +45,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         instrument_engine(engine)
         app.state.engine = engine
-        app.state.sessionmaker = create_sessionmaker(engine)
         app.state.write_sessionmaker = create_sessionmaker(engine, write=True)
+        app.state.read_sessionmaker = create_read_sessionmaker(engine, settings)
+        app.state.statement_sessionmaker = create_read_sessionmaker(
+            engine, settings, one_statement=True
+        )
         tune_process(settings)
         try:
             yield

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Query, Request, Response, status
 
 from inkwell.auth.dependencies import CurrentUser, OptionalUser
-from inkwell.core.db import SessionDep
+from inkwell.core.db import ReadSessionDep, SessionDep
 from inkwell.core.errors import problem_responses
 from inkwell.core.pagination import PageDep
 from inkwell.core.responses import render, respond
@@ -58,7 +58,7 @@ async def create_post(
 )
 async def list_posts(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     viewer: OptionalUser,
     page: PageDep,
     author: Annotated[UsernameLookup | None, Query(description="Author's username")] = None,
@@ -86,7 +86,7 @@ async def list_posts(
     summary="Get a post",
     responses=problem_responses(401, 404, 422),
 )
-async def get_post(post_id: IdPath, session: SessionDep, viewer: OptionalUser) -> Response:
+async def get_post(post_id: IdPath, session: ReadSessionDep, viewer: OptionalUser) -> Response:
     """One post with its author and tags. A draft is 404 to anyone but its author."""
     post = await service.get_or_raise(session, post_id, viewer_id=viewer.id if viewer else None)
     return respond(POST, post)

@@ -2,10 +2,10 @@
 
 from fastapi import Query, Request, Response, status
 
-from inkwell.auth.dependencies import ClientAddress, CurrentUser, OptionalUser
+from inkwell.auth.dependencies import ClientAddress, CurrentReader, CurrentUser, OptionalUser
 from inkwell.auth.hashing import HasherDep
 from inkwell.core.config import SettingsDep
-from inkwell.core.db import ReadSessionDep, SessionDep, SessionmakerDep
+from inkwell.core.db import ReadSessionDep, SessionDep, SessionmakerDep, StatementSessionDep
 from inkwell.core.errors import problem_responses
 from inkwell.core.pagination import PageDep
 from inkwell.core.responses import respond
@@ -59,7 +59,7 @@ async def create_user(
 )
 async def list_users(
     request: Request,
-    session: ReadSessionDep,
+    session: StatementSessionDep,
     page: PageDep,
     active_only: bool = Query(True, description="Only active accounts"),
 ) -> Response:
@@ -76,7 +76,7 @@ async def list_users(
     summary="Get the caller",
     responses=problem_responses(401),
 )
-async def read_me(user: CurrentUser) -> Response:
+async def read_me(user: CurrentReader) -> Response:
     """The account the bearer token belongs to, with its e-mail and balance."""
     return respond(USER_PRIVATE, user)
 
@@ -87,7 +87,7 @@ async def read_me(user: CurrentUser) -> Response:
     summary="Get a user",
     responses=problem_responses(401, 404, 422),
 )
-async def get_user(user_id: IdPath, session: SessionDep, viewer: OptionalUser) -> Response:
+async def get_user(user_id: IdPath, session: ReadSessionDep, viewer: OptionalUser) -> Response:
     """One user by id; deleted accounts are 404. Your own account, with your bearer
     token, comes with its e-mail and balance; anyone else's is its public document."""
     user, own = await service.get_as(session, user_id, viewer=viewer)

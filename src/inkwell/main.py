@@ -10,7 +10,7 @@ from inkwell.auth.hashing import PasswordHasher
 from inkwell.auth.router import router as auth_router
 from inkwell.core.cache import DocumentCache
 from inkwell.core.config import Settings, get_settings
-from inkwell.core.db import create_engine, create_sessionmaker
+from inkwell.core.db import create_engine, create_read_sessionmaker, create_sessionmaker
 from inkwell.core.docs import mount_docs
 from inkwell.core.errors import register_error_handlers
 from inkwell.core.health import router as health_router
@@ -20,6 +20,7 @@ from inkwell.core.middleware import RequestContextMiddleware
 from inkwell.core.migrations import head_revision
 from inkwell.core.observability import instrument_engine
 from inkwell.core.openapi import install_openapi
+from inkwell.core.routing import TrailingSlash
 from inkwell.core.runtime import tune_process
 from inkwell.posts.router import router as posts_router
 from inkwell.tags.router import router as tags_router
@@ -45,8 +46,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = create_engine(settings)
         instrument_engine(engine)
         app.state.engine = engine
-        app.state.sessionmaker = create_sessionmaker(engine)
         app.state.write_sessionmaker = create_sessionmaker(engine, write=True)
+        app.state.read_sessionmaker = create_read_sessionmaker(engine, settings)
+        app.state.statement_sessionmaker = create_read_sessionmaker(
+            engine, settings, one_statement=True
+        )
         tune_process(settings)
         try:
             yield
@@ -90,7 +94,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # ETag: a browser client needs it for its next If-Match.
             expose_headers=["X-Request-ID", "Server-Timing", "Link", "Idempotent-Replayed", "ETag"],
         )
-    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        trailing_slash=TrailingSlash(path for r in routers for path in r.collections),
+    )
     mount_docs(app)
     install_openapi(app)
     return app

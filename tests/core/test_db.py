@@ -1,18 +1,27 @@
 """The data layer: UTC timestamps, money as strings, commits before the response."""
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from httpx import AsyncClient
 from sqlalchemy import event, select, text, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 
+from inkwell.core.db import AsyncReadSession, get_read_session, get_session, get_statement_session
 from inkwell.models import User
+from inkwell.posts.router import router as posts_router
+from inkwell.tags.router import router as tags_router
+from inkwell.transfers.router import router as transfers_router
+from inkwell.users.router import router as users_router
 from tests.conftest import api_client
 from tests.factories import assert_problem, make_account, make_user, user_payload
 
@@ -105,3 +114,43 @@ async def test_reads_see_one_snapshot_on_postgres(
         event.remove(Session, "after_begin", record)
     # A registration also counts itself against its address, in a transaction first.
     assert seen == [expected] * (2 if method == "POST" else 1)
+
+
+def _calls(dependant: Dependant) -> Iterator[Any]:
+    for dependency in dependant.dependencies:
+        yield dependency.call
+        yield from _calls(dependency)
+
+
+@pytest.mark.parametrize("router", [users_router, posts_router, tags_router, transfers_router])
+def test_reads_and_writes_take_their_own_session_type(router: APIRouter) -> None:
+    """A GET reads through an AsyncReadSession only; a write has its AsyncSession."""
+    for route in router.routes:
+        assert isinstance(route, APIRoute)
+        calls = set(_calls(route.dependant))
+        reads = calls & {get_read_session, get_statement_session}
+        if route.methods == {"GET"}:
+            assert get_session not in calls, route.path
+        else:
+            assert get_session in calls, route.path
+            assert not reads, route.path
+
+
+async def test_a_read_session_cannot_write_on_postgres(
+    pg_app: FastAPI, pg_client: AsyncClient
+) -> None:
+    user = await make_user(pg_client)
+    async with pg_app.state.read_sessionmaker() as session:
+        assert isinstance(session, AsyncReadSession)
+        with pytest.raises(DBAPIError, match="read-only transaction"):
+            await session.execute(
+                update(User).where(User.id == user["id"]).values(full_name="Changed")
+            )
+
+
+async def test_a_one_statement_read_refuses_a_second(app: FastAPI) -> None:
+    async with app.state.statement_sessionmaker() as session:
+        assert isinstance(session, AsyncReadSession)
+        await session.scalar(select(User.id))
+        with pytest.raises(RuntimeError, match="second statement"):
+            await session.scalar(select(User.id))

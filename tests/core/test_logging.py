@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from inkwell.core.logging import redact
 from tests.conftest import api_client
-from tests.factories import make_account
+from tests.factories import make_account, user_payload
 
 
 @pytest.fixture
@@ -82,7 +82,10 @@ async def test_errors_are_logged_with_traceback(
     event.listen(Session, "before_commit", fail)
     try:
         async with api_client(app, raise_app_exceptions=False) as client:
-            response = await client.get("/posts/", headers={"X-Request-ID": "err-1"})
+            # A write: reads have no commit (their snapshot is read only).
+            response = await client.post(
+                "/users/", json=user_payload(), headers={"X-Request-ID": "err-1"}
+            )
     finally:
         event.remove(Session, "before_commit", fail)
     assert response.status_code == 500

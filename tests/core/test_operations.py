@@ -3,11 +3,13 @@
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 
+from inkwell.core import metrics
 from inkwell.main import create_app
 from tests.conftest import api_client, make_settings
 from tests.factories import assert_problem, make_user, user_payload
@@ -63,6 +65,43 @@ async def test_metrics_count_requests_by_route_template(client: AsyncClient) -> 
     assert 'inkwell_sql_statements_per_request_bucket{le="1.0",route="/users/{user_id}"}' in text
     assert "inkwell_http_request_duration_seconds_bucket" in text
     assert "inkwell_db_pool_checked_out" in text
+
+
+async def test_metric_series_are_looked_up_once_per_route_and_status(
+    client: AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request adds to its series without looking them up again (`labels()` locks)."""
+    user = await make_user(client)
+    calls: list[tuple[str, ...]] = []
+    labels = metrics.REQUESTS.labels
+
+    def counted(*values: str) -> Any:
+        calls.append(values)
+        return labels(*values)
+
+    monkeypatch.setattr(metrics.REQUESTS, "labels", counted)
+    for _ in range(3):
+        assert (await client.get(f"/users/{user['id']}")).status_code == 200
+    assert calls.count(("GET", "/users/{user_id}", "200")) <= 1
+
+
+async def test_a_collection_without_its_slash_is_its_documented_route(
+    client: AsyncClient,
+) -> None:
+    """`/tags` and `/users/1/posts` are routed as `/tags/` and `/users/{user_id}/posts/`
+    (each route registered once), so metrics count them under the documented template."""
+    assert (await client.get("/tags")).status_code == 200
+    assert_problem(await client.post("/users/1/posts", json={}), 401)
+    text = (await client.get("/metrics")).text
+    assert 'route="/tags"' not in text
+    assert 'route="/users/{user_id}/posts"' not in text
+    for template, status in (("/tags/", "GET.*200"), ("/users/{user_id}/posts/", "POST.*401")):
+        method, code = status.split(".*")
+        assert re.search(
+            rf'inkwell_http_requests_total\{{method="{method}",route="{re.escape(template)}",'
+            rf'status="{code}"\}} [1-9]',
+            text,
+        ), template
 
 
 async def test_request_id_is_generated_or_kept(client: AsyncClient) -> None:

@@ -1,13 +1,18 @@
-"""Who is calling: the bearer token turned into a user (or a 401), and from where."""
+"""Who is calling: the bearer token turned into a user (or a 401), and from where.
+
+The caller is read with the handler's own session: `CurrentUser` with the session that
+writes (a handler changes or links the caller's row in it), `OptionalUser` and
+`CurrentReader` with the read session's snapshot."""
 
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.auth.service import InvalidToken, read_access_token
-from inkwell.core.config import SettingsDep
-from inkwell.core.db import SessionDep
+from inkwell.core.config import Settings, SettingsDep
+from inkwell.core.db import ReadSessionDep, SessionDep
 from inkwell.core.errors import Unauthorized
 from inkwell.users.models import User
 
@@ -16,9 +21,7 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
 
 
-async def get_optional_user(
-    token: TokenDep, session: SessionDep, settings: SettingsDep
-) -> User | None:
+async def _caller(session: AsyncSession, settings: Settings, token: str | None) -> User | None:
     """The caller, or None without a token; a bad token is still a 401."""
     if token is None:
         return None
@@ -28,14 +31,34 @@ async def get_optional_user(
     return user
 
 
-async def get_current_user(user: Annotated[User | None, Depends(get_optional_user)]) -> User:
+def _required(user: User | None) -> User:
     if user is None:
         raise Unauthorized("Authentication required: send `Authorization: Bearer <token>`.")
     return user
 
 
+async def get_optional_user(
+    token: TokenDep, session: ReadSessionDep, settings: SettingsDep
+) -> User | None:
+    return await _caller(session, settings, token)
+
+
+async def get_current_reader(
+    token: TokenDep, session: ReadSessionDep, settings: SettingsDep
+) -> User:
+    return _required(await _caller(session, settings, token))
+
+
+async def get_current_user(token: TokenDep, session: SessionDep, settings: SettingsDep) -> User:
+    return _required(await _caller(session, settings, token))
+
+
 CurrentUser = Annotated[User, Depends(get_current_user)]
+"""The caller of a handler that writes (with `SessionDep`)."""
+CurrentReader = Annotated[User, Depends(get_current_reader)]
+"""The caller of a handler that reads (with `ReadSessionDep`)."""
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+"""The caller of a read open to anyone, or None."""
 
 
 async def get_client_address(request: Request) -> str:

@@ -1,11 +1,15 @@
 """Engine, session and declarative base shared by every domain.
 
-One request is one unit of work: `get_session` yields a session, commits once
-when the handler returns and rolls back when anything raised. It is declared
-with `scope="function"` so the commit happens *before* the response is sent:
-a 2xx means the data is durable. A transaction starts at the request's first
-statement, not before: a request that first hashes a password holds no
-connection (and on SQLite not the write lock) meanwhile.
+One request is one unit of work. A handler that writes takes `SessionDep`, an
+`AsyncSession`: `get_session` commits once when the handler returns and rolls back
+when anything raised. It is declared with `scope="function"` so the commit happens
+*before* the response is sent: a 2xx means the data is durable. Its transaction
+starts at the request's first statement, not before (on SQLite with the write lock,
+BEGIN IMMEDIATE, so that two writers queue on the busy timeout instead of failing
+on a lock upgrade): a request that first hashes a password holds no connection (and
+on SQLite not the write lock) meanwhile. A handler that only reads takes
+`ReadSessionDep` (or `StatementSessionDep` for exactly one statement), an
+`AsyncReadSession`: the type says which handlers write.
 """
 
 import uuid
@@ -23,7 +27,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
@@ -37,11 +41,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-# Methods that write take SQLite's write lock when their transaction begins (at
-# their first statement), so two writers queue on the busy timeout instead of
-# failing on a lock upgrade.
-_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 class Base(AsyncAttrs, DeclarativeBase):
@@ -168,10 +167,34 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+class AsyncReadSession(AsyncSession):
+    """A session that only reads (Polar's `AsyncReadSession`): a handler given one does
+    not write, one given `AsyncSession` (`SessionDep`) may. On PostgreSQL its transaction
+    is READ ONLY, so a write through it fails instead of committing."""
+
+
+class _OneStatementSession(Session):
+    """Refuses a second statement: outside a transaction, a second one would not see
+    the snapshot of the first."""
+
+
+@event.listens_for(_OneStatementSession, "do_orm_execute")
+def _refuse_a_second_statement(state: ORMExecuteState) -> None:
+    # Every statement of a session comes here, selectin loads and `get()` included.
+    info = state.session.info
+    if info.get("inkwell_executed"):
+        raise RuntimeError("a one-statement read ran a second statement: use ReadSessionDep")
+    info["inkwell_executed"] = True
+
+
+class _OneStatementReadSession(AsyncReadSession):
+    sync_session_class = _OneStatementSession
+
+
 def create_sessionmaker(
     engine: AsyncEngine, *, write: bool = False
 ) -> async_sessionmaker[AsyncSession]:
-    """Sessions on the engine; with `write`, SQLite transactions take the write lock
+    """Sessions that write; with `write`, SQLite transactions take the write lock
     (BEGIN IMMEDIATE) when they begin, that is at their first statement."""
     if write and engine.dialect.name == "sqlite":
         engine = engine.execution_options(sqlite_write=True)
@@ -180,14 +203,35 @@ def create_sessionmaker(
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+def create_read_sessionmaker(
+    engine: AsyncEngine, settings: Settings, *, one_statement: bool = False
+) -> async_sessionmaker[AsyncReadSession]:
+    """Sessions that read. On PostgreSQL, one REPEATABLE READ, READ ONLY snapshot, so a
+    page of posts and the tags and authors loaded for it in later statements agree even
+    while others commit (under READ COMMITTED a post listed for a tag could arrive
+    without that tag); it begins at the first statement (the engine's options, not a
+    call per request), so a request refused before its query holds no connection.
+
+    With `one_statement`, no transaction at all: one statement sees one snapshot by
+    itself, so BEGIN and COMMIT would buy nothing but two round trips, and the session
+    refuses a second statement. Behind PgBouncer the statement timeout is set per
+    transaction, so there (and on SQLite, which has no round trips to save) it keeps one.
+    """
+    cls = _OneStatementReadSession if one_statement else AsyncReadSession
+    if engine.dialect.name == "postgresql":
+        if one_statement and not settings.db_pgbouncer:
+            engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            engine = engine.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
+    return async_sessionmaker(engine, class_=cls, expire_on_commit=False, autoflush=False)
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    write = request.method in _WRITE_METHODS
-    sessionmaker: async_sessionmaker[AsyncSession] = (
-        request.app.state.write_sessionmaker if write else request.app.state.sessionmaker
-    )
+    """A unit of work that writes: committed once, before the response is sent."""
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.write_sessionmaker
     async with sessionmaker() as session:
-        if not write and session.get_bind().dialect.name == "postgresql":
-            await _begin_snapshot(session)
         try:
             yield session
         except BaseException:
@@ -196,14 +240,18 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         await session.commit()
 
 
-async def _begin_snapshot(session: AsyncSession) -> None:
-    """PostgreSQL reads run in one REPEATABLE READ, READ ONLY snapshot, so a page of
-    posts and the tags and authors loaded for it in later statements agree even while
-    others commit (under READ COMMITTED a post listed for a tag could arrive without
-    that tag)."""
-    await session.connection(
-        execution_options={"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
-    )
+async def get_read_session(request: Request) -> AsyncIterator[AsyncReadSession]:
+    """A read: one snapshot, ended (rolled back) when the request is done."""
+    sessionmaker: async_sessionmaker[AsyncReadSession] = request.app.state.read_sessionmaker
+    async with sessionmaker() as session:
+        yield session
+
+
+async def get_statement_session(request: Request) -> AsyncIterator[AsyncReadSession]:
+    """A read of exactly one statement, without a transaction on PostgreSQL."""
+    sessionmaker: async_sessionmaker[AsyncReadSession] = request.app.state.statement_sessionmaker
+    async with sessionmaker() as session:
+        yield session
 
 
 async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
@@ -213,24 +261,10 @@ async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]
     return sessionmaker
 
 
-async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """For a read that runs one statement: on PostgreSQL, no transaction around it.
-
-    One statement sees one consistent snapshot by itself, so BEGIN and COMMIT would
-    buy nothing but two round trips (a fifth of such a request's CPU). Behind
-    PgBouncer the statement timeout is set per transaction, so there (and on SQLite,
-    which has no round trips to save) the statement runs in a transaction that
-    closing the session ends.
-    """
-    settings: Settings = request.app.state.settings
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with sessionmaker() as session:
-        if not (settings.is_sqlite or settings.db_pgbouncer):
-            await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-        yield session
-
-
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
-"""Only for GET handlers that run exactly one statement (tests/test_queries.py counts them)."""
+"""For handlers that write (POST, PATCH, DELETE)."""
+ReadSessionDep = Annotated[AsyncReadSession, Depends(get_read_session, scope="function")]
+"""For handlers that read: every statement in one snapshot."""
+StatementSessionDep = Annotated[AsyncReadSession, Depends(get_statement_session, scope="function")]
+"""For handlers that read with exactly one statement (a second one is refused)."""
 SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]

@@ -4,6 +4,7 @@ Every record, including uvicorn's and the standard library's, goes through the
 same processors, one of which scrubs anything that looks like a secret.
 """
 
+import functools
 import logging
 import re
 from typing import Any
@@ -12,6 +13,7 @@ import structlog
 from structlog.typing import EventDict, Processor
 
 from inkwell.core.config import Settings
+from inkwell.core.observability import current_stats
 
 _SECRET_KEYS = re.compile(r"pass(word)?|secret|token|authorization|cookie|hash", re.I)
 _SECRET_VALUES = [
@@ -21,36 +23,66 @@ _SECRET_VALUES = [
     (re.compile(r"\$argon2[\w$=,+/.-]+"), "[redacted-hash]"),
     (re.compile(r"(?i)(password|secret)=[^&\s]+"), r"\1=[redacted]"),
 ]
+# What every pattern above needs to find: text without any of it is left as it is after
+# one search instead of four substitutions (most fields of most records).
+_SUSPECT = re.compile(r"(?i)bearer|eyJ|\$argon2|password=|secret=")
 
 
 _HANDLER_NAME = "inkwell"
 
 
 def _scrub(value: str) -> str:
+    if not _SUSPECT.search(value):
+        return value
     for pattern, replacement in _SECRET_VALUES:
         value = pattern.sub(replacement, value)
     return value
 
 
+@functools.lru_cache(maxsize=1024)
+def _secret_key(key: str) -> bool:
+    return _SECRET_KEYS.search(key) is not None
+
+
 def redact(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
     """Drop secret-named fields and mask secret-shaped text in every other field."""
     event_dict.pop("color_message", None)  # uvicorn's duplicate of the message, with ANSI codes
-    for key, value in list(event_dict.items()):
-        if _SECRET_KEYS.search(key):
+    for key, value in event_dict.items():
+        if _secret_key(key):
             event_dict[key] = "[redacted]"
         elif isinstance(value, str):
             event_dict[key] = _scrub(value)
     return event_dict
 
 
+def add_request_id(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
+    """The id of the request being served, read from the middleware's context variable
+    (binding and unbinding a structlog context variable per request cost more)."""
+    stats = current_stats.get()
+    if stats is not None:
+        event_dict.setdefault("request_id", stats.request_id)
+    return event_dict
+
+
 def _shared_processors() -> list[Processor]:
     return [
         structlog.contextvars.merge_contextvars,
+        add_request_id,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.stdlib.ExtraAdder(),
     ]
+
+
+def _skip_unused_record_fields() -> None:
+    """No record is rendered with its caller, thread or process (the renderers show the
+    event dict only), so the standard library need not look them up for every record:
+    the "Optimization" section of the logging HOWTO. A fifth of a request line's cost."""
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
 
 
 def configure_logging(settings: Settings) -> None:
@@ -79,6 +111,7 @@ def configure_logging(settings: Settings) -> None:
             renderer,
         ],
     )
+    _skip_unused_record_fields()
     handler = logging.StreamHandler()
     handler.setFormatter(formatter)
     handler.set_name(_HANDLER_NAME)

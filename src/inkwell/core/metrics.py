@@ -51,6 +51,25 @@ POOL_OVERFLOW = Gauge(
 
 router = APIRouter(tags=["operations"])
 
+# The labelled series of each (method, route template, status): `labels()` takes a lock
+# and builds its key on every call, a per-request cost for a lookup whose answer never
+# changes. Bounded as the series themselves are: route templates are the app's own.
+_SERIES: dict[tuple[str, str, int], tuple[Counter, Histogram, Histogram]] = {}
+
+
+def record_request(method: str, route: str, status: int, seconds: float, statements: int) -> None:
+    series = _SERIES.get((method, route, status))
+    if series is None:
+        series = _SERIES[method, route, status] = (
+            REQUESTS.labels(method, route, str(status)),
+            LATENCY.labels(method, route),
+            STATEMENTS.labels(route),
+        )
+    requests, latency, statements_per_request = series
+    requests.inc()
+    latency.observe(seconds)
+    statements_per_request.observe(statements)
+
 
 def observe_pool(engine: AsyncEngine) -> None:
     pool = engine.sync_engine.pool

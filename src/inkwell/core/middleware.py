@@ -1,26 +1,30 @@
 """One pure ASGI middleware for what every response needs.
 
-It gives each request an id (`X-Request-ID`, kept from the client when sane),
+It gives a collection's path its trailing slash (core/routing.TrailingSlash), gives
+each request an id (`X-Request-ID`, kept from the client when sane),
 enforces the body size limit (413), adds `Server-Timing` with the request's DB
 time and statement count, adds security headers (and `Cache-Control: no-store` on
 the routes that hand out credentials), records Prometheus metrics and
 writes one structured log line per request.
 """
 
+import logging
 import re
+import secrets
 import time
-import uuid
-from typing import Any
 
-import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inkwell.core.errors import DomainError, InternalError, PayloadTooLarge, problem_response
 from inkwell.core.logging import get_logger
-from inkwell.core.metrics import LATENCY, REQUESTS, STATEMENTS
+from inkwell.core.metrics import record_request
 from inkwell.core.observability import RequestStats, current_stats
+from inkwell.core.routing import TrailingSlash
 
 logger = get_logger("inkwell.request")
+# Asked first, so a request line below the level costs one cached check (the benchmark's
+# and many deployments' WARNING), not a call into structlog.
+_level_check = logging.getLogger("inkwell.request")
 
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 _QUIET_ROUTES = frozenset({"/health/live", "/health/ready", "/metrics"})
@@ -49,7 +53,7 @@ def _request_id(scope: Scope) -> str:
             candidate: str = value.decode("latin-1")
             if _SAFE_REQUEST_ID.fullmatch(candidate):
                 return candidate
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -63,17 +67,20 @@ def _content_length(scope: Scope) -> int | None:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, trailing_slash: TrailingSlash) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.trailing_slash = trailing_slash
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = self.trailing_slash.canonical(scope["path"])
+        if path is not scope["path"]:
+            scope = _with_path(scope, path)
         stats = RequestStats(request_id=_request_id(scope))
         token = current_stats.set(stats)
-        structlog.contextvars.bind_contextvars(request_id=stats.request_id)
         status = 500
         limit = self.max_body_bytes
         received = 0
@@ -123,7 +130,6 @@ class RequestContextMiddleware:
             await _send_problem(scope, receive, send_decorated, internal)
         finally:
             self._record(scope, status, stats)
-            structlog.contextvars.unbind_contextvars("request_id")
             current_stats.reset(token)
 
     @staticmethod
@@ -146,11 +152,12 @@ class RequestContextMiddleware:
         route = getattr(scope.get("route"), "path", None) or "<unmatched>"
         method: str = scope["method"]
         elapsed = time.perf_counter() - stats.started
-        REQUESTS.labels(method, route, str(status)).inc()
-        LATENCY.labels(method, route).observe(elapsed)
-        STATEMENTS.labels(route).observe(stats.statements)
-        log: Any = logger.debug if route in _QUIET_ROUTES else logger.info
-        log(
+        record_request(method, route, status, elapsed, stats.statements)
+        level = logging.DEBUG if route in _QUIET_ROUTES else logging.INFO
+        if not _level_check.isEnabledFor(level):
+            return
+        logger.log(
+            level,
             "request",
             method=method,
             route=route,
@@ -159,6 +166,15 @@ class RequestContextMiddleware:
             statements=stats.statements,
             db_ms=round(stats.db_seconds * 1000, 2),
         )
+
+
+def _with_path(scope: Scope, path: str) -> Scope:
+    """The request as if sent to `path`, the same path with a trailing slash."""
+    raw_path = scope.get("raw_path")
+    scope = {**scope, "path": path}
+    if raw_path:
+        scope["raw_path"] = raw_path + b"/"
+    return scope
 
 
 async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:

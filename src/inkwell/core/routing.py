@@ -2,7 +2,8 @@
 the trailing slash."""
 
 import json
-from collections.abc import Callable, Coroutine
+import re
+from collections.abc import Callable, Coroutine, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -38,8 +39,14 @@ class _ExactJSONRequest(Request):
 
 
 class ExactJSONRoute(APIRoute):
+    """Hands the endpoint a request that reads JSON numbers exactly (and invalid UTF-8
+    as malformed JSON). Only routes that take a body are wrapped: a GET is called as
+    FastAPI calls it, without a request object made twice."""
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        if self.body_field is None:
+            return handler
 
         async def exact(request: Request) -> Response:
             return await handler(_ExactJSONRequest(request.scope, request.receive))
@@ -55,14 +62,39 @@ class NoStoreRoute(ExactJSONRoute):
 
 
 class Router(APIRouter):
-    """`/users/` is documented; `/users` answers the same, without a redirect."""
+    """Records its collections (paths ending in `/`), which `TrailingSlash` lets answer
+    without the slash too."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("route_class", ExactJSONRoute)
         super().__init__(**kwargs)
+        self.collections: list[str] = []
 
     def add_api_route(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().add_api_route(path, endpoint, **kwargs)
         if path.endswith("/") and (self.prefix or len(path) > 1):
-            alias = {**kwargs, "include_in_schema": False, "operation_id": None}
-            super().add_api_route(path.rstrip("/"), endpoint, **alias)
+            self.collections.append(self.prefix + path)
+
+
+class TrailingSlash:
+    """`/users/` is documented; `/users` answers the same, without a redirect.
+
+    Each route is registered once, at its documented path: the middleware gives a
+    collection's path its slash before routing (one regular expression), rather than
+    every collection being registered twice and every request matched against both.
+    """
+
+    def __init__(self, collections: Iterable[str]) -> None:
+        alternatives = [_template_pattern(path.rstrip("/")) for path in collections]
+        self._bare = re.compile("|".join(alternatives)) if alternatives else None
+
+    def canonical(self, path: str) -> str:
+        if path.endswith("/") or self._bare is None or not self._bare.fullmatch(path):
+            return path
+        return path + "/"
+
+
+def _template_pattern(template: str) -> str:
+    """`/users/{user_id}/posts` as a pattern: each parameter one path segment."""
+    parts = re.split(r"\{[^}]*\}", template)
+    return "[^/]+".join(re.escape(part) for part in parts)

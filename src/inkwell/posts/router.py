@@ -14,7 +14,7 @@ from inkwell.core.cache import (
     single,
     validator_responses,
 )
-from inkwell.core.db import SessionDep
+from inkwell.core.db import ReadSessionDep, SessionDep
 from inkwell.core.errors import problem_responses
 from inkwell.core.etag import ETAG_HEADER, IfMatch
 from inkwell.core.pagination import PageDep
@@ -75,7 +75,7 @@ async def create_post(
 )
 async def list_posts(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     cache: ReadCacheDep,
     viewer: OptionalUser,
     page: PageDep,
@@ -110,7 +110,7 @@ async def list_posts(
 async def get_post(
     request: Request,
     post_id: IdPath,
-    session: SessionDep,
+    session: ReadSessionDep,
     cache: ReadCacheDep,
     viewer: OptionalUser,
 ) -> Response:

@@ -2,8 +2,8 @@
 
 from fastapi import Request, Response, status
 
-from inkwell.auth.dependencies import CurrentUser
-from inkwell.core.db import SessionDep
+from inkwell.auth.dependencies import CurrentReader, CurrentUser
+from inkwell.core.db import ReadSessionDep, SessionDep
 from inkwell.core.errors import problem_responses
 from inkwell.core.pagination import PageDep
 from inkwell.core.responses import render, respond
@@ -55,7 +55,7 @@ async def create_transfer(
     responses=problem_responses(401, 422),
 )
 async def list_transfers(
-    request: Request, caller: CurrentUser, session: SessionDep, page: PageDep
+    request: Request, caller: CurrentReader, session: ReadSessionDep, page: PageDep
 ) -> Response:
     """Credits you sent and received (and your starting grant), newest first. Page
     with `skip`, or follow the absolute, percent-encoded URL of the `Link: rel="next"`

@@ -4,7 +4,7 @@ from functools import partial
 
 from fastapi import Query, Request, Response, status
 
-from inkwell.auth.dependencies import ClientAddress, CurrentUser, OptionalUser
+from inkwell.auth.dependencies import ClientAddress, CurrentReader, CurrentUser, OptionalUser
 from inkwell.auth.hashing import HasherDep
 from inkwell.core.cache import (
     Read,
@@ -95,7 +95,7 @@ async def list_users(
     summary="Get the caller",
     responses={**validator_responses(), **problem_responses(401)},
 )
-async def read_me(request: Request, user: CurrentUser, cache: ReadCacheDep) -> Response:
+async def read_me(request: Request, user: CurrentReader, cache: ReadCacheDep) -> Response:
     """The account the bearer token belongs to, with its e-mail and balance."""
 
     async def read() -> Read:
@@ -114,7 +114,7 @@ async def read_me(request: Request, user: CurrentUser, cache: ReadCacheDep) -> R
 async def get_user(
     request: Request,
     user_id: IdPath,
-    session: SessionDep,
+    session: ReadSessionDep,
     cache: ReadCacheDep,
     viewer: OptionalUser,
 ) -> Response:

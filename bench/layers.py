@@ -106,42 +106,6 @@ TAGS = (
 )
 Op = Callable[[], Awaitable[Any]]
 
-POSTS_SQL = (
-    "SELECT id, title, body, published, created_at, updated_at, author_id FROM posts "
-    "WHERE published ORDER BY created_at DESC, id DESC LIMIT $1"
-)
-AUTHORS_SQL = "SELECT id, username, full_name FROM users WHERE id = any($1::int[])"
-TAGS_SQL = (
-    "SELECT pt.post_id, t.id, t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id "
-    "WHERE pt.post_id = any($1::int[]) ORDER BY t.name"
-)
-
-# The same three queries in SQLAlchemy Core, built once (as Inkwell builds its own),
-# values bound at execution; the id lists are expanding IN parameters.
-PAGE = (
-    select(
-        Post.id,
-        Post.title,
-        Post.body,
-        Post.published,
-        Post.created_at,
-        Post.updated_at,
-        Post.author_id,
-    )
-    .where(Post.published.is_(True))
-    .order_by(Post.created_at.desc(), Post.id.desc())
-    .limit(bindparam("limit"))
-)
-AUTHORS = select(User.id, User.username, User.full_name).where(
-    User.id.in_(bindparam("ids", expanding=True))
-)
-TAGS = (
-    select(post_tags.c.post_id, Tag.id, Tag.name)
-    .join(Tag)
-    .where(post_tags.c.post_id.in_(bindparam("ids", expanding=True)))
-    .order_by(Tag.name)
-)
-
 
 async def _asyncpg_page(conn: asyncpg.Connection) -> None:
     rows = await conn.fetch(POSTS_SQL, LIMIT)

@@ -24,7 +24,7 @@ cannot see it half-updated; two that miss the same key both build it, with equal
 
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, cast
+from typing import Annotated, cast
 
 from cachetools import LRUCache
 from fastapi import Depends, Request, Response
@@ -175,25 +175,6 @@ _CACHE_CONTROL = {
     for private in (False, True)
     for vary in (False, True)
 }
-
-_ETAG_HEADER = {
-    "ETag": {
-        "description": "Strong entity tag of this answer, from its rows' versions: send it "
-        "back in `If-None-Match` to get 304 while nothing changed",
-        "schema": {"type": "string"},
-    }
-}
-
-
-def validator_responses() -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` entries of a read that carries an ETag and may answer 304."""
-    return {
-        200: {"description": "Successful Response", "headers": _ETAG_HEADER},
-        304: {
-            "description": "Not Modified: the `If-None-Match` tag is current; no body",
-            "headers": _ETAG_HEADER,
-        },
-    }
 
 
 async def get_read_cache(request: Request) -> DocumentCache:

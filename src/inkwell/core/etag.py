@@ -75,12 +75,24 @@ IfMatch = Annotated[
     ),
 ]
 
-# OpenAPI `responses=` entry of a write whose answer carries the new document's tag.
-ETAG_HEADER: dict[str, Any] = {
-    "headers": {
-        "ETag": {
-            "description": "The new document's strong entity tag, for the next `If-Match`.",
-            "schema": {"type": "string"},
-        }
+# The `ETag` response header in OpenAPI, on reads and on the writes that answer a document.
+_ETAG = {
+    "ETag": {
+        "description": "Strong entity tag of the document, from its rows' versions: send it "
+        "back in `If-None-Match` (304 while nothing changed) or `If-Match` (412 once stale)",
+        "schema": {"type": "string"},
     }
 }
+# OpenAPI `responses=` entry of a write whose answer carries the new document's tag.
+ETAG_HEADER: dict[str, Any] = {"headers": _ETAG}
+
+
+def validator_responses() -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries of a read that carries an ETag and may answer 304."""
+    return {
+        200: {"description": "Successful Response", "headers": _ETAG},
+        304: {
+            "description": "Not Modified: the `If-None-Match` tag is current; no body",
+            "headers": _ETAG,
+        },
+    }

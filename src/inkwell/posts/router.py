@@ -12,11 +12,10 @@ from inkwell.core.cache import (
     listing,
     respond_read,
     single,
-    validator_responses,
 )
 from inkwell.core.db import ReadSessionDep, SessionDep
 from inkwell.core.errors import problem_responses
-from inkwell.core.etag import ETAG_HEADER, IfMatch
+from inkwell.core.etag import ETAG_HEADER, IfMatch, validator_responses
 from inkwell.core.pagination import PageDep
 from inkwell.core.responses import render, respond
 from inkwell.core.routing import Router

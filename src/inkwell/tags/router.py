@@ -5,9 +5,10 @@ from typing import Annotated
 
 from fastapi import Path, Request, Response
 
-from inkwell.core.cache import Read, ReadCacheDep, listing, respond_read, validator_responses
+from inkwell.core.cache import Read, ReadCacheDep, listing, respond_read
 from inkwell.core.db import ReadSessionDep, StatementSessionDep
 from inkwell.core.errors import problem_responses
+from inkwell.core.etag import validator_responses
 from inkwell.core.pagination import Limit, PageDep, Skip
 from inkwell.core.responses import respond
 from inkwell.core.routing import Router

@@ -183,12 +183,11 @@ async def documents(
 async def create(session: AsyncSession, caller: User, *, user_id: int, data: PostCreate) -> Post:
     """A post by the caller, on their own account only (NotYourAccount otherwise)."""
     users_service.ensure_self(caller, user_id)
-    author = caller
     post = Post(
         title=data.title,
         body=data.body,
         published=data.published,
-        author=author,
+        author=caller,
         tags=await tags_service.get_or_create(session, data.tags),
     )
     session.add(post)

@@ -98,8 +98,7 @@ async def read_me(request: Request, user: CurrentReader, cache: ReadCacheDep) ->
     """The account the bearer token belongs to, with its e-mail and balance."""
 
     async def read() -> Read:
-        build = partial(service.private_documents, cache, user)
-        return single(service.private_key(user), service.private_tag(user), build)
+        return service.holder_read(cache, user)
 
     return await respond_read(request, read, private=True, vary=True)
 
@@ -124,8 +123,7 @@ async def get_user(
 
     async def read() -> Read:
         if viewer is not None and own:  # already loaded, open and active: no statement
-            build = partial(service.private_documents, cache, viewer)
-            return single(service.private_key(viewer), service.private_tag(viewer), build)
+            return service.holder_read(cache, viewer)
         row = await service.get_row(session, user_id)
         return single(
             service.key(row), service.tag(row), partial(service.documents, session, cache)

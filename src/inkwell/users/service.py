@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inkwell.auth import throttle
 from inkwell.auth.hashing import PasswordHasher
-from inkwell.core.cache import DocumentCache, Key
+from inkwell.core.cache import DocumentCache, Key, Read, single
 from inkwell.core.config import Settings
 from inkwell.core.db import utcnow
 from inkwell.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, violated_unique
@@ -90,10 +90,6 @@ def private_key(user: User) -> Key:
     return _key(user.id, user.version, user.created_at, private=True)
 
 
-def private_tag(user: User) -> str:
-    return document_tag(user.id, user.version, private=True)
-
-
 def document_tag(user_id: int, version: int, *, private: bool) -> str:
     """The ETag of a user's document, public or the holder's own (one URL, two views)."""
     return etag("user", user_id, version, "private" if private else "public")
@@ -142,14 +138,17 @@ async def documents(
     return await cache.documents(keys, load)
 
 
-async def private_documents(cache: DocumentCache, holder: User, keys: Sequence[Key]) -> list[bytes]:
+def holder_read(cache: DocumentCache, holder: User) -> Read:
     """The holder's own document, built from the account their token loaded (no
     statement) unless kept under its version."""
 
     async def load(_ids: list[int]) -> dict[Key, bytes]:
         return {private_key(holder): render(USER_PRIVATE, holder)}
 
-    return await cache.documents(keys, load)
+    async def build(keys: Sequence[Key]) -> list[bytes]:
+        return await cache.documents(keys, load)
+
+    return single(private_key(holder), tag_of(holder), build)
 
 
 def ensure_self(caller: User, user_id: int) -> None:
@@ -256,9 +255,8 @@ async def close(
     """
     ensure_self(caller, user_id)
     ensure_match(if_match, tag_of(caller))
-    user = caller
-    await session.execute(delete_rows(Post).where(Post.author_id == user.id))
-    user.closed_at = utcnow()
+    await session.execute(delete_rows(Post).where(Post.author_id == caller.id))
+    caller.closed_at = utcnow()
     await session.flush()
 
 

@@ -126,8 +126,9 @@ class AsyncInkwell:
             if authenticate and self.token:
                 sent["Authorization"] = f"Bearer {self.token}"
             try:
+                # No `params` at all for a link: httpx would replace its query with them.
                 response = await self._http.request(
-                    method, url, params=query, json=json, data=data, headers=sent
+                    method, url, params=query or None, json=json, data=data, headers=sent
                 )
             except httpx.TransportError as exc:
                 may_have_arrived = not isinstance(exc, NOT_SENT)

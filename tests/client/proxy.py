@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-_KEY = re.compile(rb"^idempotency-key:[ \t]*([^\r\n]*?)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_KEY = re.compile(rb"^idempotency-key:[ \t]*([^\r\n]*)", re.IGNORECASE | re.MULTILINE)
 _LENGTH = re.compile(rb"^content-length:[ \t]*(\d+)", re.IGNORECASE | re.MULTILINE)
 _REQUEST_LINE = re.compile(rb"^[A-Z]+ \S+ HTTP/1\.[01]\r\n")
 
@@ -113,7 +113,7 @@ class FaultProxy:
         if not data.startswith(self.match):
             return
         key = _KEY.search(head)
-        name = key.group(1).decode() if key else ""
+        name = key.group(1).decode().strip() if key else ""
         attempt = self.attempts[name]
         self.attempts[name] += 1
         if attempt < len(self.plan):

@@ -1,7 +1,6 @@
 """`AsyncInkwell`: the connection, the token, and every request's retries."""
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Mapping
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -9,8 +8,8 @@ from typing import Any, Self, TypeVar
 import httpx
 
 from inkwell_client._base import Model
-from inkwell_client._retry import NOT_SENT, RETRIED_STATUSES, RetryPolicy
-from inkwell_client.errors import Conflict, ConnectionFailed, InkwellError, error_from
+from inkwell_client._retry import Attempts, RetryPolicy
+from inkwell_client.errors import ConnectionFailed, InkwellError, error_from
 from inkwell_client.models import Token, UserPrivate
 from inkwell_client.pagination import Page
 from inkwell_client.resources import Posts, Tags, Transfers, Users
@@ -118,11 +117,10 @@ class AsyncInkwell:
         query = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
         if replayable is None:
             replayable = method == "GET" or "Idempotency-Key" in (headers or {})
-        renewed = not authenticate or self._credentials is None
-        retries = 0
-        waiting_since: float | None = None
+        attempts = Attempts(self.retry, replayable)
+        renewable = authenticate and self._credentials is not None
         while True:
-            sent = {**(headers or {})}
+            sent = dict(headers or {})
             if authenticate and self.token:
                 sent["Authorization"] = f"Bearer {self.token}"
             try:
@@ -131,31 +129,20 @@ class AsyncInkwell:
                     method, url, params=query or None, json=json, data=data, headers=sent
                 )
             except httpx.TransportError as exc:
-                may_have_arrived = not isinstance(exc, NOT_SENT)
-                if retries >= self.retry.max_retries or (may_have_arrived and not replayable):
+                if (wait := attempts.after_failure(exc)) is None:
                     raise ConnectionFailed(f"{method} {url}: {exc!r}") from exc
-                retries += 1
-                await asyncio.sleep(self.retry.delay(retries))
+                await asyncio.sleep(wait)
                 continue
             if response.is_success:
                 return response
             error = error_from(response)
-            if response.status_code in RETRIED_STATUSES and retries < self.retry.max_retries:
-                after = getattr(error, "retry_after", None)
-                if after is None or after <= self.retry.max_retry_after:
-                    retries += 1
-                    await asyncio.sleep(self.retry.delay(retries, after))
-                    continue
-            if isinstance(error, Conflict) and error.in_progress and replayable:
-                waiting_since = waiting_since or time.monotonic()
-                if time.monotonic() - waiting_since < self.retry.in_flight_timeout:
-                    await asyncio.sleep(self.retry.delay(1))
-                    continue
-            if error.status == 401 and error.slug == INVALID_TOKEN and not renewed:
-                renewed = True
+            if renewable and error.status == 401 and error.slug == INVALID_TOKEN:
+                renewable = False
                 await self._renew_token()
-                continue
-            raise error
+            elif (wait := attempts.after_error(error)) is not None:
+                await asyncio.sleep(wait)
+            else:
+                raise error
 
     async def _renew_token(self) -> None:
         assert self._credentials is not None

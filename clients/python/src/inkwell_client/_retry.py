@@ -1,9 +1,12 @@
 """When and how long to wait before sending a request again."""
 
 import random
+import time
 from dataclasses import dataclass
 
 import httpx
+
+from inkwell_client.errors import Conflict, InkwellError
 
 # Failures that happen before a byte of the request reached the server: any request
 # can be sent again after them, whatever it does.
@@ -35,3 +38,42 @@ class RetryPolicy:
             return retry_after + random.uniform(0, self.backoff)  # noqa: S311 - jitter
         ceiling = min(self.max_backoff, self.backoff * 2 ** (retry - 1))
         return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter
+
+
+@dataclass
+class Attempts:
+    """The attempts of one request: whether, and after how long, to send it again.
+
+    `replayable`: it may be sent again even if it may have reached the server (a read, or
+    a write with an Idempotency-Key); otherwise only when it surely did not (refused
+    connection) or was refused undone (429, 503)."""
+
+    policy: RetryPolicy
+    replayable: bool
+    retries: int = 0
+    waiting_since: float | None = None
+
+    def after_failure(self, failure: httpx.TransportError) -> float | None:
+        """Seconds to wait after no answer came, or None to give up."""
+        if not self.replayable and not isinstance(failure, NOT_SENT):
+            return None
+        return self._retry(None)
+
+    def after_error(self, error: InkwellError) -> float | None:
+        """Seconds to wait after an error answer, or None to raise it."""
+        if error.status in RETRIED_STATUSES:
+            after = getattr(error, "retry_after", None)
+            if after is None or after <= self.policy.max_retry_after:
+                return self._retry(after)
+        if isinstance(error, Conflict) and error.in_progress and self.replayable:
+            # Not a retry: the first attempt is still running; wait for its answer.
+            self.waiting_since = self.waiting_since or time.monotonic()
+            if time.monotonic() - self.waiting_since < self.policy.in_flight_timeout:
+                return self.policy.delay(1)
+        return None
+
+    def _retry(self, retry_after: float | None) -> float | None:
+        if self.retries >= self.policy.max_retries:
+            return None
+        self.retries += 1
+        return self.policy.delay(self.retries, retry_after)

@@ -189,7 +189,7 @@ async def test_a_request_still_in_progress_is_waited_out(live: Live, member: Mem
         await lock.start()
         await holder.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", ada.id, key)
         task = asyncio.create_task(ada.client.transfers.create(bob.id, "1.50", idempotency_key=key))
-        for _ in range(200):
+        for _ in range(500):
             if ada.recorder.statuses.count(409) >= 2:
                 break
             await asyncio.sleep(0.02)

@@ -217,7 +217,7 @@ async def test_errors_are_raised_as_their_class(live: Live, member: MemberFactor
                 await guesser.login(victim.user.username, "not the password")
         started = time.monotonic()
         limited = await expect(RateLimited, 429, guesser.login(victim.user.username, PASSWORD))
-        assert time.monotonic() - started < 2
+        assert time.monotonic() - started < 10  # not the 15 minutes it asks for
         assert isinstance(limited, RateLimited)
         assert limited.retry_after is not None
         assert limited.retry_after > guesser.retry.max_retry_after

@@ -32,8 +32,10 @@ class AsyncInkwell:
     reads always; creating a post or a transfer always, with one `Idempotency-Key` for
     all the attempts, so the server does the work once; other writes only when the
     request surely did not reach the server or was refused undone (429, 503).
+    `retry` sets every knob of that at once (`RetryPolicy`, which `max_retries` then
+    leaves alone). `timeout` is in seconds per request (or an `httpx.Timeout`).
     `http_client` lets you bring your own `httpx.AsyncClient` (transport, proxies, event
-    hooks); it is then yours to close."""
+    hooks, its own timeout); it is then yours to close."""
 
     def __init__(
         self,

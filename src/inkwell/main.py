@@ -48,9 +48,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.write_sessionmaker = create_sessionmaker(engine, write=True)
         app.state.read_sessionmaker = create_read_sessionmaker(engine, settings)
-        app.state.statement_sessionmaker = create_read_sessionmaker(
-            engine, settings, one_statement=True
-        )
         tune_process(settings)
         try:
             yield

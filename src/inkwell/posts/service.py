@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
+from typing import cast
 
 from sqlalchemy import Row, bindparam, or_, select
 from sqlalchemy import delete as delete_rows
@@ -11,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import Select
 
 from inkwell.core.cache import DocumentCache, Key
-from inkwell.core.db import utcnow
+from inkwell.core.db import AsyncReadSession, utcnow
 from inkwell.core.errors import ConcurrentUpdate, Forbidden, NotFound
 from inkwell.core.etag import ensure_match, etag
 from inkwell.core.pagination import Page, keyset_before, paginated
@@ -136,17 +137,17 @@ async def _get_own_or_raise(
     return post
 
 
-async def get_row(session: AsyncSession, post_id: int, *, viewer_id: int | None) -> PostRow:
+async def get_row(session: AsyncReadSession, post_id: int, *, viewer_id: int | None) -> PostRow:
     """The read statement of one post the viewer may see; someone else's draft is 404."""
     query = _ROW_BY_ID_PUBLIC if viewer_id is None else _ROW_BY_ID_VISIBLE
-    row = (await session.execute(query, {"post_id": post_id, "viewer_id": viewer_id})).first()
-    if row is None:
+    rows = await session.lookup(query, {"post_id": post_id, "viewer_id": viewer_id})
+    if not rows:
         raise PostNotFound(f"Post {post_id} does not exist.")
-    return row
+    return cast(PostRow, rows[0])
 
 
 async def list_rows(
-    session: AsyncSession,
+    session: AsyncReadSession,
     *,
     viewer_id: int | None,
     page: Page,
@@ -163,7 +164,7 @@ async def list_rows(
         after=page.after is not None,
     )
     params = {"viewer_id": viewer_id, "author": author, "tag": tag, "published": published}
-    return (await session.execute(query, {**params, **page.params()})).all()
+    return cast(Sequence[PostRow], await session.lookup(query, {**params, **page.params()}))
 
 
 async def documents(

@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import cast
 
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy import delete as delete_rows
@@ -13,7 +14,7 @@ from inkwell.auth import throttle
 from inkwell.auth.hashing import PasswordHasher
 from inkwell.core.cache import DocumentCache, Key, Read, single
 from inkwell.core.config import Settings
-from inkwell.core.db import utcnow
+from inkwell.core.db import AsyncReadSession, utcnow
 from inkwell.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, violated_unique
 from inkwell.core.etag import ensure_match, etag
 from inkwell.core.pagination import Page, keyset_before, paginated
@@ -112,18 +113,20 @@ async def get_or_raise(session: AsyncSession, user_id: int) -> User:
     return user
 
 
-async def get_row(session: AsyncSession, user_id: int) -> UserRow:
+async def get_row(session: AsyncReadSession, user_id: int) -> UserRow:
     """The read statement of one open account (404 otherwise)."""
-    row = (await session.execute(_ROW_BY_ID, {"user_id": user_id})).first()
-    if row is None:
+    rows = await session.lookup(_ROW_BY_ID, {"user_id": user_id})
+    if not rows:
         raise UserNotFound(f"User {user_id} does not exist.")
-    return row
+    return cast(UserRow, rows[0])
 
 
-async def list_rows(session: AsyncSession, *, page: Page, active_only: bool) -> Sequence[UserRow]:
+async def list_rows(
+    session: AsyncReadSession, *, page: Page, active_only: bool
+) -> Sequence[UserRow]:
     """The read statement of a page of users, newest first, with their versions."""
     query = _PAGES[active_only, page.after is not None]
-    return (await session.execute(query, page.params())).all()
+    return cast(Sequence[UserRow], await session.lookup(query, page.params()))
 
 
 async def documents(

@@ -24,11 +24,13 @@ from pathlib import Path
 from inkbench.common import INKWELL, INKWELL_APPS, RAW, REPO, Config, log, parse_args
 from inkbench.database import inkwell_env, prepare_database
 from inkbench.load import (
+    PRIMED,
     Endpoint,
     WrkRun,
     ensure_wrk,
     make_endpoints,
     preflight,
+    prime,
     revalidate,
     run_wrk,
 )
@@ -153,9 +155,17 @@ class Bench:
         return [ep for ep in endpoints if ep.key in wanted]
 
     def measure(self, endpoints: Sequence[Endpoint]) -> list[WrkRun]:
-        """Warm-up, then every round: each endpoint, the apps one after the other (the
-        first app rotating from round to round, so none always follows the same one)."""
+        """Every document read once (Inkwell's cache primed), warm-up, then every round:
+        each endpoint, the apps one after the other (the first app rotating from round to
+        round, so none always follows the same one)."""
         config, servers = self.config, self.by_name
+        for app in INKWELL_APPS:
+            if app in servers:
+                for path in PRIMED:
+                    started = time.monotonic()
+                    pages = prime(servers[app], path)
+                    took = time.monotonic() - started
+                    log(f"primed {app}: {pages} pages of {path} in {took:.1f} s")
         if config.warmup:
             log(f"warm-up: {config.warmup} s per app and endpoint")
             for ep in endpoints:

@@ -249,8 +249,15 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 async def get_read_session(request: Request) -> AsyncIterator[AsyncReadSession]:
     """A read: one snapshot, ended (rolled back) when the request is done."""
     sessionmaker: async_sessionmaker[AsyncReadSession] = request.app.state.read_sessionmaker
-    async with sessionmaker() as session:
+    session = sessionmaker()
+    try:
         yield session
+    finally:
+        # A read answered by lookups alone never began a transaction: nothing to close
+        # (closing costs a task of its own). Otherwise close it, run to completion.
+        if session.in_transaction():
+            async with session:
+                pass
 
 
 async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:

@@ -8,6 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from inkwell.auth.hashing import PasswordHasher
 from inkwell.auth.router import router as auth_router
+from inkwell.comments.router import router as comments_router
 from inkwell.core.cache import DocumentCache
 from inkwell.core.config import Settings, get_settings
 from inkwell.core.db import create_engine, create_read_sessionmaker, create_sessionmaker
@@ -22,6 +23,8 @@ from inkwell.core.observability import instrument_engine
 from inkwell.core.openapi import install_openapi
 from inkwell.core.routing import TrailingSlash
 from inkwell.core.runtime import tune_process
+from inkwell.favorites.router import router as favorites_router
+from inkwell.follows.router import router as follows_router
 from inkwell.posts.router import router as posts_router
 from inkwell.tags.router import router as tags_router
 from inkwell.transfers.router import router as transfers_router
@@ -73,14 +76,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.head_revision = head_revision()
     register_error_handlers(app)
-    routers = (auth_router, users_router, posts_router, tags_router, transfers_router)
+    routers = (
+        auth_router,
+        users_router,
+        follows_router,
+        posts_router,
+        favorites_router,
+        comments_router,
+        tags_router,
+        transfers_router,
+    )
     for router in (*routers, health_router, metrics_router):
         app.include_router(router)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=[
                 "Authorization",
                 "Content-Type",

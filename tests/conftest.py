@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 from inkwell.core.config import Settings
+from inkwell.core.db import AsyncReadSession
 from inkwell.main import create_app
 from inkwell.models import Base
 
@@ -353,6 +354,13 @@ def sessions(app: FastAPI) -> async_sessionmaker[AsyncSession]:
     """The app's sessions that write, for tests that call services: each
     `async with sessions() as s, s.begin():` is one unit of work, committed."""
     sessionmaker: async_sessionmaker[AsyncSession] = app.state.write_sessionmaker
+    return sessionmaker
+
+
+@pytest.fixture
+def readers(app: FastAPI) -> async_sessionmaker[AsyncReadSession]:
+    """The app's sessions that read, for tests that call a service's read statements."""
+    sessionmaker: async_sessionmaker[AsyncReadSession] = app.state.read_sessionmaker
     return sessionmaker
 
 

@@ -30,7 +30,12 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Request, RequestNotRead, Response
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import NullPool
 
 from inkwell.core.config import Settings
@@ -351,6 +356,14 @@ async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
 def engine(app: FastAPI) -> AsyncEngine:
     result: AsyncEngine = app.state.engine
     return result
+
+
+@pytest.fixture
+def sessions(app: FastAPI) -> async_sessionmaker[AsyncSession]:
+    """The app's sessions that write, for tests that call services: each
+    `async with sessions() as s, s.begin():` is one unit of work, committed."""
+    sessionmaker: async_sessionmaker[AsyncSession] = app.state.write_sessionmaker
+    return sessionmaker
 
 
 class StatementCounter:

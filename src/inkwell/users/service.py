@@ -261,6 +261,12 @@ async def update(
     return caller
 
 
+def replace_password(user: User, hashed_password: str) -> None:
+    """The account's new password, hashed beforehand (auth.hashing.PasswordHasher) so
+    that no transaction waits on argon2; written by the request's flush."""
+    user.hashed_password = hashed_password
+
+
 async def close(
     session: AsyncSession, caller: User, *, user_id: int, if_match: str | None = None
 ) -> None:

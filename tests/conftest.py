@@ -222,6 +222,8 @@ _READ_PATHS = (
     "core/test_cache.py",
     "core/test_pagination.py",
     "test_queries.py",
+    "conduit/test_articles.py",
+    "conduit/test_queries.py",
 )
 READ_CACHE_ENTRIES = Settings.model_fields["read_cache_entries"].default
 

@@ -6,10 +6,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+# Every model mapped before any module builds a statement at import time.
+import inkwell.models  # noqa: F401
 from inkwell.auth.hashing import PasswordHasher
 from inkwell.auth.router import router as auth_router
 from inkwell.comments.router import router as comments_router
 from inkwell.conduit import errors as conduit_errors
+from inkwell.conduit.articles import router as conduit_articles_router
 from inkwell.conduit.router import accounts as conduit_accounts_router
 from inkwell.conduit.router import router as conduit_router
 from inkwell.core.cache import DocumentCache
@@ -96,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         transfers_router,
         conduit_accounts_router,
         conduit_router,
+        conduit_articles_router,
     )
     for router in (*routers, health_router, metrics_router):
         app.include_router(router)

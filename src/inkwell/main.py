@@ -6,9 +6,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+# Every model mapped before any module builds a statement at import time.
+import inkwell.models  # noqa: F401
 from inkwell.auth.hashing import PasswordHasher
 from inkwell.auth.router import router as auth_router
 from inkwell.comments.router import router as comments_router
+from inkwell.conduit import errors as conduit_errors
+from inkwell.conduit.articles import router as conduit_articles_router
+from inkwell.conduit.router import accounts as conduit_accounts_router
+from inkwell.conduit.router import router as conduit_router
 from inkwell.core.cache import DocumentCache
 from inkwell.core.config import Settings, get_settings
 from inkwell.core.db import create_engine, create_read_sessionmaker, create_sessionmaker
@@ -37,6 +43,9 @@ Log in at `POST /auth/token` (or with the **Authorize** button) and send the tok
 `Authorization: Bearer <token>`. Retry `POST`s safely with an `Idempotency-Key` header.
 
 Errors are RFC 9457 `application/problem+json` documents.
+
+Under `/api`, the same service speaks the Conduit (RealWorld) API: `Authorization: Token
+<token>`, `{"user": ...}` / `{"article": ...}` envelopes and `{"errors": {...}}` errors.
 """
 
 
@@ -75,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.read_cache_entries, verify=settings.read_cache_verify
     )
     app.state.head_revision = head_revision()
-    register_error_handlers(app)
+    register_error_handlers(app, dialects={conduit_errors.PREFIX: conduit_errors.render})
     routers = (
         auth_router,
         users_router,
@@ -85,10 +94,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         comments_router,
         tags_router,
         transfers_router,
+        conduit_accounts_router,
+        conduit_router,
+        conduit_articles_router,
     )
     for router in (*routers, health_router, metrics_router):
         app.include_router(router)
+    app.add_middleware(
+        RequestContextMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        trailing_slash=TrailingSlash(path for r in routers for path in r.collections),
+    )
     if settings.cors_origins:
+        # Outermost: every answer carries the CORS headers, the 500 and 413 that
+        # RequestContextMiddleware sends itself included, and preflights end here.
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
@@ -98,16 +117,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "Content-Type",
                 "Idempotency-Key",
                 "If-Match",
+                "If-None-Match",
                 "X-Request-ID",
+                "X-Requested-With",
             ],
             # ETag: a browser client needs it for its next If-Match.
             expose_headers=["X-Request-ID", "Server-Timing", "Link", "Idempotent-Replayed", "ETag"],
         )
-    app.add_middleware(
-        RequestContextMiddleware,
-        max_body_bytes=settings.max_body_bytes,
-        trailing_slash=TrailingSlash(path for r in routers for path in r.collections),
-    )
     mount_docs(app)
     install_openapi(app)
     return app

@@ -183,6 +183,12 @@ class AsyncReadSession(AsyncSession):
         super().__init__(*args, **kwargs)
         self._lookup_bind = lookup_bind
 
+    async def snapshot(self) -> None:
+        """Begin the session's snapshot now, so that the lookups after it share it: for
+        reads whose statements must agree with each other (a page and the total of its
+        filter), not only their documents with the versions that keyed them."""
+        await self.connection()
+
     async def lookup(
         self, statement: Executable, params: Mapping[str, Any] | None = None
     ) -> Sequence[Row[Any]]:

@@ -30,8 +30,9 @@ from inkwell.tags.models import Tag
 from inkwell.users import service as users_service
 from inkwell.users.models import User
 
-# A read statement's row: id, version, author_version, created_at.
-PostRow = Row[int, int, int, datetime]
+# A read statement's row: id, version, author_version, created_at, author_id (whose
+# follows a viewer's part of a Conduit article asks about).
+PostRow = Row[int, int, int, datetime, int]
 
 
 class PostNotFound(NotFound):
@@ -74,10 +75,11 @@ _BY_SLUG_VISIBLE = _BY_SLUG.where(_VISIBLE)
 
 # What a read shows, decided in one statement: the ids of the posts and the versions
 # their documents depend on (their own and their author's), plus the position a next
-# page's cursor needs. The documents come from the read cache or `_LOAD`.
-_ROWS = select(Post.id, Post.version, User.version.label("author_version"), Post.created_at).join(
-    Post.author
-)
+# page's cursor needs, and the author (for what the viewer's part of a document needs).
+# The documents come from the read cache or `_LOAD`.
+_ROWS = select(
+    Post.id, Post.version, User.version.label("author_version"), Post.created_at, Post.author_id
+).join(Post.author)
 _ROW_BY_ID = _ROWS.where(Post.id == bindparam("post_id"))
 _ROW_BY_ID_PUBLIC = _ROW_BY_ID.where(_PUBLISHED)
 _ROW_BY_ID_VISIBLE = _ROW_BY_ID.where(_VISIBLE)
@@ -132,7 +134,7 @@ def _filtered(
 
 
 @cache
-def _list_query(after: bool, **filters: bool) -> Select[int, int, int, datetime]:
+def _list_query(after: bool, **filters: bool) -> Select[int, int, int, datetime, int]:
     """The list statement for one combination of filters."""
     query = _filtered(_ROWS, **filters).order_by(Post.created_at.desc(), Post.id.desc())
     if after:

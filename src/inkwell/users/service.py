@@ -264,6 +264,12 @@ async def update(
     return caller
 
 
+def replace_password(user: User, hashed_password: str) -> None:
+    """The account's new password, hashed beforehand (auth.hashing.PasswordHasher) so
+    that no transaction waits on argon2; written by the request's flush."""
+    user.hashed_password = hashed_password
+
+
 async def close(
     session: AsyncSession, caller: User, *, user_id: int, if_match: str | None = None
 ) -> None:
@@ -305,4 +311,4 @@ async def _flush_unique(session: AsyncSession) -> None:
         field = next((_UNIQUE_FIELDS[n] for n in sorted(names) if n in _UNIQUE_FIELDS), None)
         if field is None:
             raise
-        raise DuplicateUser(f"A user with this {field} already exists.") from None
+        raise DuplicateUser(f"A user with this {field} already exists.", field=field) from None

@@ -59,7 +59,7 @@ def production_env(dsn: str, **settings: str) -> dict[str, str]:
 
 def request_kind(method: str, name: str) -> str:
     """How the load reports count a locust request name: setup, reads, writes, transfers."""
-    if name in ("/users/ [register]", "/auth/token"):
+    if name in ("/users/ [register]", "/auth/token", "/api/users [register]"):
         return "setup"
     if name.startswith("/transfers/"):
         return "transfers"

@@ -28,6 +28,10 @@ INKWELL, RAW, NAIVE = "inkwell", "raw", "naive"
 # The same Inkwell server with its read cache off: every read takes the whole ORM path.
 INKWELL_NOCACHE = "inkwell-nocache"
 INKWELL_APPS = (INKWELL, INKWELL_NOCACHE)
+# The Conduit reader of `articles-20-viewer`: follows the authors of the newest posts and
+# has favorited the newest published posts, so that the page shows both per-viewer flags.
+VIEWER_FOLLOWS = 50
+VIEWER_FAVORITES = 100
 REFERENCE_MODULES = {RAW: "raw_app", NAIVE: "naive_app"}
 
 

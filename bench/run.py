@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from inkbench.common import INKWELL, INKWELL_APPS, RAW, REPO, Config, log, parse_args
-from inkbench.database import inkwell_env, prepare_database
+from inkbench.database import inkwell_env, prepare_database, viewer_plan
 from inkbench.load import (
     PRIMED,
     Endpoint,
     WrkRun,
+    conduit_viewer,
     ensure_wrk,
     make_endpoints,
     preflight,
@@ -72,7 +73,10 @@ class Bench:
         self.start_servers(env)
         inkwell = self.by_name[INKWELL]
         tokens = [log_in(inkwell, username) for _, username in dataset.accounts]
-        endpoints = self.select(make_endpoints(dataset, list(self.by_name), self.workdir, tokens))
+        viewer = conduit_viewer(inkwell, tokens[0], *viewer_plan(config.dsn, dataset))
+        endpoints = self.select(
+            make_endpoints(dataset, list(self.by_name), self.workdir, tokens, viewer)
+        )
         checked = preflight(endpoints, self.by_name, tokens, dataset)
         self.etags = checked.etags
         warnings = checked.warnings
@@ -188,7 +192,7 @@ class Bench:
         """A revalidation's `If-None-Match`: the pre-flight's tag, or the page's new one
         if a write since (a transfer renews its authors' versions) changed the page."""
         if not ep.revalidates:
-            return {}
+            return {**ep.headers}
         tag = self.etags[ep.key, app]
         current = revalidate(self.by_name[app], ep.path, tag)
         if current != tag:

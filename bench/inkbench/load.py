@@ -11,14 +11,17 @@ import shutil
 import subprocess
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from inkbench.common import (
     DEEP_OFFSET,
     INKWELL,
     INKWELL_APPS,
+    VIEWER_FAVORITES,
+    VIEWER_FOLLOWS,
     Config,
     log,
     metric_samples,
@@ -38,6 +41,8 @@ class Endpoint:
     path: str = "/"  # the wrk URL path when there is no script choosing it
     method: str = "GET"
     expect: int = 200
+    # Sent on every request (the Conduit viewer's `Authorization: Token ...`).
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def revalidates(self) -> bool:
@@ -97,8 +102,14 @@ end
 
 
 def make_endpoints(
-    dataset: Dataset, apps: Sequence[str], workdir: Path, tokens: Sequence[str]
+    dataset: Dataset,
+    apps: Sequence[str],
+    workdir: Path,
+    tokens: Sequence[str],
+    viewer: Mapping[str, str],
 ) -> list[Endpoint]:
+    """The measured endpoints; `viewer` the headers of the Conduit reader who follows
+    and favorites (see `conduit_viewer`)."""
     all_apps = tuple(apps)
     inkwells = tuple(app for app in apps if app in INKWELL_APPS)
     (workdir / "post_ids.txt").write_text("\n".join(map(str, dataset.published_ids)) + "\n")
@@ -170,6 +181,21 @@ def make_endpoints(
             path=deep_cursor,
         ),
         Endpoint(
+            "articles-20",
+            "GET /api/articles?limit=20 (anonymous)",
+            inkwells,
+            "/api/articles?limit=20",
+            path="/api/articles?limit=20",
+        ),
+        Endpoint(
+            "articles-20-viewer",
+            f"GET /api/articles?limit=20 (follows {VIEWER_FOLLOWS}, {VIEWER_FAVORITES} favorites)",
+            inkwells,
+            "/api/articles?limit=20",
+            path="/api/articles?limit=20",
+            headers=viewer,
+        ),
+        Endpoint(
             "transfers",
             "POST /transfers/ (10 accounts)",
             (INKWELL,),
@@ -230,7 +256,7 @@ def _sample(
             },
         )
     else:
-        status, headers, raw = http("GET", server.base + ep.sample_path)
+        status, headers, raw = http("GET", server.base + ep.sample_path, headers={**ep.headers})
     if status != ep.expect:
         raise RuntimeError(
             f"{server.name} {ep.method} {ep.sample_path}: {status}, expected "
@@ -258,6 +284,8 @@ def preflight(
             if app == INKWELL:
                 found.server_timing[ep.key] = _header(headers, "Server-Timing") or ""
             data = json.loads(raw)
+            if isinstance(data, dict) and "articles" in data:  # Conduit's envelope
+                data = data["articles"]
             if isinstance(data, list):
                 ids_by_app[app] = [row["id"] for row in data]
         answers = {tuple(ids) for ids in ids_by_app.values()}
@@ -439,3 +467,18 @@ def prime(server: Server, path: str) -> int:
         found = _NEXT.search(_header(headers, "Link") or "")
         url = found.group(1) if found else None
     return pages
+
+
+def conduit_viewer(
+    server: Server, token: str, authors: Sequence[str], slugs: Sequence[str]
+) -> dict[str, str]:
+    """Makes the holder of `token` follow `authors` and favorite `slugs` through the
+    Conduit API (both idempotent, so a rerun changes nothing); its request headers."""
+    headers = {"Authorization": f"Token {token}"}
+    calls = [f"/api/profiles/{quote(name, safe='')}/follow" for name in authors]
+    calls += [f"/api/articles/{quote(slug, safe='')}/favorite" for slug in slugs]
+    for path in calls:
+        status, _, raw = http("POST", server.base + path, headers=headers)
+        if status != 200:
+            raise RuntimeError(f"{server.name} POST {path}: {status}: {raw[:300]!r}")
+    return headers

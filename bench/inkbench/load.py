@@ -275,7 +275,7 @@ def preflight(
     revalidation: the page's ETag, then 304 with it). Warns about differing answers."""
     found = Preflight(server_timing={}, warnings=[], etags={})
     for ep in endpoints:
-        ids_by_app: dict[str, list[int]] = {}
+        ids_by_app: dict[str, list[int | str]] = {}
         for app in ep.apps:
             if ep.revalidates:
                 found.etags[ep.key, app] = revalidate(servers[app], ep.path, None)
@@ -284,9 +284,9 @@ def preflight(
             if app == INKWELL:
                 found.server_timing[ep.key] = _header(headers, "Server-Timing") or ""
             data = json.loads(raw)
-            if isinstance(data, dict) and "articles" in data:  # Conduit's envelope
-                data = data["articles"]
-            if isinstance(data, list):
+            if isinstance(data, dict) and "articles" in data:  # Conduit's, by slug
+                ids_by_app[app] = [row["slug"] for row in data["articles"]]
+            elif isinstance(data, list):
                 ids_by_app[app] = [row["id"] for row in data]
         answers = {tuple(ids) for ids in ids_by_app.values()}
         if len(answers) > 1:

@@ -69,8 +69,24 @@ fmt: $(VENV)/.dev ## Format and autofix
 client: $(VENV)/.dev ## Regenerate the Python client's models from the app's OpenAPI description
 	$(BIN)/python scripts/client_models.py
 
+# newman runs the official RealWorld (Conduit) suite; pinned by its package-lock.json.
+REALWORLD := tests/realworld
+NEWMAN    := $(REALWORLD)/node_modules/.bin/newman
+
+$(NEWMAN): $(REALWORLD)/package.json $(REALWORLD)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 18+) is required for the RealWorld suite"; exit 1; }
+	npm ci --prefix $(REALWORLD) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: newman
+newman: $(NEWMAN) ## Install newman (pinned) for the official RealWorld suite
+
+.PHONY: realworld
+realworld: $(VENV)/.dev $(NEWMAN) ## The official RealWorld suite alone, on SQLite and PostgreSQL
+	$(BIN)/pytest -p no:cacheprovider tests/conduit/test_official_suite.py $(PYTEST_ARGS)
+
 .PHONY: pytest
-pytest: $(VENV)/.dev ## The test suite alone (the client's against live servers), with coverage (>= 90%)
+pytest: $(VENV)/.dev $(NEWMAN) ## The test suite alone (the client's against live servers), with coverage (>= 90%)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --cov --cov-report=term $(PYTEST_ARGS)
 
 .PHONY: test

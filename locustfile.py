@@ -5,7 +5,9 @@ think time between tasks, runs a weighted mix of about 80 % reads (pages of post
 offset and by cursor, tags, a tag's posts, single posts, their own account), 15 % writes
 (new posts with tags, edits of their own posts) and 5 % transfers of credits to other
 users (each with an `Idempotency-Key`; some are retried with the same key to check that
-the replay is the identical response).
+the replay is the identical response). A quarter of the simulated users speak the Conduit
+(RealWorld) dialect under /api instead, as a front end does: articles and their feed,
+articles with their comments, favorites, follows, comments and new articles.
 
 Every response is checked (`catch_response=True`): a status the API does not promise
 for that request, any 5xx, an error that is not `application/problem+json`, or a body
@@ -222,6 +224,7 @@ def amount_text(cents: int) -> str:
 class Reader(FastHttpUser):
     """Someone who signs up, then mostly reads, sometimes writes, rarely pays someone."""
 
+    weight = 3
     user_id: int
     username: str
 
@@ -532,3 +535,213 @@ def _is_token(token: Any) -> str | None:
 
 def _sentence(words: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(words))
+
+
+# --- a reader of the Conduit (RealWorld) dialect ----------------------------------------
+
+
+def conduit_settle(
+    response: ResponseContextManager, expected: int, *, validate: Validator | None = None
+) -> Any:
+    """As `settle`, for the Conduit dialect under /api: the expected status with a JSON
+    body that passes `validate`, or a failure (Conduit's errors are not problem+json)."""
+    status = response.status_code
+    if status != expected:
+        why = f"no response: {getattr(response, 'error', None)!r}" if status == 0 else ""
+        _fail(response, why or f"unexpected {status}: {_cut(response)}{_request_id(response)}")
+        return None
+    try:
+        body = response.json()
+    except ValueError as exc:
+        _fail(response, f"{status} with a body that is not JSON ({exc}): {_cut(response)}")
+        return None
+    problem = validate(body) if validate else None
+    if problem:
+        _fail(response, f"{status} but {problem}")
+        return None
+    _succeed(response)
+    return body
+
+
+def check_articles(limit: int) -> Validator:
+    """`{"articles": [...], "articlesCount": n}`: at most `limit`, newest first, no body."""
+
+    def check(page: Any) -> str | None:
+        if not isinstance(page, dict) or not isinstance(page.get("articles"), list):
+            return f"not an article list: {str(page)[:200]}"
+        articles = page["articles"]
+        if not isinstance(page.get("articlesCount"), int) or page["articlesCount"] < len(articles):
+            return f"articlesCount {page.get('articlesCount')!r} for {len(articles)} articles"
+        if len(articles) > limit:
+            return f"{len(articles)} articles on a page of {limit}"
+        for article in articles:
+            missing = {"slug", "title", "tagList", "favorited", "author"} - article.keys()
+            if missing or "body" in article:
+                return f"an article without {sorted(missing)} or with a body"
+        stamps = [datetime.fromisoformat(a["createdAt"]) for a in articles]
+        if any(a < b for a, b in itertools.pairwise(stamps)):
+            return "articles not newest first"
+        return None
+
+    return check
+
+
+def check_article(slug: str | None = None) -> Validator:
+    def check(doc: Any) -> str | None:
+        article = doc.get("article") if isinstance(doc, dict) else None
+        if not isinstance(article, dict) or "body" not in article:
+            return f"not an article document: {str(doc)[:200]}"
+        if slug is not None and article.get("slug") != slug:
+            return f"article {article.get('slug')!r}, not {slug!r}"
+        return None
+
+    return check
+
+
+class ConduitReader(FastHttpUser):
+    """Someone using a RealWorld front end: browses articles and their feed, opens
+    articles and comments, favorites, follows authors and writes now and then."""
+
+    weight = 1  # beside Reader's 3: a quarter of the simulated users
+
+    def wait_time(self) -> float:
+        spec = getattr(self.environment.parsed_options, "think_time", None) or "0.5-1.5"
+        least, most = _think_time(spec)
+        return rng.uniform(least, most)
+
+    def on_start(self) -> None:
+        self.slugs: list[str] = []
+        self.favorited: set[str] = set()
+        self.authors: set[str] = set()
+        self.username = f"conduit_{uuid.uuid4().hex[:16]}"
+        account = {
+            "user": {
+                "username": self.username,
+                "email": f"{self.username}@example.com",
+                "password": PASSWORD,
+            }
+        }
+        with self.client.post(
+            "/api/users", json=account, name="/api/users [register]", catch_response=True
+        ) as response:
+            user = conduit_settle(response, 201, validate=self._is_me)
+        if user is None:
+            raise StopUser
+        # A front end uses the token that registration returns, at once.
+        self.client.auth_header = f"Token {user['user']['token']}"
+
+    def _is_me(self, doc: Any) -> str | None:
+        user = doc.get("user") if isinstance(doc, dict) else None
+        if not isinstance(user, dict) or user.get("username") != self.username:
+            return f"not this user's document: {str(doc)[:200]}"
+        return None if user.get("token") else "no token"
+
+    def _remember(self, page: Any) -> None:
+        for article in page["articles"] if page else ():
+            self.slugs.append(article["slug"])
+            self.authors.add(article["author"]["username"])
+        if len(self.slugs) > 300:
+            del self.slugs[:-150]
+
+    @task(30)
+    def browse_articles(self) -> None:
+        offset = PAGE * rng.randrange(OFFSET_PAGES)
+        with self.client.get(
+            f"/api/articles?limit={PAGE}&offset={offset}",
+            name="/api/articles",
+            catch_response=True,
+        ) as response:
+            self._remember(conduit_settle(response, 200, validate=check_articles(PAGE)))
+
+    @task(12)
+    def browse_feed(self) -> None:
+        with self.client.get(
+            f"/api/articles/feed?limit={PAGE}", name="/api/articles/feed", catch_response=True
+        ) as response:
+            conduit_settle(response, 200, validate=check_articles(PAGE))
+
+    @task(15)
+    def read_article(self) -> None:
+        if not self.slugs:
+            return self.browse_articles()
+        slug = rng.choice(self.slugs)
+        with self.client.get(
+            f"/api/articles/{quote(slug)}", name="/api/articles/{slug}", catch_response=True
+        ) as response:
+            conduit_settle(response, 200, validate=check_article(slug))
+        with self.client.get(
+            f"/api/articles/{quote(slug)}/comments",
+            name="/api/articles/{slug}/comments",
+            catch_response=True,
+        ) as response:
+            conduit_settle(response, 200)
+        return None
+
+    @task(8)
+    def favorite(self) -> None:
+        if not self.slugs:
+            return None
+        slug = rng.choice(self.slugs)
+        undo = slug in self.favorited
+        method = self.client.delete if undo else self.client.post
+        with method(
+            f"/api/articles/{quote(slug)}/favorite",
+            name="/api/articles/{slug}/favorite",
+            catch_response=True,
+        ) as response:
+            doc = conduit_settle(response, 200, validate=check_article(slug))
+        if doc is not None:
+            if doc["article"]["favorited"] == undo:
+                _fail(response, f"favorited is {doc['article']['favorited']} after the change")
+            self.favorited ^= {slug}
+        return None
+
+    @task(5)
+    def follow(self) -> None:
+        others = sorted(self.authors - {self.username})
+        if not others:
+            return None
+        username = rng.choice(others)
+        with self.client.post(
+            f"/api/profiles/{quote(username)}/follow",
+            name="/api/profiles/{username}/follow",
+            catch_response=True,
+        ) as response:
+            doc = conduit_settle(response, 200)
+        if doc is not None and doc.get("profile", {}).get("following") is not True:
+            _fail(response, f"not following after a follow: {str(doc)[:200]}")
+        return None
+
+    @task(5)
+    def comment(self) -> None:
+        if not self.slugs:
+            return None
+        slug = rng.choice(self.slugs)
+        with self.client.post(
+            f"/api/articles/{quote(slug)}/comments",
+            json={"comment": {"body": _sentence(12)}},
+            name="/api/articles/{slug}/comments",
+            catch_response=True,
+        ) as response:
+            conduit_settle(response, 200)
+        return None
+
+    @task(3)
+    def write_article(self) -> None:
+        article = {
+            "title": _sentence(5).capitalize(),
+            "description": _sentence(8),
+            "body": _sentence(60),
+            "tagList": rng.sample(TAGS, rng.randint(0, 3)),
+        }
+        with self.client.post(
+            "/api/articles", json={"article": article}, name="/api/articles", catch_response=True
+        ) as response:
+            doc = conduit_settle(response, 201, validate=check_article())
+        if doc is not None:
+            self.slugs.append(doc["article"]["slug"])
+
+    @task(2)
+    def reload_user(self) -> None:
+        with self.client.get("/api/user", name="/api/user", catch_response=True) as response:
+            conduit_settle(response, 200, validate=self._is_me)

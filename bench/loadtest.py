@@ -10,6 +10,9 @@
    server's log to bench/results/load-server.log.
 4. The server is stopped, whatever happened.
 5. The money invariant, in the database: sum(users.credits) = sum of the grants.
+6. Steps 2 to 5 again with the read cache off (READ_CACHE_ENTRIES=0; reports named
+   load-nocache*), and the two runs' throughput and latency side by side (LOAD_CACHE=on
+   or off runs one of them only). The cache's verification mode stays off in both.
 
 Exit status 0 only when no request failed, the locustfile raised nothing, the aggregated
 p99 is within LOAD_P99_MS and the invariant holds. Run `bench/loadtest.py --help` for the
@@ -76,6 +79,7 @@ class Config:
     results: Path
     think_time: str
     argon2: str
+    cache: str
 
     @property
     def dsn(self) -> str:
@@ -145,6 +149,13 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         default=env("LOAD_ARGON2", "fast"),
         help="password hashing cost of the server (env LOAD_ARGON2, default fast)",
     )
+    parser.add_argument(
+        "--cache",
+        choices=("on", "off", "both"),
+        default=env("LOAD_CACHE", "both"),
+        help="the read cache: on, off (READ_CACHE_ENTRIES=0), or both, one run after the "
+        "other on the same database, compared (env LOAD_CACHE, default both)",
+    )
     args = parser.parse_args(argv)
     if args.seconds < 1 or args.users < 1 or args.spawn_rate <= 0 or args.workers < 1:
         parser.error("--seconds, --users, --spawn-rate and --workers must be positive")
@@ -160,6 +171,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Config:
         results=args.results.resolve(),
         think_time=args.think_time,
         argon2=args.argon2,
+        cache=args.cache,
     )
 
 
@@ -400,20 +412,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     config = parse_args(argv)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     config.results.mkdir(parents=True, exist_ok=True)
-    prefix = config.results / "load"
-    for stale in [*config.results.glob("load_*.csv"), Path(f"{prefix}.json")]:
+    for stale in [*config.results.glob("load*_*.csv"), *config.results.glob("load*.json")]:
         stale.unlink(missing_ok=True)
-    env = server_env(config)
-    try:
-        before = prepare_database(config, env)
-    except (OSError, asyncpg.PostgresError, subprocess.CalledProcessError) as exc:
-        log(f"cannot prepare {config.database} at {config.dsn}: {exc!r}")
-        return 2
-    started = time.monotonic()
-    with running_server(config, env, config.results / "load-server.log") as url:
-        locust_status = run_locust(config, url, prefix)
-    after = asyncio.run(read_ledger(config.dsn))
-    return verdict(config, prefix, locust_status, before, after, time.monotonic() - started)
+    passes = {"on": ["on"], "off": ["off"], "both": ["on", "off"]}[config.cache]
+    outcomes: dict[str, tuple[int, Entry]] = {}
+    for cache in passes:
+        env = server_env(config)
+        name = "load"
+        if cache == "off":
+            env["READ_CACHE_ENTRIES"] = "0"
+            name = "load-nocache"
+        log(f"read cache {cache}: {name}.*")
+        try:
+            before = prepare_database(config, env)
+        except (OSError, asyncpg.PostgresError, subprocess.CalledProcessError) as exc:
+            log(f"cannot prepare {config.database} at {config.dsn}: {exc!r}")
+            return 2
+        started = time.monotonic()
+        prefix = config.results / name
+        with running_server(config, env, config.results / f"{name}-server.log") as url:
+            locust_status = run_locust(config, url, prefix)
+        after = asyncio.run(read_ledger(config.dsn))
+        elapsed = time.monotonic() - started
+        outcomes[cache] = verdict(config, prefix, locust_status, before, after, elapsed)
+    if len(outcomes) == 2:
+        (_, on), (_, off) = outcomes["on"], outcomes["off"]
+        print("\n== read cache on vs off (same workload, one run after the other)")
+        for label, entry in (("on", on), ("off", off)):
+            print(
+                f"cache {label:4} {entry.rate:8.1f} req/s   p50 {entry.percentile(0.5):>5} ms"
+                f"   p99 {entry.percentile(0.99):>5} ms   failures {entry.failures}"
+            )
+    return max(status for status, _ in outcomes.values())
 
 
 def verdict(
@@ -423,7 +453,8 @@ def verdict(
     before: Ledger,
     after: Ledger,
     elapsed: float,
-) -> int:
+) -> tuple[int, Entry]:
+    """Prints the run's table and verdict; its exit status, and its totals."""
     total, entries = read_stats(Path(f"{prefix}.json"))
     failures = read_csv(Path(f"{prefix}_failures.csv"))
     exceptions = read_csv(Path(f"{prefix}_exceptions.csv"))
@@ -485,9 +516,9 @@ def verdict(
         print(f"  error {row['Count']}x in the locustfile: {row['Message']}")
     if problems:
         print("FAIL: " + "; ".join(problems), flush=True)
-        return 1
+        return 1, total
     print("PASS", flush=True)
-    return 0
+    return 0, total
 
 
 if __name__ == "__main__":

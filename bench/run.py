@@ -22,13 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from inkbench.common import INKWELL, INKWELL_APPS, RAW, REPO, Config, log, parse_args
-from inkbench.database import inkwell_env, prepare_database
+from inkbench.database import inkwell_env, prepare_database, viewer_plan
 from inkbench.load import (
+    PRIMED,
     Endpoint,
     WrkRun,
+    conduit_viewer,
     ensure_wrk,
     make_endpoints,
     preflight,
+    prime,
     revalidate,
     run_wrk,
 )
@@ -70,7 +73,10 @@ class Bench:
         self.start_servers(env)
         inkwell = self.by_name[INKWELL]
         tokens = [log_in(inkwell, username) for _, username in dataset.accounts]
-        endpoints = self.select(make_endpoints(dataset, list(self.by_name), self.workdir, tokens))
+        viewer = conduit_viewer(inkwell, tokens[0], *viewer_plan(config.dsn, dataset))
+        endpoints = self.select(
+            make_endpoints(dataset, list(self.by_name), self.workdir, tokens, viewer)
+        )
         checked = preflight(endpoints, self.by_name, tokens, dataset)
         self.etags = checked.etags
         warnings = checked.warnings
@@ -153,9 +159,17 @@ class Bench:
         return [ep for ep in endpoints if ep.key in wanted]
 
     def measure(self, endpoints: Sequence[Endpoint]) -> list[WrkRun]:
-        """Warm-up, then every round: each endpoint, the apps one after the other (the
-        first app rotating from round to round, so none always follows the same one)."""
+        """Every document read once (Inkwell's cache primed), warm-up, then every round:
+        each endpoint, the apps one after the other (the first app rotating from round to
+        round, so none always follows the same one)."""
         config, servers = self.config, self.by_name
+        for app in INKWELL_APPS:
+            if app in servers:
+                for path in PRIMED:
+                    started = time.monotonic()
+                    pages = prime(servers[app], path)
+                    took = time.monotonic() - started
+                    log(f"primed {app}: {pages} pages of {path} in {took:.1f} s")
         if config.warmup:
             log(f"warm-up: {config.warmup} s per app and endpoint")
             for ep in endpoints:
@@ -178,7 +192,7 @@ class Bench:
         """A revalidation's `If-None-Match`: the pre-flight's tag, or the page's new one
         if a write since (a transfer renews its authors' versions) changed the page."""
         if not ep.revalidates:
-            return {}
+            return {**ep.headers}
         tag = self.etags[ep.key, app]
         current = revalidate(self.by_name[app], ep.path, tag)
         if current != tag:

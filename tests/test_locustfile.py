@@ -123,7 +123,16 @@ def test_locustfile_runs_clean(server: str, tmp_path: Path, database: Path) -> N
     for row in stats:
         if row["Name"] != "Aggregated":
             counts[request_kind(row["Type"], row["Name"])] += int(row["Request Count"])
-    assert counts["setup"] == 2 * USERS, counts  # each user registered and logged in once
+    by_name = {row["Name"]: int(row["Request Count"]) for row in stats}
+    native, conduit = by_name.get("/users/ [register]", 0), by_name.get("/api/users [register]", 0)
+    # Each user registered once; a native one also logged in, a Conduit one used the
+    # token that its registration returned. A quarter of them speak Conduit.
+    assert native + conduit == USERS, by_name
+    assert by_name.get("/auth/token") == native, by_name
+    assert conduit >= 1, by_name
+    assert counts["setup"] == 2 * native + conduit, counts
+    conduit_reads = sum(n for name, n in by_name.items() if name.startswith("/api/articles"))
+    assert conduit_reads >= 20, by_name
     for kind, least in MINIMUM.items():
         assert counts[kind] >= least, f"only {counts[kind]} {kind} in {SECONDS} s: {counts}"
 

@@ -28,6 +28,10 @@ INKWELL, RAW, NAIVE = "inkwell", "raw", "naive"
 # The same Inkwell server with its read cache off: every read takes the whole ORM path.
 INKWELL_NOCACHE = "inkwell-nocache"
 INKWELL_APPS = (INKWELL, INKWELL_NOCACHE)
+# The Conduit reader of `articles-20-viewer`: follows the authors of the newest posts and
+# has favorited the newest published posts, so that the page shows both per-viewer flags.
+VIEWER_FOLLOWS = 50
+VIEWER_FAVORITES = 100
 REFERENCE_MODULES = {RAW: "raw_app", NAIVE: "naive_app"}
 
 
@@ -59,7 +63,7 @@ def production_env(dsn: str, **settings: str) -> dict[str, str]:
 
 def request_kind(method: str, name: str) -> str:
     """How the load reports count a locust request name: setup, reads, writes, transfers."""
-    if name in ("/users/ [register]", "/auth/token"):
+    if name in ("/users/ [register]", "/auth/token", "/api/users [register]"):
         return "setup"
     if name.startswith("/transfers/"):
         return "transfers"

@@ -17,6 +17,8 @@ from inkbench.common import (
     REPO,
     SEED,
     TRANSFER_ACCOUNTS,
+    VIEWER_FAVORITES,
+    VIEWER_FOLLOWS,
     Config,
     log,
     production_env,
@@ -139,3 +141,28 @@ def prepare_database(config: Config, env: dict[str, str]) -> Dataset:
     if len(dataset.accounts) < TRANSFER_ACCOUNTS:
         raise SystemExit(f"need {TRANSFER_ACCOUNTS} seeded demo users for the transfer test")
     return dataset
+
+
+def viewer_plan(dsn: str, dataset: Dataset) -> tuple[list[str], list[str]]:
+    """Whom the Conduit viewer (the first demo account) follows, and what it favorites:
+    the authors of the newest published posts, and the newest published posts."""
+
+    async def read() -> tuple[list[str], list[str]]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            authors = await conn.fetch(
+                "SELECT u.username FROM users u JOIN posts p ON p.author_id = u.id "
+                "WHERE p.published AND u.closed_at IS NULL AND u.id <> $1 "
+                "GROUP BY u.username ORDER BY max(p.created_at) DESC LIMIT $2",
+                dataset.accounts[0][0],
+                VIEWER_FOLLOWS,
+            )
+            slugs = await conn.fetch(
+                "SELECT slug FROM posts WHERE published ORDER BY created_at DESC, id DESC LIMIT $1",
+                VIEWER_FAVORITES,
+            )
+        finally:
+            await conn.close()
+        return [r["username"] for r in authors], [r["slug"] for r in slugs]
+
+    return asyncio.run(read())

@@ -11,14 +11,17 @@ import shutil
 import subprocess
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from inkbench.common import (
     DEEP_OFFSET,
     INKWELL,
     INKWELL_APPS,
+    VIEWER_FAVORITES,
+    VIEWER_FOLLOWS,
     Config,
     log,
     metric_samples,
@@ -38,6 +41,8 @@ class Endpoint:
     path: str = "/"  # the wrk URL path when there is no script choosing it
     method: str = "GET"
     expect: int = 200
+    # Sent on every request (the Conduit viewer's `Authorization: Token ...`).
+    headers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def revalidates(self) -> bool:
@@ -97,8 +102,14 @@ end
 
 
 def make_endpoints(
-    dataset: Dataset, apps: Sequence[str], workdir: Path, tokens: Sequence[str]
+    dataset: Dataset,
+    apps: Sequence[str],
+    workdir: Path,
+    tokens: Sequence[str],
+    viewer: Mapping[str, str],
 ) -> list[Endpoint]:
+    """The measured endpoints; `viewer` the headers of the Conduit reader who follows
+    and favorites (see `conduit_viewer`)."""
     all_apps = tuple(apps)
     inkwells = tuple(app for app in apps if app in INKWELL_APPS)
     (workdir / "post_ids.txt").write_text("\n".join(map(str, dataset.published_ids)) + "\n")
@@ -170,6 +181,21 @@ def make_endpoints(
             path=deep_cursor,
         ),
         Endpoint(
+            "articles-20",
+            "GET /api/articles?limit=20 (anonymous)",
+            inkwells,
+            "/api/articles?limit=20",
+            path="/api/articles?limit=20",
+        ),
+        Endpoint(
+            "articles-20-viewer",
+            f"GET /api/articles?limit=20 (follows {VIEWER_FOLLOWS}, {VIEWER_FAVORITES} favorites)",
+            inkwells,
+            "/api/articles?limit=20",
+            path="/api/articles?limit=20",
+            headers=viewer,
+        ),
+        Endpoint(
             "transfers",
             "POST /transfers/ (10 accounts)",
             (INKWELL,),
@@ -230,7 +256,7 @@ def _sample(
             },
         )
     else:
-        status, headers, raw = http("GET", server.base + ep.sample_path)
+        status, headers, raw = http("GET", server.base + ep.sample_path, headers={**ep.headers})
     if status != ep.expect:
         raise RuntimeError(
             f"{server.name} {ep.method} {ep.sample_path}: {status}, expected "
@@ -249,7 +275,7 @@ def preflight(
     revalidation: the page's ETag, then 304 with it). Warns about differing answers."""
     found = Preflight(server_timing={}, warnings=[], etags={})
     for ep in endpoints:
-        ids_by_app: dict[str, list[int]] = {}
+        ids_by_app: dict[str, list[int | str]] = {}
         for app in ep.apps:
             if ep.revalidates:
                 found.etags[ep.key, app] = revalidate(servers[app], ep.path, None)
@@ -258,7 +284,9 @@ def preflight(
             if app == INKWELL:
                 found.server_timing[ep.key] = _header(headers, "Server-Timing") or ""
             data = json.loads(raw)
-            if isinstance(data, list):
+            if isinstance(data, dict) and "articles" in data:  # Conduit's, by slug
+                ids_by_app[app] = [row["slug"] for row in data["articles"]]
+            elif isinstance(data, list):
                 ids_by_app[app] = [row["id"] for row in data]
         answers = {tuple(ids) for ids in ids_by_app.values()}
         if len(answers) > 1:
@@ -417,3 +445,40 @@ def ensure_wrk() -> str:
         run_checked(["apt-get", "update"], capture_output=True)
         run_checked(["apt-get", "install", "-y", "wrk"], capture_output=True)
     return shutil.which("wrk") or "wrk"
+
+
+# Collections whose every document a random-id endpoint may ask for.
+PRIMED = ("/posts/?limit=100", "/users/?limit=100")
+_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
+
+
+def prime(server: Server, path: str) -> int:
+    """Reads every document of a collection once, page by page by `Link: rel="next"`,
+    as a service up for a while has read them: Inkwell's read cache then holds what a
+    random-id endpoint asks for, as it would in production, instead of warming up during
+    the measured rounds. Returns the number of pages read."""
+    url: str | None = server.base + path
+    pages = 0
+    while url:
+        status, headers, raw = http("GET", url)
+        if status != 200:
+            raise RuntimeError(f"{server.name} GET {url}: {status}: {raw[:300]!r}")
+        pages += 1
+        found = _NEXT.search(_header(headers, "Link") or "")
+        url = found.group(1) if found else None
+    return pages
+
+
+def conduit_viewer(
+    server: Server, token: str, authors: Sequence[str], slugs: Sequence[str]
+) -> dict[str, str]:
+    """Makes the holder of `token` follow `authors` and favorite `slugs` through the
+    Conduit API (both idempotent, so a rerun changes nothing); its request headers."""
+    headers = {"Authorization": f"Token {token}"}
+    calls = [f"/api/profiles/{quote(name, safe='')}/follow" for name in authors]
+    calls += [f"/api/articles/{quote(slug, safe='')}/favorite" for slug in slugs]
+    for path in calls:
+        status, _, raw = http("POST", server.base + path, headers=headers)
+        if status != 200:
+            raise RuntimeError(f"{server.name} POST {path}: {status}: {raw[:300]!r}")
+    return headers

@@ -6,8 +6,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+# Every model mapped before any module builds a statement at import time.
+import inkwell.models  # noqa: F401
 from inkwell.auth.hashing import PasswordHasher
 from inkwell.auth.router import router as auth_router
+from inkwell.comments.router import router as comments_router
+from inkwell.conduit import errors as conduit_errors
+from inkwell.conduit.articles import router as conduit_articles_router
+from inkwell.conduit.router import accounts as conduit_accounts_router
+from inkwell.conduit.router import router as conduit_router
 from inkwell.core.cache import DocumentCache
 from inkwell.core.config import Settings, get_settings
 from inkwell.core.db import create_engine, create_read_sessionmaker, create_sessionmaker
@@ -22,6 +29,8 @@ from inkwell.core.observability import instrument_engine
 from inkwell.core.openapi import install_openapi
 from inkwell.core.routing import TrailingSlash
 from inkwell.core.runtime import tune_process
+from inkwell.favorites.router import router as favorites_router
+from inkwell.follows.router import router as follows_router
 from inkwell.posts.router import router as posts_router
 from inkwell.tags.router import router as tags_router
 from inkwell.transfers.router import router as transfers_router
@@ -34,6 +43,9 @@ Log in at `POST /auth/token` (or with the **Authorize** button) and send the tok
 `Authorization: Bearer <token>`. Retry `POST`s safely with an `Idempotency-Key` header.
 
 Errors are RFC 9457 `application/problem+json` documents.
+
+Under `/api`, the same service speaks the Conduit (RealWorld) API: `Authorization: Token
+<token>`, `{"user": ...}` / `{"article": ...}` envelopes and `{"errors": {...}}` errors.
 """
 
 
@@ -48,9 +60,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine = engine
         app.state.write_sessionmaker = create_sessionmaker(engine, write=True)
         app.state.read_sessionmaker = create_read_sessionmaker(engine, settings)
-        app.state.statement_sessionmaker = create_read_sessionmaker(
-            engine, settings, one_statement=True
-        )
         tune_process(settings)
         try:
             yield
@@ -75,30 +84,46 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.read_cache_entries, verify=settings.read_cache_verify
     )
     app.state.head_revision = head_revision()
-    register_error_handlers(app)
-    routers = (auth_router, users_router, posts_router, tags_router, transfers_router)
+    register_error_handlers(app, dialects={conduit_errors.PREFIX: conduit_errors.render})
+    routers = (
+        auth_router,
+        users_router,
+        follows_router,
+        posts_router,
+        favorites_router,
+        comments_router,
+        tags_router,
+        transfers_router,
+        conduit_accounts_router,
+        conduit_router,
+        conduit_articles_router,
+    )
     for router in (*routers, health_router, metrics_router):
         app.include_router(router)
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "PATCH", "DELETE"],
-            allow_headers=[
-                "Authorization",
-                "Content-Type",
-                "Idempotency-Key",
-                "If-Match",
-                "X-Request-ID",
-            ],
-            # ETag: a browser client needs it for its next If-Match.
-            expose_headers=["X-Request-ID", "Server-Timing", "Link", "Idempotent-Replayed", "ETag"],
-        )
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
         trailing_slash=TrailingSlash(path for r in routers for path in r.collections),
     )
+    if settings.cors_origins:
+        # Outermost: every answer carries the CORS headers, the 500 and 413 that
+        # RequestContextMiddleware sends itself included, and preflights end here.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Idempotency-Key",
+                "If-Match",
+                "If-None-Match",
+                "X-Request-ID",
+                "X-Requested-With",
+            ],
+            # ETag: a browser client needs it for its next If-Match.
+            expose_headers=["X-Request-ID", "Server-Timing", "Link", "Idempotent-Replayed", "ETag"],
+        )
     mount_docs(app)
     install_openapi(app)
     return app

@@ -8,17 +8,16 @@ starts at the request's first statement, not before (on SQLite with the write lo
 BEGIN IMMEDIATE, so that two writers queue on the busy timeout instead of failing
 on a lock upgrade): a request that first hashes a password holds no connection (and
 on SQLite not the write lock) meanwhile. A handler that only reads takes
-`ReadSessionDep` (or `StatementSessionDep` for exactly one statement), an
-`AsyncReadSession`: the type says which handlers write.
+`ReadSessionDep`, an `AsyncReadSession`: the type says which handlers write.
 """
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, Executable, MetaData, Row, event
 from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncAttrs,
@@ -27,7 +26,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session
+from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
@@ -170,25 +169,34 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 class AsyncReadSession(AsyncSession):
     """A session that only reads (Polar's `AsyncReadSession`): a handler given one does
     not write, one given `AsyncSession` (`SessionDep`) may. On PostgreSQL its transaction
-    is READ ONLY, so a write through it fails instead of committing."""
+    is READ ONLY, so a write through it fails instead of committing.
 
+    `lookup` runs a statement that stands alone (which rows a read shows, and their
+    versions) outside any transaction when none has begun: one statement is its own
+    snapshot, and BEGIN and ROLLBACK would be two more round trips. A read whose
+    documents are all cached runs that one statement and nothing else; statements run
+    as usual (documents loaded with their relationships) share one snapshot, begun when
+    the first of them runs.
+    """
 
-class _OneStatementSession(Session):
-    """Refuses a second statement: outside a transaction, a second one would not see
-    the snapshot of the first."""
+    def __init__(self, *args: Any, lookup_bind: AsyncEngine | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lookup_bind = lookup_bind
 
+    async def snapshot(self) -> None:
+        """Begin the session's snapshot now, so that the lookups after it share it: for
+        reads whose statements must agree with each other (a page and the total of its
+        filter), not only their documents with the versions that keyed them."""
+        await self.connection()
 
-@event.listens_for(_OneStatementSession, "do_orm_execute")
-def _refuse_a_second_statement(state: ORMExecuteState) -> None:
-    # Every statement of a session comes here, selectin loads and `get()` included.
-    info = state.session.info
-    if info.get("inkwell_executed"):
-        raise RuntimeError("a one-statement read ran a second statement: use ReadSessionDep")
-    info["inkwell_executed"] = True
-
-
-class _OneStatementReadSession(AsyncReadSession):
-    sync_session_class = _OneStatementSession
+    async def lookup(
+        self, statement: Executable, params: Mapping[str, Any] | None = None
+    ) -> Sequence[Row[Any]]:
+        """Every row of one statement that needs no other statement's snapshot."""
+        if self._lookup_bind is None or self.in_transaction():
+            return (await self.execute(statement, params)).all()
+        async with self._lookup_bind.connect() as connection:
+            return (await connection.execute(statement, params)).all()
 
 
 def create_sessionmaker(
@@ -204,7 +212,7 @@ def create_sessionmaker(
 
 
 def create_read_sessionmaker(
-    engine: AsyncEngine, settings: Settings, *, one_statement: bool = False
+    engine: AsyncEngine, settings: Settings
 ) -> async_sessionmaker[AsyncReadSession]:
     """Sessions that read. On PostgreSQL, one REPEATABLE READ, READ ONLY snapshot, so a
     page of posts and the tags and authors loaded for it in later statements agree even
@@ -212,20 +220,24 @@ def create_read_sessionmaker(
     without that tag); it begins at the first statement (the engine's options, not a
     call per request), so a request refused before its query holds no connection.
 
-    With `one_statement`, no transaction at all: one statement sees one snapshot by
-    itself, so BEGIN and COMMIT would buy nothing but two round trips, and the session
-    refuses a second statement. Behind PgBouncer the statement timeout is set per
-    transaction, so there (and on SQLite, which has no round trips to save) it keeps one.
+    Their `lookup` statements run without a transaction on PostgreSQL, except behind
+    PgBouncer, where the statement timeout is set per transaction (and on SQLite, which
+    has no round trips to save).
     """
-    cls = _OneStatementReadSession if one_statement else AsyncReadSession
+    lookup_bind = None
     if engine.dialect.name == "postgresql":
-        if one_statement and not settings.db_pgbouncer:
-            engine = engine.execution_options(isolation_level="AUTOCOMMIT")
-        else:
-            engine = engine.execution_options(
-                isolation_level="REPEATABLE READ", postgresql_readonly=True
-            )
-    return async_sessionmaker(engine, class_=cls, expire_on_commit=False, autoflush=False)
+        if not settings.db_pgbouncer:
+            lookup_bind = engine.execution_options(isolation_level="AUTOCOMMIT")
+        engine = engine.execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True
+        )
+    return async_sessionmaker(
+        engine,
+        class_=AsyncReadSession,
+        expire_on_commit=False,
+        autoflush=False,
+        lookup_bind=lookup_bind,
+    )
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -243,15 +255,15 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 async def get_read_session(request: Request) -> AsyncIterator[AsyncReadSession]:
     """A read: one snapshot, ended (rolled back) when the request is done."""
     sessionmaker: async_sessionmaker[AsyncReadSession] = request.app.state.read_sessionmaker
-    async with sessionmaker() as session:
+    session = sessionmaker()
+    try:
         yield session
-
-
-async def get_statement_session(request: Request) -> AsyncIterator[AsyncReadSession]:
-    """A read of exactly one statement, without a transaction on PostgreSQL."""
-    sessionmaker: async_sessionmaker[AsyncReadSession] = request.app.state.statement_sessionmaker
-    async with sessionmaker() as session:
-        yield session
+    finally:
+        # A read answered by lookups alone never began a transaction: nothing to close
+        # (closing costs a task of its own). Otherwise close it, run to completion.
+        if session.in_transaction():
+            async with session:
+                pass
 
 
 async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
@@ -265,6 +277,4 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 """For handlers that write (POST, PATCH, DELETE)."""
 ReadSessionDep = Annotated[AsyncReadSession, Depends(get_read_session, scope="function")]
 """For handlers that read: every statement in one snapshot."""
-StatementSessionDep = Annotated[AsyncReadSession, Depends(get_statement_session, scope="function")]
-"""For handlers that read with exactly one statement (a second one is refused)."""
 SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]

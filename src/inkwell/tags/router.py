@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import Path, Request, Response
 
 from inkwell.core.cache import Read, ReadCacheDep, listing, respond_read
-from inkwell.core.db import ReadSessionDep, StatementSessionDep
+from inkwell.core.db import ReadSessionDep
 from inkwell.core.errors import problem_responses
 from inkwell.core.etag import validator_responses
 from inkwell.core.pagination import Limit, PageDep, Skip
@@ -26,7 +26,7 @@ router = Router(prefix="/tags", tags=["tags"])
     summary="List tags",
     responses=problem_responses(422),
 )
-async def list_tags(session: StatementSessionDep, skip: Skip = 0, limit: Limit = 100) -> Response:
+async def list_tags(session: ReadSessionDep, skip: Skip = 0, limit: Limit = 100) -> Response:
     """Tags sorted by name, each with its number of published posts."""
     return respond(
         TAGS_WITH_COUNTS, await service.list_with_counts(session, skip=skip, limit=limit)

@@ -6,6 +6,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inkwell.core.db import AsyncReadSession
 from inkwell.core.errors import NotFound
 from inkwell.posts.models import Post, post_tags
 from inkwell.tags.models import Tag
@@ -40,7 +41,9 @@ async def get_or_create(session: AsyncSession, names: Sequence[str]) -> list[Tag
     return list(tags)
 
 
-async def list_with_counts(session: AsyncSession, *, skip: int, limit: int) -> list[TagWithCount]:
+async def list_with_counts(
+    session: AsyncReadSession, *, skip: int, limit: int
+) -> list[TagWithCount]:
     published = and_(Post.id == post_tags.c.post_id, Post.published)
     query = (
         select(Tag.id, Tag.name, func.count(Post.id).label("post_count"))
@@ -51,5 +54,19 @@ async def list_with_counts(session: AsyncSession, *, skip: int, limit: int) -> l
         .offset(skip)
         .limit(limit)
     )
-    rows = await session.execute(query)
+    rows = await session.lookup(query)
     return [TagWithCount.model_validate(row, from_attributes=True) for row in rows]
+
+
+async def names_in_use(session: AsyncReadSession, *, limit: int) -> list[str]:
+    """The names of the tags of published posts, the most used first (then by name)."""
+    used = func.count(Post.id)
+    query = (
+        select(Tag.name)
+        .join(post_tags, post_tags.c.tag_id == Tag.id)
+        .join(Post, and_(Post.id == post_tags.c.post_id, Post.published))
+        .group_by(Tag.id, Tag.name)
+        .order_by(used.desc(), Tag.name)
+        .limit(limit)
+    )
+    return [name for (name,) in await session.lookup(query)]

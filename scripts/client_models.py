@@ -37,6 +37,8 @@ OPTIONS = [
     "email=string",
     "password=string",
     "--collapse-root-models",
+    # Python names for camelCase members (the Conduit dialect's `tagList`), aliased.
+    "--snake-case-field",
     "--use-annotated",
     "--field-constraints",
     "--use-standard-collections",

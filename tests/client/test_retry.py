@@ -105,6 +105,7 @@ async def test_a_request_in_flight_is_waited_out_but_not_forever(mock: Answers) 
 
 async def test_unsafe_writes_are_resent_only_when_they_did_not_arrive(mock: Answers) -> None:
     post = {"id": 1, "title": "t", "body": "b" * 10, "published": False, "tags": []}
+    post |= {"slug": "t", "description": "", "favorites_count": 0}
     post |= {"created_at": "2026-12-01T00:00:00Z", "updated_at": "2026-12-01T00:00:00Z"}
     post |= {"author": {"id": 1, "username": "ada", "full_name": None}}
     client, seen = mock([httpx.ConnectError("refused"), httpx.Response(200, json=post)])

@@ -103,13 +103,19 @@ async def test_posts_with_tags_and_every_page_of_a_filtered_list(member: MemberF
 
 async def test_conditional_updates_keep_and_send_the_etag(member: MemberFactory) -> None:
     ada = await member()
-    post = await ada.client.posts.create("Draft", "Conditional updates.", tags=["x"])
+    post = await ada.client.posts.create(
+        "Draft", "Conditional updates.", description="About ETags", tags=["x"]
+    )
+    assert (post.description, post.favorites_count) == ("About ETags", 0)
+    assert post.slug
     read = await ada.client.posts.get(post.id)
     assert read.etag
     assert read.etag.startswith('"')
 
-    changed = await ada.client.posts.update(read, title="Changed", if_match=True)
-    assert changed.title == "Changed"
+    changed = await ada.client.posts.update(
+        read, title="Changed", description="Still ETags", if_match=True
+    )
+    assert (changed.title, changed.description) == ("Changed", "Still ETags")
     assert changed.etag
     assert changed.etag != read.etag
 
@@ -131,8 +137,11 @@ async def test_conditional_updates_keep_and_send_the_etag(member: MemberFactory)
         await ada.client.posts.get(post.id)
 
     me = await ada.client.users.me()
-    renamed = await ada.client.users.update(me, full_name="Ada King", if_match=True)
-    assert renamed.full_name == "Ada King"
+    renamed = await ada.client.users.update(
+        me, full_name="Ada King", bio="Analyst", image="https://example.com/ada.png", if_match=True
+    )
+    assert (renamed.full_name, renamed.bio) == ("Ada King", "Analyst")
+    assert renamed.image == "https://example.com/ada.png"
     with pytest.raises(PreconditionFailed):
         await ada.client.users.update(me, full_name="Stale", if_match=True)
     cleared = await ada.client.users.update(renamed, full_name=None, if_match=renamed.etag or "")

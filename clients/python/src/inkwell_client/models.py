@@ -5,7 +5,7 @@ Refresh with `make client` whenever the API changes (a test fails until you do).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, ConfigDict, Field, RootModel
 
@@ -27,6 +27,147 @@ class BodyLoginAuthTokenPost(Model):
         str, Field(max_length=128, min_length=1, pattern="^[^\\u0000]*$", title="Password")
     ]
     grant_type: Annotated[GrantType | None, Field(title="Grant Type")] = None
+
+
+class CommentCreate(Model):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    body: Annotated[
+        str,
+        Field(
+            examples=["A fine engine."],
+            max_length=10000,
+            min_length=1,
+            pattern="^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
+            title="Body",
+        ),
+    ]
+    """
+    1-10,000 characters once trimmed: not only white space
+    """
+
+
+class Errors(Model):
+    """
+    Conduit's error document: messages by the field they are about (`body` when the
+    error is about no one field).
+    """
+
+    errors: Annotated[dict[str, list[str]], Field(title="Errors")]
+
+
+class LoginUser(Model):
+    email: Annotated[
+        str, Field(max_length=255, min_length=1, pattern="^[^\\u0000]*$", title="Email")
+    ]
+    password: Annotated[
+        str, Field(max_length=128, min_length=1, pattern="^[^\\u0000]*$", title="Password")
+    ]
+
+
+class LoginUserRequest(Model):
+    user: LoginUser
+
+
+class TagListItem(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            examples=["python"],
+            max_length=50,
+            min_length=1,
+            pattern="^[\\w.+#\\-]([\\w .+#\\-]*[\\w.+#\\-])?$",
+        ),
+    ]
+    """
+    1-50 letters, digits, spaces or `_ . + # -`; trimmed and lower-cased
+    """
+
+
+class NewArticle(Model):
+    title: Annotated[
+        str,
+        Field(
+            examples=["Notes on the Analytical Engine"],
+            max_length=200,
+            min_length=1,
+            pattern="^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
+            title="Title",
+        ),
+    ]
+    """
+    1-200 characters once trimmed: not only white space
+    """
+    description: Annotated[
+        str,
+        Field(
+            examples=["On Babbage"], max_length=2000, pattern="^[^\\u0000]*$", title="Description"
+        ),
+    ]
+    """
+    At most 2,000 characters: what the post is about
+    """
+    body: Annotated[
+        str,
+        Field(
+            examples=["The engine weaves algebraic patterns."],
+            max_length=100000,
+            min_length=10,
+            pattern="^[^\\u0000]*$",
+            title="Body",
+        ),
+    ]
+    """
+    10-100,000 characters
+    """
+    tag_list: Annotated[
+        list[TagListItem] | None, Field(alias="tagList", max_length=10, title="Taglist")
+    ] = None
+    """
+    At most 10 tag names; unknown ones are created
+    """
+
+
+class NewArticleRequest(Model):
+    article: NewArticle
+
+
+class NewComment(Model):
+    body: Annotated[
+        str, Field(max_length=10000, min_length=1, pattern="^[^\\u0000]*$", title="Body")
+    ]
+
+
+class NewCommentRequest(Model):
+    comment: NewComment
+
+
+class NewUser(Model):
+    username: Annotated[
+        str,
+        Field(
+            examples=["ada_l"],
+            max_length=50,
+            min_length=3,
+            pattern="^[A-Za-z0-9_.\\-]+$",
+            title="Username",
+        ),
+    ]
+    """
+    3-50 letters, digits, `_`, `.` or `-`
+    """
+    email: Annotated[str, Field(examples=["ada@example.com"], max_length=255, title="Email")]
+    password: Annotated[
+        str, Field(max_length=128, min_length=8, pattern="^[^\\u0000]*$", title="Password")
+    ]
+    """
+    8-128 characters; stored only as an argon2 hash
+    """
+
+
+class NewUserRequest(Model):
+    user: NewUser
 
 
 class Tag(RootModel[str]):
@@ -60,6 +201,15 @@ class PostCreate(Model):
     ]
     """
     1-200 characters once trimmed: not only white space
+    """
+    description: Annotated[
+        str | None,
+        Field(
+            examples=["On Babbage"], max_length=2000, pattern="^[^\\u0000]*$", title="Description"
+        ),
+    ] = ""
+    """
+    At most 2,000 characters: what the post is about
     """
     body: Annotated[
         str,
@@ -101,6 +251,15 @@ class PostUpdate(Model):
     ] = None
     """
     1-200 characters once trimmed: not only white space
+    """
+    description: Annotated[
+        str | None,
+        Field(
+            examples=["On Babbage"], max_length=2000, pattern="^[^\\u0000]*$", title="Description"
+        ),
+    ] = None
+    """
+    At most 2,000 characters: what the post is about
     """
     body: Annotated[
         str | None,
@@ -197,6 +356,143 @@ class TransferRead(Model):
     ]
 
 
+class Title(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            examples=["Notes on the Analytical Engine"],
+            max_length=200,
+            min_length=1,
+            pattern="^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
+            title="Title",
+        ),
+    ]
+    """
+    1-200 characters once trimmed: not only white space
+    """
+
+
+class Description(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            examples=["On Babbage"], max_length=2000, pattern="^[^\\u0000]*$", title="Description"
+        ),
+    ]
+    """
+    At most 2,000 characters: what the post is about
+    """
+
+
+class Body(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            examples=["The engine weaves algebraic patterns."],
+            max_length=100000,
+            min_length=10,
+            pattern="^[^\\u0000]*$",
+            title="Body",
+        ),
+    ]
+    """
+    10-100,000 characters
+    """
+
+
+class TagList(RootModel[list[TagListItem]]):
+    root: Annotated[list[TagListItem], Field(max_length=10, title="Taglist")]
+    """
+    At most 10 tag names; unknown ones are created
+    """
+
+
+class UpdateArticle(Model):
+    """
+    Only the members sent are changed.
+    """
+
+    title: Annotated[Title | None, Field(title="Title")] = None
+    description: Annotated[Description | None, Field(title="Description")] = None
+    body: Annotated[Body | None, Field(title="Body")] = None
+    tag_list: Annotated[TagList | None, Field(alias="tagList", title="Taglist")] = None
+
+
+class UpdateArticleRequest(Model):
+    article: UpdateArticle
+
+
+class Email(RootModel[str]):
+    root: Annotated[str, Field(max_length=255, title="Email")]
+
+
+class Username(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            examples=["ada_l"],
+            max_length=50,
+            min_length=3,
+            pattern="^[A-Za-z0-9_.\\-]+$",
+            title="Username",
+        ),
+    ]
+    """
+    3-50 letters, digits, `_`, `.` or `-`
+    """
+
+
+class Password(RootModel[str]):
+    root: Annotated[
+        str, Field(max_length=128, min_length=8, pattern="^[^\\u0000]*$", title="Password")
+    ]
+    """
+    8-128 characters; stored only as an argon2 hash
+    """
+
+
+class Bio(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(examples=["Poet of science"], max_length=5000, pattern="^[^\\u0000]*$", title="Bio"),
+    ]
+    """
+    At most 5,000 characters; empty clears it
+    """
+
+
+class Image(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            examples=["https://example.com/ada.png"],
+            max_length=500,
+            pattern="^(https?://[^\\x00-\\x20/?#]+[^\\x00-\\x20]*)?$",
+            title="Image",
+        ),
+    ]
+    """
+    An http(s) URL of a picture, at most 500 characters; empty clears it
+    """
+
+
+class UpdateUser(Model):
+    """
+    Only the members sent are changed; "" or null leaves `email`, `username` and
+    `password` as they are, and clears `bio` and `image`.
+    """
+
+    email: Annotated[Email | Literal[""] | None, Field(title="Email")] = None
+    username: Annotated[Username | Literal[""] | None, Field(title="Username")] = None
+    password: Annotated[Password | Literal[""] | None, Field(title="Password")] = None
+    bio: Annotated[Bio | None, Field(title="Bio")] = None
+    image: Annotated[Image | None, Field(title="Image")] = None
+
+
+class UpdateUserRequest(Model):
+    user: UpdateUser
+
+
 class UserBrief(Model):
     """
     The author of a post, as embedded in it.
@@ -251,6 +547,8 @@ class UserPrivate(Model):
     id: Annotated[int, Field(title="Id")]
     username: Annotated[str, Field(title="Username")]
     full_name: Annotated[str | None, Field(title="Full Name")]
+    bio: Annotated[str | None, Field(title="Bio")]
+    image: Annotated[str | None, Field(title="Image")]
     created_at: Annotated[
         AwareDatetime, Field(examples=["2026-11-25T06:00:00.123456Z"], title="Created At")
     ]
@@ -267,6 +565,8 @@ class UserRead(Model):
     id: Annotated[int, Field(title="Id")]
     username: Annotated[str, Field(title="Username")]
     full_name: Annotated[str | None, Field(title="Full Name")]
+    bio: Annotated[str | None, Field(title="Bio")]
+    image: Annotated[str | None, Field(title="Image")]
     created_at: Annotated[
         AwareDatetime, Field(examples=["2026-11-25T06:00:00.123456Z"], title="Created At")
     ]
@@ -274,13 +574,16 @@ class UserRead(Model):
 
 class UserUpdate(Model):
     """
-    Only the fields sent are changed; `full_name: null` clears it.
+    Only the fields sent are changed; `full_name`, `bio` and `image` are cleared by
+    null or an empty string.
     """
 
     model_config = ConfigDict(
         extra="forbid",
     )
     full_name: Annotated[FullName | None, Field(title="Full Name")] = None
+    bio: Annotated[Bio | None, Field(title="Bio")] = None
+    image: Annotated[Image | None, Field(title="Image")] = None
     email: Annotated[str | None, Field(max_length=255, title="Email")] = None
     username: Annotated[
         str | None,
@@ -310,11 +613,33 @@ class Problem(Model):
     errors: Annotated[list[dict[str, Any]] | None, Field(title="Errors")] = None
 
 
+class CommentRead(Model):
+    id: Annotated[int, Field(title="Id")]
+    post_id: Annotated[int, Field(title="Post Id")]
+    body: Annotated[str, Field(title="Body")]
+    created_at: Annotated[
+        AwareDatetime, Field(examples=["2026-11-25T06:00:00.123456Z"], title="Created At")
+    ]
+    updated_at: Annotated[
+        AwareDatetime, Field(examples=["2026-11-25T06:00:00.123456Z"], title="Updated At")
+    ]
+    author: UserBrief
+
+
 class PostRead(Model):
     id: Annotated[int, Field(title="Id")]
+    slug: Annotated[str, Field(title="Slug")]
+    """
+    Unique, URL-safe, made from the title (changes with it)
+    """
     title: Annotated[str, Field(title="Title")]
+    description: Annotated[str, Field(title="Description")]
     body: Annotated[str, Field(title="Body")]
     published: Annotated[bool, Field(title="Published")]
+    favorites_count: Annotated[int, Field(title="Favorites Count")]
+    """
+    How many users favorited the post
+    """
     created_at: Annotated[
         AwareDatetime, Field(examples=["2026-11-25T06:00:00.123456Z"], title="Created At")
     ]

@@ -84,17 +84,20 @@ class Users(_Resource):
         user: int | UserPrivate,
         *,
         full_name: str | NotGiven | None = NOT_GIVEN,
+        bio: str | NotGiven | None = NOT_GIVEN,
+        image: str | NotGiven | None = NOT_GIVEN,
         email: str | NotGiven = NOT_GIVEN,
         username: str | NotGiven = NOT_GIVEN,
         if_match: bool | str = False,
     ) -> UserPrivate:
-        """Change your account's fields given (`full_name=None` clears it). With
+        """Change your account's fields given (`full_name`, `bio`, `image`: None clears
+        them; `image` is an http(s) URL). With
         `if_match=True` only if it is still the version `user` was read at, else
         `PreconditionFailed`; a string is sent as the `If-Match` tag itself."""
         response = await self._client.request(
             "PATCH",
             f"/users/{_id(user)}",
-            json=_sent(full_name=full_name, email=email, username=username),
+            json=_sent(full_name=full_name, bio=bio, image=image, email=email, username=username),
             headers=_precondition(user, if_match),
         )
         return self._client.parse(UserPrivate, response)
@@ -132,6 +135,7 @@ class Posts(_Resource):
         title: str,
         body: str,
         *,
+        description: str = "",
         published: bool = False,
         tags: Sequence[str] = (),
         author_id: int | None = None,
@@ -141,6 +145,8 @@ class Posts(_Resource):
         tags are created. Retried safely with one Idempotency-Key (yours or a new one)."""
         author = author_id if author_id is not None else await self._client.caller_id()
         document = {"title": title, "body": body, "published": published, "tags": list(tags)}
+        if description:
+            document["description"] = description
         response = await self._client.request(
             "POST", f"/users/{author}/posts/", json=document, headers=_key(idempotency_key)
         )
@@ -157,6 +163,7 @@ class Posts(_Resource):
         post: int | PostRead,
         *,
         title: str | NotGiven = NOT_GIVEN,
+        description: str | NotGiven = NOT_GIVEN,
         body: str | NotGiven = NOT_GIVEN,
         published: bool | NotGiven = NOT_GIVEN,
         tags: Sequence[str] | NotGiven = NOT_GIVEN,
@@ -164,7 +171,7 @@ class Posts(_Resource):
     ) -> PostRead:
         """Change the fields given (`tags` replaces the set). With `if_match=True` only
         if the post is still the version `post` was read at, else `PreconditionFailed`."""
-        fields = _sent(title=title, body=body, published=published)
+        fields = _sent(title=title, description=description, body=body, published=published)
         if not isinstance(tags, NotGiven):
             fields["tags"] = list(tags)
         response = await self._client.request(

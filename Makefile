@@ -13,6 +13,9 @@ REQ    := requirements
 UV_VERSION ?= 0.13.9
 # xdist workers for the suite: measured on 2 cores, the tests wait on I/O (see README).
 PYTEST_WORKERS ?= 3
+# The Python client (clients/python) is installed beside the project by every dev install.
+CLIENT := clients/python
+LINTED := src tests migrations scripts bench locustfile.py $(CLIENT)
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -25,9 +28,9 @@ $(VENV)/.runtime: $(BIN)/python pyproject.toml $(REQ)/runtime.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
 
-$(VENV)/.dev: $(BIN)/python pyproject.toml $(REQ)/dev.txt
+$(VENV)/.dev: $(BIN)/python pyproject.toml $(REQ)/dev.txt $(CLIENT)/pyproject.toml
 	$(BIN)/python -m pip install --quiet -r $(REQ)/dev.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --no-deps -e . -e ./$(CLIENT)
 	@touch $@ $(VENV)/.runtime
 
 .PHONY: help
@@ -50,16 +53,21 @@ seed: migrate ## Add demo data (users' password: inkwell-demo)
 	$(BIN)/inkwell seed --users 100 --posts 2000 --tags 30
 
 .PHONY: lint
-lint: $(VENV)/.dev ## ruff (lint and format check) and mypy --strict
-	$(BIN)/ruff check src tests migrations scripts bench locustfile.py
-	$(BIN)/ruff format --check src tests migrations scripts bench locustfile.py
+lint: $(VENV)/.dev ## ruff (lint and format check) and mypy --strict, the client's too
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy src
+	$(BIN)/mypy --strict $(CLIENT)/src
 	$(BIN)/hadolint Dockerfile
 
 .PHONY: fmt
 fmt: $(VENV)/.dev ## Format and autofix
-	$(BIN)/ruff format src tests migrations scripts bench locustfile.py
-	$(BIN)/ruff check --fix src tests migrations scripts bench locustfile.py
+	$(BIN)/ruff format $(LINTED)
+	$(BIN)/ruff check --fix $(LINTED)
+
+.PHONY: client
+client: $(VENV)/.dev ## Regenerate the Python client's models from the app's OpenAPI description
+	$(BIN)/python scripts/client_models.py
 
 # newman runs the official RealWorld (Conduit) suite; pinned by its package-lock.json.
 REALWORLD := tests/realworld
@@ -78,7 +86,7 @@ realworld: $(VENV)/.dev $(NEWMAN) ## The official RealWorld suite alone, on SQLi
 	$(BIN)/pytest -p no:cacheprovider tests/conduit/test_official_suite.py $(PYTEST_ARGS)
 
 .PHONY: pytest
-pytest: $(VENV)/.dev $(NEWMAN) ## The test suite alone, on SQLite and PostgreSQL, with coverage (>= 90%)
+pytest: $(VENV)/.dev $(NEWMAN) ## The test suite alone (the client's and the RealWorld suite against live servers), with coverage (>= 90%)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --cov --cov-report=term $(PYTEST_ARGS)
 
 .PHONY: test
@@ -87,9 +95,9 @@ test: lint pytest ## Set up and run everything: static checks and the whole suit
 .PHONY: check
 check: test ## What review runs (same as test)
 
-$(VENV)/.bench: $(BIN)/python pyproject.toml $(REQ)/lock.txt
+$(VENV)/.bench: $(BIN)/python pyproject.toml $(REQ)/lock.txt $(CLIENT)/pyproject.toml
 	$(BIN)/python -m pip install --quiet -r $(REQ)/lock.txt
-	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --no-deps -e . -e ./$(CLIENT)
 	@touch $@ $(VENV)/.runtime $(VENV)/.dev
 
 .PHONY: bench

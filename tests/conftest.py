@@ -14,7 +14,6 @@ import itertools
 import json
 import os
 import re
-import secrets
 import shutil
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -42,7 +41,7 @@ from inkwell.core.config import Settings
 from inkwell.core.db import AsyncReadSession
 from inkwell.main import create_app
 from inkwell.models import Base
-from tests.servers import Server, running_server
+from tests.servers import Server, new_postgres_database, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -440,27 +439,5 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
 @pytest.fixture
 async def postgres_database() -> AsyncIterator[str]:
     """The URL of a new, empty database on the test server; only it is dropped after."""
-    maintenance = postgres_dsn(
-        make_url(POSTGRES_URL).set(database="postgres").render_as_string(hide_password=False)
-    )
-    try:
-        conn = await asyncpg.connect(maintenance, timeout=5)
-    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        reason = f"PostgreSQL unreachable at {POSTGRES_URL}: {exc!r}"
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"{reason} (REQUIRE_POSTGRES=1)")
-        pytest.skip(reason)
-    name = f"inkwell_ops_{secrets.token_hex(4)}"
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        conn = await asyncpg.connect(maintenance, timeout=5)
-        try:
-            # FORCE: a server or PgBouncer that is still connected must not keep it alive.
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
+    async with new_postgres_database("inkwell_ops") as url:
+        yield url

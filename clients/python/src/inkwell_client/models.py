@@ -1,0 +1,325 @@
+"""Inkwell's API documents, generated from its OpenAPI description: do not edit.
+
+Refresh with `make client` whenever the API changes (a test fails until you do).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, ConfigDict, Field, RootModel
+
+from inkwell_client._base import Model
+
+
+class GrantType(RootModel[str]):
+    root: Annotated[str, Field(pattern="^password$", title="Grant Type")]
+
+
+class BodyLoginAuthTokenPost(Model):
+    username: Annotated[
+        str, Field(max_length=255, min_length=1, pattern="^[^\\u0000]*$", title="Username")
+    ]
+    """
+    Username or e-mail address
+    """
+    password: Annotated[
+        str, Field(max_length=128, min_length=1, pattern="^[^\\u0000]*$", title="Password")
+    ]
+    grant_type: Annotated[GrantType | None, Field(title="Grant Type")] = None
+
+
+class Tag(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            examples=["python"],
+            max_length=50,
+            min_length=1,
+            pattern="^[\\w.+#\\-]([\\w .+#\\-]*[\\w.+#\\-])?$",
+        ),
+    ]
+    """
+    1-50 letters, digits, spaces or `_ . + # -`; trimmed and lower-cased
+    """
+
+
+class PostCreate(Model):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    title: Annotated[
+        str,
+        Field(
+            examples=["Notes on the Analytical Engine"],
+            max_length=200,
+            min_length=1,
+            pattern="^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
+            title="Title",
+        ),
+    ]
+    """
+    1-200 characters once trimmed: not only white space
+    """
+    body: Annotated[
+        str,
+        Field(
+            examples=["The engine weaves algebraic patterns."],
+            max_length=100000,
+            min_length=10,
+            pattern="^[^\\u0000]*$",
+            title="Body",
+        ),
+    ]
+    """
+    10-100,000 characters
+    """
+    published: Annotated[bool | None, Field(title="Published")] = False
+    tags: Annotated[list[Tag] | None, Field(max_length=10, title="Tags")] = None
+    """
+    At most 10 tag names; unknown ones are created
+    """
+
+
+class PostUpdate(Model):
+    """
+    Only the fields sent are changed; `tags` replaces the whole set.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    title: Annotated[
+        str | None,
+        Field(
+            examples=["Notes on the Analytical Engine"],
+            max_length=200,
+            min_length=1,
+            pattern="^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
+            title="Title",
+        ),
+    ] = None
+    """
+    1-200 characters once trimmed: not only white space
+    """
+    body: Annotated[
+        str | None,
+        Field(
+            examples=["The engine weaves algebraic patterns."],
+            max_length=100000,
+            min_length=10,
+            pattern="^[^\\u0000]*$",
+            title="Body",
+        ),
+    ] = None
+    """
+    10-100,000 characters
+    """
+    published: Annotated[bool | None, Field(title="Published")] = None
+    tags: Annotated[list[Tag] | None, Field(max_length=10, title="Tags")] = None
+    """
+    At most 10 tag names; unknown ones are created
+    """
+
+
+class TagRead(Model):
+    id: Annotated[int, Field(title="Id")]
+    name: Annotated[str, Field(title="Name")]
+
+
+class TagWithCount(Model):
+    id: Annotated[int, Field(title="Id")]
+    name: Annotated[str, Field(title="Name")]
+    post_count: Annotated[int, Field(title="Post Count")]
+    """
+    Number of published posts with this tag
+    """
+
+
+class Token(Model):
+    access_token: Annotated[str, Field(title="Access Token")]
+    token_type: Annotated[str | None, Field(examples=["bearer"], title="Token Type")] = "bearer"
+    expires_in: Annotated[int, Field(examples=[1800], title="Expires In")]
+    """
+    Seconds until the token expires
+    """
+
+
+class Amount(RootModel[float]):
+    root: Annotated[float, Field(examples=["12.50"], gt=0.0, le=1000000.0, title="Amount")]
+    """
+    More than 0 and at most 1,000,000, with at most 2 decimal places
+    """
+
+
+class Amount1(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            examples=["12.50"],
+            pattern="^(1000000(\\.0{1,2})?|[1-9][0-9]{0,5}(\\.[0-9]{1,2})?|0\\.(0[1-9]|[1-9][0-9]?))$",
+            title="Amount",
+        ),
+    ]
+    """
+    More than 0 and at most 1,000,000, with at most 2 decimal places
+    """
+
+
+class TransferCreate(Model):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    to_user_id: Annotated[int, Field(ge=1, le=2147483647, title="To User Id")]
+    """
+    The recipient's user id, written as an integer (not `2.0`)
+    """
+    amount: Annotated[Amount | Amount1, Field(examples=["12.50"], title="Amount")]
+    """
+    More than 0 and at most 1,000,000, with at most 2 decimal places
+    """
+
+
+class TransferRead(Model):
+    id: Annotated[int, Field(title="Id")]
+    kind: Annotated[str, Field(title="Kind")]
+    """
+    `transfer`, or `grant` for credits given at registration
+    """
+    from_user_id: Annotated[int | None, Field(title="From User Id")]
+    """
+    The sender; null for a grant
+    """
+    to_user_id: Annotated[int, Field(title="To User Id")]
+    amount: Annotated[str, Field(examples=["12.50"], title="Amount")]
+    created_at: Annotated[
+        AwareDatetime, Field(examples=["2026-11-25T06:00:00.123456Z"], title="Created At")
+    ]
+
+
+class UserBrief(Model):
+    """
+    The author of a post, as embedded in it.
+    """
+
+    id: Annotated[int, Field(title="Id")]
+    username: Annotated[str, Field(title="Username")]
+    full_name: Annotated[str | None, Field(title="Full Name")]
+
+
+class FullName(RootModel[str]):
+    root: Annotated[
+        str,
+        Field(
+            examples=["Ada Lovelace"], max_length=100, pattern="^[^\\u0000]*$", title="Full Name"
+        ),
+    ]
+
+
+class UserCreate(Model):
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    username: Annotated[
+        str,
+        Field(
+            examples=["ada_l"],
+            max_length=50,
+            min_length=3,
+            pattern="^[A-Za-z0-9_.\\-]+$",
+            title="Username",
+        ),
+    ]
+    """
+    3-50 letters, digits, `_`, `.` or `-`
+    """
+    email: Annotated[str, Field(examples=["ada@example.com"], max_length=255, title="Email")]
+    password: Annotated[
+        str, Field(max_length=128, min_length=8, pattern="^[^\\u0000]*$", title="Password")
+    ]
+    """
+    8-128 characters; stored only as an argon2 hash
+    """
+    full_name: Annotated[FullName | None, Field(title="Full Name")] = None
+
+
+class UserPrivate(Model):
+    """
+    Your own account: the public document plus what only its holder may see.
+    """
+
+    id: Annotated[int, Field(title="Id")]
+    username: Annotated[str, Field(title="Username")]
+    full_name: Annotated[str | None, Field(title="Full Name")]
+    created_at: Annotated[
+        AwareDatetime, Field(examples=["2026-11-25T06:00:00.123456Z"], title="Created At")
+    ]
+    email: Annotated[str, Field(title="Email")]
+    credits: Annotated[str, Field(examples=["100.00"], title="Credits")]
+    is_active: Annotated[bool, Field(title="Is Active")]
+
+
+class UserRead(Model):
+    """
+    A user as anyone sees them: lists, other users, anonymous callers.
+    """
+
+    id: Annotated[int, Field(title="Id")]
+    username: Annotated[str, Field(title="Username")]
+    full_name: Annotated[str | None, Field(title="Full Name")]
+    created_at: Annotated[
+        AwareDatetime, Field(examples=["2026-11-25T06:00:00.123456Z"], title="Created At")
+    ]
+
+
+class UserUpdate(Model):
+    """
+    Only the fields sent are changed; `full_name: null` clears it.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    full_name: Annotated[FullName | None, Field(title="Full Name")] = None
+    email: Annotated[str | None, Field(max_length=255, title="Email")] = None
+    username: Annotated[
+        str | None,
+        Field(
+            examples=["ada_l"],
+            max_length=50,
+            min_length=3,
+            pattern="^[A-Za-z0-9_.\\-]+$",
+            title="Username",
+        ),
+    ] = None
+    """
+    3-50 letters, digits, `_`, `.` or `-`
+    """
+
+
+class Problem(Model):
+    """
+    An RFC 9457 problem document.
+    """
+
+    type: Annotated[str, Field(title="Type")]
+    title: Annotated[str, Field(title="Title")]
+    status: Annotated[int, Field(title="Status")]
+    detail: Annotated[str, Field(title="Detail")]
+    instance: Annotated[str | None, Field(title="Instance")] = None
+    errors: Annotated[list[dict[str, Any]] | None, Field(title="Errors")] = None
+
+
+class PostRead(Model):
+    id: Annotated[int, Field(title="Id")]
+    title: Annotated[str, Field(title="Title")]
+    body: Annotated[str, Field(title="Body")]
+    published: Annotated[bool, Field(title="Published")]
+    created_at: Annotated[
+        AwareDatetime, Field(examples=["2026-11-25T06:00:00.123456Z"], title="Created At")
+    ]
+    updated_at: Annotated[
+        AwareDatetime, Field(examples=["2026-11-25T06:00:00.123456Z"], title="Updated At")
+    ]
+    author: UserBrief
+    tags: Annotated[list[TagRead], Field(title="Tags")]

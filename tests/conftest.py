@@ -10,10 +10,12 @@ app runs with its real engine and commits, so concurrency tests see real transac
 
 import asyncio
 import base64
+import contextlib
 import itertools
 import json
 import os
 import re
+import secrets
 import shutil
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -41,7 +43,7 @@ from inkwell.core.config import Settings
 from inkwell.core.db import AsyncReadSession
 from inkwell.main import create_app
 from inkwell.models import Base
-from tests.servers import Server, new_postgres_database, running_server
+from tests.servers import Server, asyncpg_dsn, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -434,6 +436,35 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
             return stack.enter_context(running_server(env, log, workers=workers))
 
         yield start
+
+
+@contextlib.asynccontextmanager
+async def new_postgres_database(prefix: str) -> AsyncIterator[str]:
+    """The URL of a new, empty database `PREFIX_<random>` on the test server, dropped
+    (only it) when left; the test is skipped (or fails with REQUIRE_POSTGRES=1) when
+    PostgreSQL cannot be reached."""
+    maintenance = asyncpg_dsn(POSTGRES_URL, database="postgres")
+    try:
+        conn = await asyncpg.connect(maintenance, timeout=5)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        reason = f"PostgreSQL unreachable at {POSTGRES_URL}: {exc!r}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"{reason} (REQUIRE_POSTGRES=1)")
+        pytest.skip(reason)
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        conn = await asyncpg.connect(maintenance, timeout=5)
+        try:
+            # FORCE: a server or PgBouncer that is still connected must not keep it alive.
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
 
 
 @pytest.fixture

@@ -3,22 +3,18 @@ loopback port, live when the test starts and stopped when it ends."""
 
 import contextlib
 import os
-import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
-
-from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent  # our own venv's programs
@@ -144,35 +140,6 @@ def running_server(
         yield server
     finally:
         stop(process, group=True)
-
-
-@contextlib.asynccontextmanager
-async def new_postgres_database(prefix: str) -> AsyncIterator[str]:
-    """The URL of a new, empty database `PREFIX_<random>` on the test server, dropped
-    (only it) when left; the test is skipped (or fails with REQUIRE_POSTGRES=1) when
-    PostgreSQL cannot be reached."""
-    maintenance = asyncpg_dsn(POSTGRES_URL, database="postgres")
-    try:
-        conn = await asyncpg.connect(maintenance, timeout=5)
-    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        reason = f"PostgreSQL unreachable at {POSTGRES_URL}: {exc!r}"
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"{reason} (REQUIRE_POSTGRES=1)")
-        pytest.skip(reason)
-    name = f"{prefix}_{secrets.token_hex(4)}"
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        conn = await asyncpg.connect(maintenance, timeout=5)
-        try:
-            # FORCE: a server or PgBouncer that is still connected must not keep it alive.
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
 
 
 def asyncpg_dsn(url: str, database: str | None = None) -> str:

@@ -11,14 +11,8 @@ import httpx
 import pytest
 from inkwell_client import AsyncInkwell, RetryPolicy, UserPrivate
 
-from tests.servers import (
-    Server,
-    app_env,
-    migrate,
-    new_postgres_database,
-    running_server,
-    sqlite_url,
-)
+from tests.conftest import new_postgres_database
+from tests.servers import Server, app_env, migrate, running_server, sqlite_url
 
 PASSWORD = "correct horse battery"
 # Quick retries: the tests wait for the server, not for politeness.

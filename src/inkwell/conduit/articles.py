@@ -12,10 +12,11 @@ from inkwell.conduit.errors import PREFIX, error_responses
 from inkwell.conduit.schemas import NewArticleRequest, NewCommentRequest, UpdateArticleRequest
 from inkwell.core.cache import ReadCacheDep
 from inkwell.core.db import ReadSessionDep, SessionDep
-from inkwell.core.pagination import Page
+from inkwell.core.pagination import Limit, Page
+from inkwell.core.pagination import Skip as Offset
 from inkwell.core.responses import json_response
 from inkwell.core.routing import Router
-from inkwell.core.schemas import MAX_ID
+from inkwell.core.schemas import IdPath
 from inkwell.favorites import service as favorites_service
 from inkwell.follows import service as follows_service
 from inkwell.posts import service as posts_service
@@ -26,9 +27,6 @@ from inkwell.users.schemas import UsernameLookup
 router = Router(prefix=f"{PREFIX}/articles", tags=["conduit"])
 
 Slug = Annotated[str, Path(min_length=1, max_length=255, description="The article's slug")]
-Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Articles to skip")]
-Limit = Annotated[int, Query(ge=1, le=100, description="Page size (1-100)")]
-CommentId = Annotated[int, Path(ge=1, le=MAX_ID, description="The comment's id")]
 
 
 def _page(offset: int, limit: int) -> Page:
@@ -218,7 +216,7 @@ async def create_comment(
     responses=error_responses(401, 403, 404, 422),
 )
 async def delete_comment(
-    slug: Slug, comment_id: CommentId, caller: Writer, session: SessionDep
+    slug: Slug, comment_id: IdPath, caller: Writer, session: SessionDep
 ) -> None:
     """Delete a comment of yours (403 for anyone else's)."""
     post = await posts_service.get_by_slug_or_raise(session, slug, viewer_id=None)

@@ -57,6 +57,9 @@ async def test_an_article_document(client: AsyncClient) -> None:
     }
     read = await client.get(f"/api/articles/{article['slug']}")
     assert read.json() == {"article": article}
+    # The answer depends on the token: no shared cache keeps it for another viewer.
+    assert read.headers["cache-control"] == "private, no-cache"
+    assert read.headers["vary"] == "Authorization"
 
 
 async def test_lists_are_newest_first_without_body_and_count_the_whole_filter(

@@ -7,7 +7,7 @@ from fastapi import Path, Query, Response, status
 
 from inkwell.comments import service as comments_service
 from inkwell.conduit import documents, service
-from inkwell.conduit.dependencies import OPTIONAL_TOKEN, Reader, Viewer, Writer
+from inkwell.conduit.dependencies import OPTIONAL_TOKEN, PER_VIEWER, Reader, Viewer, Writer
 from inkwell.conduit.errors import PREFIX, error_responses
 from inkwell.conduit.schemas import NewArticleRequest, NewCommentRequest, UpdateArticleRequest
 from inkwell.core.cache import ReadCacheDep
@@ -65,7 +65,7 @@ async def list_articles(
         session, viewer_id=None, published=True, tag=tag, author=author, favorited_by=favorited
     )
     page = await service.articles(session, cache, rows, viewer)
-    return json_response(documents.articles_envelope(page, total))
+    return json_response(documents.articles_envelope(page, total), headers=PER_VIEWER)
 
 
 @router.get("/feed", summary="Your feed (Conduit)", responses=error_responses(401, 422))
@@ -84,7 +84,7 @@ async def feed(
         session, viewer_id=None, published=True, followed_by=viewer.id
     )
     page = await service.articles(session, cache, rows, viewer)
-    return json_response(documents.articles_envelope(page, total))
+    return json_response(documents.articles_envelope(page, total), headers=PER_VIEWER)
 
 
 @router.post(
@@ -117,7 +117,7 @@ async def get_article(
     """One published article, with its `body`."""
     row = await posts_service.get_row_by_slug(session, slug, viewer_id=None)
     (article,) = await service.articles(session, cache, [row], viewer, view="article")
-    return json_response(documents.envelope("article", article))
+    return json_response(documents.envelope("article", article), headers=PER_VIEWER)
 
 
 @router.put(
@@ -190,7 +190,7 @@ async def list_comments(slug: Slug, session: ReadSessionDep, viewer: Viewer) -> 
         session, viewer.id if viewer else None, {c.author_id for c in comments}
     )
     body = b"[" + b",".join(documents.comments(comments, following=following)) + b"]"
-    return json_response(documents.envelope("comments", body))
+    return json_response(documents.envelope("comments", body), headers=PER_VIEWER)
 
 
 @router.post(

@@ -163,6 +163,18 @@ async def seed_social(engine: AsyncEngine, count: int, *, fan_id: int) -> tuple[
         return hub.id, first.id
 
 
+async def warm_pool(engine: AsyncEngine) -> None:
+    """Open the pool's connections one after another before a race test runs its
+    requests at once: on a busy machine, opening many at the same moment may take
+    longer than DB_CONNECT_TIMEOUT, which is not what those tests are about. (Only the
+    pool's size: connections beyond it are closed when they are given back.)"""
+    pool = engine.pool
+    size = pool.size() if isinstance(pool, QueuePool) else 1
+    async with AsyncExitStack() as stack:
+        for _ in range(size):
+            await stack.enter_async_context(engine.connect())
+
+
 # The Conduit dialect (/api) ------------------------------------------------------------
 
 
@@ -226,15 +238,3 @@ def assert_conduit_error(response: Any, status: int, *fields: str) -> dict[str, 
     for field in fields:
         assert field in errors, errors
     return errors
-
-
-async def warm_pool(engine: AsyncEngine) -> None:
-    """Open the pool's connections one after another before a race test runs its
-    requests at once: on a busy machine, opening many at the same moment may take
-    longer than DB_CONNECT_TIMEOUT, which is not what those tests are about. (Only the
-    pool's size: connections beyond it are closed when they are given back.)"""
-    pool = engine.pool
-    size = pool.size() if isinstance(pool, QueuePool) else 1
-    async with AsyncExitStack() as stack:
-        for _ in range(size):
-            await stack.enter_async_context(engine.connect())

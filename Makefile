@@ -61,8 +61,21 @@ fmt: $(VENV)/.dev ## Format and autofix
 	$(BIN)/ruff format src tests migrations scripts bench locustfile.py
 	$(BIN)/ruff check --fix src tests migrations scripts bench locustfile.py
 
+# The RealWorld front end that tests/frontend builds and drives in Chromium (see its README).
+FRONTEND := tests/frontend/vue3-realworld
+
+$(FRONTEND)/node_modules/.package-lock.json: $(FRONTEND)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is required for tests/frontend (Node.js 18+)"; exit 1; }
+	cd $(FRONTEND) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: frontend
+frontend: $(FRONTEND)/node_modules/.package-lock.json ## Install the browser tests' front end (npm ci) and check for Chromium
+	@test -x /usr/bin/chromium || echo "warning: /usr/bin/chromium not found, the browser tests \
+	will be skipped: apt-get install chromium (Debian's package; .ci/run installs it)"
+
 .PHONY: pytest
-pytest: $(VENV)/.dev ## The test suite alone, on SQLite and PostgreSQL, with coverage (>= 90%)
+pytest: $(VENV)/.dev frontend ## The test suite alone, on SQLite and PostgreSQL, with coverage (>= 90%)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --cov --cov-report=term $(PYTEST_ARGS)
 
 .PHONY: test

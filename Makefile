@@ -61,12 +61,28 @@ fmt: $(VENV)/.dev ## Format and autofix
 	$(BIN)/ruff format src tests migrations scripts bench locustfile.py
 	$(BIN)/ruff check --fix src tests migrations scripts bench locustfile.py
 
+# newman runs the official RealWorld (Conduit) suite; pinned by its package-lock.json.
+REALWORLD := tests/realworld
+NEWMAN    := $(REALWORLD)/node_modules/.bin/newman
+
+$(NEWMAN): $(REALWORLD)/package.json $(REALWORLD)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 18+) is required for the RealWorld suite"; exit 1; }
+	npm ci --prefix $(REALWORLD) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: newman
+newman: $(NEWMAN) ## Install newman (pinned) for the official RealWorld suite
+
+.PHONY: realworld
+realworld: $(VENV)/.dev $(NEWMAN) ## The official RealWorld suite alone, on SQLite and PostgreSQL
+	$(BIN)/pytest -p no:cacheprovider tests/conduit/test_official_suite.py $(PYTEST_ARGS)
+
 # The RealWorld front end that tests/frontend builds and drives in Chromium (see its README).
 FRONTEND := tests/frontend/vue3-realworld
 
 $(FRONTEND)/node_modules/.package-lock.json: $(FRONTEND)/package-lock.json
 	@command -v npm >/dev/null || { echo "npm is required for tests/frontend (Node.js 18+)"; exit 1; }
-	cd $(FRONTEND) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	npm ci --prefix $(FRONTEND) --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
 .PHONY: frontend
@@ -75,7 +91,7 @@ frontend: $(FRONTEND)/node_modules/.package-lock.json ## Install the browser tes
 	will be skipped: apt-get install chromium (Debian's package; .ci/run installs it)"
 
 .PHONY: pytest
-pytest: $(VENV)/.dev frontend ## The test suite alone, on SQLite and PostgreSQL, with coverage (>= 90%)
+pytest: $(VENV)/.dev $(NEWMAN) frontend ## The test suite alone, on SQLite and PostgreSQL, with coverage (>= 90%)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --cov --cov-report=term $(PYTEST_ARGS)
 
 .PHONY: test

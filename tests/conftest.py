@@ -10,12 +10,15 @@ app runs with its real engine and commits, so concurrency tests see real transac
 
 import asyncio
 import base64
+import itertools
 import json
 import os
 import re
+import secrets
 import shutil
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,6 +36,7 @@ from sqlalchemy.pool import NullPool
 from inkwell.core.config import Settings
 from inkwell.main import create_app
 from inkwell.models import Base
+from tests.servers import Server, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -265,34 +269,40 @@ _PASSWORD_HASH = re.compile(rb"\$argon2(id|i|d)\$")
 _PRIVATE_FIELDS = ("email", "credits")
 
 
-def _caller_id(request: Request) -> object:
-    """The `sub` of the request's bearer token, read without checking the signature
-    (the app checks it; this only says whose response it is)."""
+def _caller(request: Request) -> tuple[object, str | None]:
+    """The `sub` of the request's token (`Bearer`, or Conduit's `Token`), read without
+    checking the signature (the app checks it; this only says whose response it is),
+    and the token itself."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or token.count(".") != 2:
-        return None
+    if scheme.lower() not in ("bearer", "token") or token.count(".") != 2:
+        return None, None
     try:
         payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
-        return int(payload["sub"])
+        return int(payload["sub"]), token
     except (ValueError, TypeError, KeyError):
-        return None
+        return None, token
 
 
-def _others_private_fields(node: object, caller: object, sent: str) -> Iterator[str]:
-    """Private fields of documents that are neither the caller's own (by id) nor
-    about what the request itself sent (a registration's e-mail, a 422's echo)."""
+def _others_private_fields(
+    node: object, caller: object, token: str | None, sent: str
+) -> Iterator[str]:
+    """Private fields of documents that are neither the caller's own (by id, or a
+    Conduit user document with the caller's token) nor about what the request itself
+    sent (a registration's e-mail, a 422's echo)."""
     if isinstance(node, list):
         for item in node:
-            yield from _others_private_fields(item, caller, sent)
+            yield from _others_private_fields(item, caller, token, sent)
     elif isinstance(node, dict):
         # Scalars only: an OpenAPI document has `email` properties whose values are schemas.
         private = [k for k in _PRIVATE_FIELDS if isinstance(node.get(k), str | int | float)]
-        own = caller is not None and node.get("id") == caller
+        own = (caller is not None and node.get("id") == caller) or (
+            token is not None and node.get("token") == token
+        )
         told = str(node.get("email", "")).casefold() in sent and "email" in node
         if private and not own and not told:
             yield f"{private} of user {node.get('id')!r}"
         for value in node.values():
-            yield from _others_private_fields(value, caller, sent)
+            yield from _others_private_fields(value, caller, token, sent)
 
 
 def _scan_private_fields(response: Response, body: bytes) -> None:
@@ -302,12 +312,12 @@ def _scan_private_fields(response: Response, body: bytes) -> None:
         return  # its examples are made-up users
     if b'"email"' not in body and b'"credits"' not in body:
         return  # the common case, without parsing
-    caller = _caller_id(response.request)
+    caller, token = _caller(response.request)
     try:
         sent = response.request.content.decode(errors="replace").casefold()
     except RequestNotRead:  # a streamed upload: nothing it sent to vouch for
         sent = ""
-    leaks = list(_others_private_fields(json.loads(body), caller, sent))
+    leaks = list(_others_private_fields(json.loads(body), caller, token, sent))
     assert not leaks, f"another user's private fields in {response.url}: {leaks}"
 
 
@@ -386,3 +396,48 @@ async def pg_app(
 async def pg_client(pg_app: FastAPI) -> AsyncIterator[AsyncClient]:
     async with api_client(pg_app) as c:
         yield c
+
+
+# Real servers -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """`serve(env, workers=N)` starts `inkwell serve`; every server stops after the test."""
+    numbers = itertools.count(1)
+    with ExitStack() as stack:
+
+        def start(env: dict[str, str], *, workers: int = 1) -> Server:
+            log = tmp_path / f"server-{next(numbers)}.log"
+            return stack.enter_context(running_server(env, log, workers=workers))
+
+        yield start
+
+
+@pytest.fixture
+async def postgres_database() -> AsyncIterator[str]:
+    """The URL of a new, empty database on the test server; only it is dropped after."""
+    maintenance = postgres_dsn(
+        make_url(POSTGRES_URL).set(database="postgres").render_as_string(hide_password=False)
+    )
+    try:
+        conn = await asyncpg.connect(maintenance, timeout=5)
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        reason = f"PostgreSQL unreachable at {POSTGRES_URL}: {exc!r}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"{reason} (REQUIRE_POSTGRES=1)")
+        pytest.skip(reason)
+    name = f"inkwell_ops_{secrets.token_hex(4)}"
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        conn = await asyncpg.connect(maintenance, timeout=5)
+        try:
+            # FORCE: a server or PgBouncer that is still connected must not keep it alive.
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()

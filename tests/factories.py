@@ -120,3 +120,68 @@ async def seed_posts(engine: AsyncEngine, count: int, *, tags_per_post: int = 3)
                     tags=post_tags,
                 )
             )
+
+
+# The Conduit dialect (/api) ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConduitUser:
+    """A user registered through /api/users, with its `Authorization: Token` header."""
+
+    user: dict[str, Any]
+    password: str
+
+    @property
+    def username(self) -> str:
+        name: str = self.user["username"]
+        return name
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Token {self.user['token']}"}
+
+
+async def make_conduit_user(client: AsyncClient, **over: Any) -> ConduitUser:
+    n = next(_seq)
+    payload = {
+        "username": f"writer{n}",
+        "email": f"writer{n}@example.com",
+        "password": "pass-word-1",
+    }
+    payload.update(over)
+    response = await client.post("/api/users", json={"user": payload})
+    assert response.status_code == 201, response.text
+    return ConduitUser(user=response.json()["user"], password=payload["password"])
+
+
+def article_payload(**over: Any) -> dict[str, Any]:
+    n = next(_seq)
+    return {
+        "title": f"Article {n}",
+        "description": f"About article {n}",
+        "body": f"The body of article number {n}.",
+        "tagList": [],
+        **over,
+    }
+
+
+async def make_article(client: AsyncClient, author: ConduitUser, **over: Any) -> dict[str, Any]:
+    response = await client.post(
+        "/api/articles", json={"article": article_payload(**over)}, headers=author.headers
+    )
+    assert response.status_code == 201, response.text
+    article: dict[str, Any] = response.json()["article"]
+    return article
+
+
+def assert_conduit_error(response: Any, status: int, *fields: str) -> dict[str, list[str]]:
+    """The response is Conduit's `{"errors": {field: [message, ...]}}` with this status."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    errors: dict[str, list[str]] = response.json()["errors"]
+    assert errors
+    assert all(isinstance(m, list) and m for m in errors.values()), errors
+    for field in fields:
+        assert field in errors, errors
+    return errors

@@ -8,6 +8,9 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from inkwell.auth.hashing import PasswordHasher
 from inkwell.auth.router import router as auth_router
+from inkwell.conduit import errors as conduit_errors
+from inkwell.conduit.router import accounts as conduit_accounts_router
+from inkwell.conduit.router import router as conduit_router
 from inkwell.core.cache import DocumentCache
 from inkwell.core.config import Settings, get_settings
 from inkwell.core.db import create_engine, create_read_sessionmaker, create_sessionmaker
@@ -34,6 +37,9 @@ Log in at `POST /auth/token` (or with the **Authorize** button) and send the tok
 `Authorization: Bearer <token>`. Retry `POST`s safely with an `Idempotency-Key` header.
 
 Errors are RFC 9457 `application/problem+json` documents.
+
+Under `/api`, the same service speaks the Conduit (RealWorld) API: `Authorization: Token
+<token>`, `{"user": ...}` / `{"article": ...}` envelopes and `{"errors": {...}}` errors.
 """
 
 
@@ -75,30 +81,42 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.read_cache_entries, verify=settings.read_cache_verify
     )
     app.state.head_revision = head_revision()
-    register_error_handlers(app)
-    routers = (auth_router, users_router, posts_router, tags_router, transfers_router)
+    register_error_handlers(app, dialects={conduit_errors.PREFIX: conduit_errors.render})
+    routers = (
+        auth_router,
+        users_router,
+        posts_router,
+        tags_router,
+        transfers_router,
+        conduit_accounts_router,
+        conduit_router,
+    )
     for router in (*routers, health_router, metrics_router):
         app.include_router(router)
-    if settings.cors_origins:
-        app.add_middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "PATCH", "DELETE"],
-            allow_headers=[
-                "Authorization",
-                "Content-Type",
-                "Idempotency-Key",
-                "If-Match",
-                "X-Request-ID",
-            ],
-            # ETag: a browser client needs it for its next If-Match.
-            expose_headers=["X-Request-ID", "Server-Timing", "Link", "Idempotent-Replayed", "ETag"],
-        )
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
         trailing_slash=TrailingSlash(path for r in routers for path in r.collections),
     )
+    if settings.cors_origins:
+        # Outermost: every answer carries the CORS headers, the 500 and 413 that
+        # RequestContextMiddleware sends itself included, and preflights end here.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Idempotency-Key",
+                "If-Match",
+                "If-None-Match",
+                "X-Request-ID",
+                "X-Requested-With",
+            ],
+            # ETag: a browser client needs it for its next If-Match.
+            expose_headers=["X-Request-ID", "Server-Timing", "Link", "Idempotent-Replayed", "ETag"],
+        )
     mount_docs(app)
     install_openapi(app)
     return app

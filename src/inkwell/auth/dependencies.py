@@ -21,8 +21,9 @@ oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
 
 
-async def _caller(session: AsyncSession, settings: Settings, token: str | None) -> User | None:
-    """The caller, or None without a token; a bad token is still a 401."""
+async def caller(session: AsyncSession, settings: Settings, token: str | None) -> User | None:
+    """The caller, or None without a token; a bad token is still a 401. Every API
+    dialect reads its token with this, whatever its header's scheme."""
     if token is None:
         return None
     user = await session.get(User, read_access_token(settings, token))
@@ -31,26 +32,27 @@ async def _caller(session: AsyncSession, settings: Settings, token: str | None) 
     return user
 
 
-def _required(user: User | None) -> User:
+def required(user: User | None, *, scheme: str = "Bearer") -> User:
+    """The caller of an operation that needs one (401 without a token)."""
     if user is None:
-        raise Unauthorized("Authentication required: send `Authorization: Bearer <token>`.")
+        raise Unauthorized(f"Authentication required: send `Authorization: {scheme} <token>`.")
     return user
 
 
 async def get_optional_user(
     token: TokenDep, session: ReadSessionDep, settings: SettingsDep
 ) -> User | None:
-    return await _caller(session, settings, token)
+    return await caller(session, settings, token)
 
 
 async def get_current_reader(
     token: TokenDep, session: ReadSessionDep, settings: SettingsDep
 ) -> User:
-    return _required(await _caller(session, settings, token))
+    return required(await caller(session, settings, token))
 
 
 async def get_current_user(token: TokenDep, session: SessionDep, settings: SettingsDep) -> User:
-    return _required(await _caller(session, settings, token))
+    return required(await caller(session, settings, token))
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

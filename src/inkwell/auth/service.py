@@ -36,8 +36,24 @@ async def log_in(
     hasher: PasswordHasher,
     settings: Settings,
 ) -> tuple[str, int]:
-    """The login policy: an access token (and its lifetime) for the open, active
-    account with this username or e-mail and password.
+    """An access token (and its lifetime) for the account `authenticate` lets in."""
+    user = await authenticate(
+        sessions, login=login, password=password, address=address, hasher=hasher, settings=settings
+    )
+    return create_access_token(settings, user)
+
+
+async def authenticate(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    login: str,
+    password: str,
+    address: str,
+    hasher: PasswordHasher,
+    settings: Settings,
+) -> User:
+    """The login policy: the open, active account with this username or e-mail and
+    password (InvalidCredentials otherwise).
 
     Each attempt is first counted against the account and the client address (429
     when either has spent its failures for the window), then the password is
@@ -62,7 +78,7 @@ async def log_in(
             await session.execute(
                 update(User).where(User.id == user.id).values(hashed_password=new_hash)
             )
-    return create_access_token(settings, user)
+    return user
 
 
 def _login_limits(settings: Settings, *, login: str, address: str) -> tuple[Limit, Limit]:

@@ -19,13 +19,14 @@
 
 Services raise these; `register_error_handlers` maps them, request validation
 errors, HTTP errors of the framework, database errors and unexpected exceptions
-to problem documents, all rendered by `problem_response`. Clients never see a
-traceback or SQL.
+to problem documents, all rendered by `problem_response`, or, under the prefix of
+another API dialect (the Conduit API under `/api`), by that dialect's renderer
+(`render_error` decides). Clients never see a traceback or SQL.
 """
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -51,11 +52,19 @@ class DomainError(Exception):
     headers: Mapping[str, str] | None = None
 
     def __init__(
-        self, detail: str, *, headers: Mapping[str, str] | None = None, **extra: Any
+        self,
+        detail: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        field: str | None = None,
+        **extra: Any,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.headers = headers if headers is not None else type(self).headers
+        # The request field the error is about, when one is (a taken username): a
+        # dialect that reports errors by field names it (problem documents do not).
+        self.field = field
         # More members of the problem document, e.g. `errors` of a validation failure.
         self.extra = extra
 
@@ -169,9 +178,24 @@ def problem_response(instance: str, exc: DomainError) -> JSONResponse:
     return JSONResponse(body, status_code=exc.status, media_type=PROBLEM_JSON, headers=exc.headers)
 
 
+# Renders a domain error for a request path in another dialect than problem+json.
+ErrorRenderer = Callable[[str, DomainError], JSONResponse]
+
+
+def render_error(app: object, path: str, exc: DomainError) -> JSONResponse:
+    """The one choice of an error's rendering: the dialect whose prefix the path has
+    (`register_error_handlers`' `dialects`), or else a problem document."""
+    state = getattr(app, "state", None)
+    dialects: tuple[tuple[str, ErrorRenderer], ...] = getattr(state, "error_dialects", ())
+    for prefix, render in dialects:
+        if path == prefix or path.startswith(prefix + "/"):
+            return render(path, exc)
+    return problem_response(path, exc)
+
+
 def problem_for(request: Request, exc: DomainError) -> JSONResponse:
-    """The problem document of a domain error, for this request."""
-    return problem_response(request.url.path, exc)
+    """The error document of a domain error, for this request."""
+    return render_error(request.app, request.url.path, exc)
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
@@ -285,7 +309,12 @@ async def _stale_data(request: Request, exc: Exception) -> JSONResponse:
     return problem_for(request, concurrent)
 
 
-def register_error_handlers(app: FastAPI) -> None:
+def register_error_handlers(
+    app: FastAPI, dialects: Mapping[str, ErrorRenderer] | None = None
+) -> None:
+    """Map every error to its document; paths under a prefix of `dialects` (`/api`)
+    are rendered by its renderer, all others as problem documents."""
+    app.state.error_dialects = tuple((dialects or {}).items())
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(DatabaseUnavailable, _database_unavailable)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -15,7 +15,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from inkwell.core.errors import DomainError, InternalError, PayloadTooLarge, problem_response
+from inkwell.core.errors import DomainError, InternalError, PayloadTooLarge, render_error
 from inkwell.core.logging import get_logger
 from inkwell.core.metrics import record_request
 from inkwell.core.observability import RequestStats, current_stats
@@ -186,4 +186,4 @@ async def _too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> 
 
 
 async def _send_problem(scope: Scope, receive: Receive, send: Send, exc: DomainError) -> None:
-    await problem_response(scope["path"], exc)(scope, receive, send)
+    await render_error(scope.get("app"), scope["path"], exc)(scope, receive, send)

@@ -1,4 +1,5 @@
-"""The OpenAPI document: errors are declared as problem+json everywhere."""
+"""The OpenAPI document: errors are declared as problem+json everywhere but under the
+prefix of another dialect (the Conduit API's `/api`), whose routes declare their own."""
 
 from typing import Any
 
@@ -32,7 +33,10 @@ def _build(app: FastAPI) -> dict[str, Any]:
     schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
-    for path in schema.get("paths", {}).values():
+    dialects = tuple(prefix + "/" for prefix, _ in app.state.error_dialects)
+    for name, path in schema.get("paths", {}).items():
+        if name.startswith(dialects):
+            continue
         for operation in path.values():
             if "422" in operation.get("responses", {}):
                 operation["responses"]["422"] = {

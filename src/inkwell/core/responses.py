@@ -16,9 +16,10 @@ from pydantic import TypeAdapter
 T = TypeVar("T")
 
 
-def render(adapter: TypeAdapter[T], data: Any) -> bytes:
-    """The JSON document of `data` (an ORM object or a list of them) as `adapter` shows it."""
-    return adapter.dump_json(adapter.validate_python(data, from_attributes=True))
+def render(adapter: TypeAdapter[T], data: Any, **dump: Any) -> bytes:
+    """The JSON document of `data` (an ORM object or a list of them) as `adapter` shows it
+    (`dump`: pydantic's options, e.g. `exclude`)."""
+    return adapter.dump_json(adapter.validate_python(data, from_attributes=True), **dump)
 
 
 def respond(

@@ -53,3 +53,17 @@ async def list_with_counts(session: AsyncSession, *, skip: int, limit: int) -> l
     )
     rows = await session.execute(query)
     return [TagWithCount.model_validate(row, from_attributes=True) for row in rows]
+
+
+async def names_in_use(session: AsyncSession, *, limit: int) -> list[str]:
+    """The names of the tags of published posts, the most used first (then by name)."""
+    used = func.count(Post.id)
+    query = (
+        select(Tag.name)
+        .join(post_tags, post_tags.c.tag_id == Tag.id)
+        .join(Post, and_(Post.id == post_tags.c.post_id, Post.published))
+        .group_by(Tag.id, Tag.name)
+        .order_by(used.desc(), Tag.name)
+        .limit(limit)
+    )
+    return list(await session.scalars(query))

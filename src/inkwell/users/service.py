@@ -280,4 +280,4 @@ async def _flush_unique(session: AsyncSession) -> None:
         field = next((_UNIQUE_FIELDS[n] for n in sorted(names) if n in _UNIQUE_FIELDS), None)
         if field is None:
             raise
-        raise DuplicateUser(f"A user with this {field} already exists.") from None
+        raise DuplicateUser(f"A user with this {field} already exists.", field=field) from None

@@ -1,0 +1,1 @@
+"""The Conduit (RealWorld) dialect of the API under `/api`: the same domain, its envelopes."""

@@ -1,0 +1,64 @@
+"""Who is calling, in Conduit's words: `Authorization: Token <jwt>`.
+
+The token is the one the native API issues and reads (auth.service), and the caller is
+read by the same rule (auth.dependencies.caller); only the header's scheme differs.
+Front ends that send `Bearer` are accepted too.
+"""
+
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import APIKeyHeader
+
+from inkwell.auth.dependencies import caller, required
+from inkwell.auth.service import InvalidToken
+from inkwell.core.config import SettingsDep
+from inkwell.core.db import ReadSessionDep, SessionDep
+from inkwell.users.models import User
+
+_SCHEMES = frozenset({"token", "bearer"})
+
+# auto_error=False: a missing header is answered by Conduit's own 401 document.
+_authorization = APIKeyHeader(
+    name="Authorization",
+    scheme_name="Token",
+    description="`Token <jwt>`, the token from registration or login",
+    auto_error=False,
+)
+
+
+async def conduit_token(header: Annotated[str | None, Depends(_authorization)]) -> str | None:
+    """The token of `Authorization: Token <jwt>`, None without the header; any other
+    form is a bad token (401), never an anonymous call."""
+    if header is None:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() not in _SCHEMES or not token:
+        raise InvalidToken("Send the token as `Authorization: Token <jwt>`.")
+    return token
+
+
+ConduitToken = Annotated[str | None, Depends(conduit_token)]
+
+
+async def _writer(token: ConduitToken, session: SessionDep, settings: SettingsDep) -> User:
+    return required(await caller(session, settings, token), scheme="Token")
+
+
+async def _reader(token: ConduitToken, session: ReadSessionDep, settings: SettingsDep) -> User:
+    return required(await caller(session, settings, token), scheme="Token")
+
+
+async def _optional(
+    token: ConduitToken, session: ReadSessionDep, settings: SettingsDep
+) -> User | None:
+    return await caller(session, settings, token)
+
+
+Writer = Annotated[User, Depends(_writer)]
+"""The caller of a handler that writes (with `SessionDep`)."""
+Reader = Annotated[User, Depends(_reader)]
+"""The caller of a handler that reads (with `ReadSessionDep`)."""
+Viewer = Annotated[User | None, Depends(_optional)]
+"""The caller of a read open to anyone, or None."""

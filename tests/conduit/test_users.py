@@ -1,0 +1,101 @@
+"""The Conduit dialect's accounts: registration, login, the current user, its errors."""
+
+from httpx import AsyncClient
+
+from tests.factories import assert_conduit_error, make_conduit_user
+
+USER_MEMBERS = {"email", "token", "username", "bio", "image"}
+
+
+async def test_registration_gives_a_token_usable_at_once(client: AsyncClient) -> None:
+    writer = await make_conduit_user(client, username="ada", email="Ada@Example.com")
+    assert set(writer.user) == USER_MEMBERS
+    assert writer.user["email"] == "ada@example.com"
+    assert writer.user["bio"] is None
+    assert writer.user["image"] is None
+    response = await client.get("/api/user", headers=writer.headers)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"user": writer.user}
+
+
+async def test_registration_answers_with_and_without_the_trailing_slash(
+    client: AsyncClient,
+) -> None:
+    body = {"user": {"username": "bob", "email": "bob@example.com", "password": "pass-word-1"}}
+    response = await client.post("/api/users/", json=body)
+    assert response.status_code == 201, response.text
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_a_taken_username_or_email_is_a_422_about_that_field(client: AsyncClient) -> None:
+    await make_conduit_user(client, username="ada", email="ada@example.com")
+    for taken, field in (
+        ({"username": "ada"}, "username"),
+        ({"email": "ada@example.com"}, "email"),
+    ):
+        user = {"username": "other", "email": "other@example.com", "password": "pass-word-1"}
+        response = await client.post("/api/users", json={"user": {**user, **taken}})
+        errors = assert_conduit_error(response, 422, field)
+        assert errors[field] == ["has already been taken"]
+
+
+async def test_invalid_registrations_name_their_fields(client: AsyncClient) -> None:
+    response = await client.post("/api/users", json={"user": {"username": "ab", "email": "x"}})
+    assert_conduit_error(response, 422, "username", "email", "password")
+    response = await client.post("/api/users", json={"username": "abc"})
+    assert assert_conduit_error(response, 422, "user")["user"] == ["can't be blank"]
+    response = await client.post(
+        "/api/users", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert_conduit_error(response, 422)
+
+
+async def test_login_by_email_and_password(client: AsyncClient) -> None:
+    writer = await make_conduit_user(client, email="ada@example.com")
+    credentials = {"email": "ada@example.com", "password": writer.password}
+    response = await client.post("/api/users/login", json={"user": credentials})
+    assert response.status_code == 200, response.text
+    user = response.json()["user"]
+    assert set(user) == USER_MEMBERS
+    assert user["username"] == writer.username
+    me = await client.get("/api/user", headers={"Authorization": f"Token {user['token']}"})
+    assert me.json()["user"]["email"] == "ada@example.com"
+
+
+async def test_a_wrong_password_is_a_401(client: AsyncClient) -> None:
+    await make_conduit_user(client, email="ada@example.com")
+    credentials = {"email": "ada@example.com", "password": "wrong-password"}
+    response = await client.post("/api/users/login", json={"user": credentials})
+    assert_conduit_error(response, 401)
+    assert response.headers["www-authenticate"] == "Token"
+
+
+async def test_the_current_user_needs_a_valid_token(client: AsyncClient) -> None:
+    writer = await make_conduit_user(client)
+    for headers in (
+        {},
+        {"Authorization": "Token"},
+        {"Authorization": "Token not.a.jwt"},
+        {"Authorization": f"Basic {writer.user['token']}"},
+        {"Authorization": f"Token {writer.user['token']}x"},
+    ):
+        response = await client.get("/api/user", headers=headers)
+        assert_conduit_error(response, 401)
+        assert response.headers["www-authenticate"] == "Token"
+
+
+async def test_a_bearer_token_is_accepted_too(client: AsyncClient) -> None:
+    writer = await make_conduit_user(client)
+    headers = {"Authorization": f"Bearer {writer.user['token']}"}
+    response = await client.get("/api/user", headers=headers)
+    assert response.status_code == 200
+
+
+async def test_the_native_api_keeps_problem_documents(client: AsyncClient) -> None:
+    response = await client.get("/users/me")
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    response = await client.get("/api/nowhere")
+    assert_conduit_error(response, 404)
+    response = await client.get("/apix")
+    assert response.headers["content-type"] == "application/problem+json"

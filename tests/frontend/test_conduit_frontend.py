@@ -293,6 +293,12 @@ def _scenario(page: Page, site: str, step: Steps) -> None:
             nav.get_by_role("link", name=READER["username"]).click()
         _expect_profile(page, READER["username"])
 
+    with step("a reload keeps the reader signed in"):
+        with _answered(page, "GET", f"/profiles/{READER['username']}"):
+            page.reload()
+        _expect_profile(page, READER["username"])
+        expect(nav.get_by_role("link", name="Settings")).to_be_visible()
+
 
 def _tab(page: Page, text: str) -> Locator:
     """A tab above a list of articles, by its text (its aria-label is the route's name)."""

@@ -11,7 +11,8 @@ edits their profile, logs out and back in.
 Every request that would leave the test's own servers (the app's CSS and fonts come from
 CDNs) fails at name resolution, so nothing depends on the network. The run fails on any
 uncaught error in the page, any API answer of 4xx/5xx and any API request that failed
-(as a CORS refusal does). `make frontend` installs the front end's packages; Debian's
+(as a CORS refusal does: every write, sending `Authorization` and JSON, needs a
+preflight that Inkwell must grant). `make frontend` installs the front end's packages; Debian's
 chromium is needed (skipped without it). Select these tests with `-m frontend`.
 """
 
@@ -63,9 +64,7 @@ def _empty_if_postgres(url: str) -> None:
 
 
 @pytest.fixture
-def inkwell(
-    db_url: str, tmp_path: Path
-) -> Callable[..., contextlib.AbstractContextManager[Server]]:
+def inkwell(db_url: str, tmp_path: Path) -> Inkwell:
     """`with inkwell(**settings) as server:` a real `inkwell serve` on a migrated, empty
     database of each kind."""
     _empty_if_postgres(db_url)

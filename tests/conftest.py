@@ -30,7 +30,12 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Request, RequestNotRead, Response
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.pool import NullPool
 
 from inkwell.core.config import Settings
@@ -217,6 +222,8 @@ _READ_PATHS = (
     "core/test_cache.py",
     "core/test_pagination.py",
     "test_queries.py",
+    "conduit/test_articles.py",
+    "conduit/test_queries.py",
 )
 READ_CACHE_ENTRIES = Settings.model_fields["read_cache_entries"].default
 
@@ -351,6 +358,14 @@ async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
 def engine(app: FastAPI) -> AsyncEngine:
     result: AsyncEngine = app.state.engine
     return result
+
+
+@pytest.fixture
+def sessions(app: FastAPI) -> async_sessionmaker[AsyncSession]:
+    """The app's sessions that write, for tests that call services: each
+    `async with sessions() as s, s.begin():` is one unit of work, committed."""
+    sessionmaker: async_sessionmaker[AsyncSession] = app.state.write_sessionmaker
+    return sessionmaker
 
 
 class StatementCounter:

@@ -5,16 +5,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from httpx import AsyncClient
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from inkwell.models import Post, Tag, User
+from inkwell.models import Comment, Favorite, Follow, Post, Tag, User
 from inkwell.users import service as users_service
 
 _seq = itertools.count(1)
 
 
 # What a user's public document shows (to anyone), and what the holder's own adds.
-USER_FIELDS = {"id", "username", "full_name", "created_at"}
+USER_FIELDS = {"id", "username", "full_name", "bio", "image", "created_at"}
 PRIVATE_USER_FIELDS = USER_FIELDS | {"email", "credits", "is_active"}
 
 
@@ -114,12 +114,51 @@ async def seed_posts(engine: AsyncEngine, count: int, *, tags_per_post: int = 3)
             session.add(
                 Post(
                     title=f"Seed {i}",
+                    slug=f"seed-{n}",
                     body="Seeded body text.",
                     published=True,
                     author=author,
                     tags=post_tags,
                 )
             )
+
+
+async def load_user(session: AsyncSession, user_id: int) -> User:
+    """The account as a service receives it (CurrentUser loads it so)."""
+    return await users_service.get_or_raise(session, user_id)
+
+
+async def seed_social(engine: AsyncEngine, count: int, *, fan_id: int) -> tuple[int, int]:
+    """A hub user with `count` published posts, and `count` users who each follow the
+    hub, are followed by it and by the fan, favorite its first post and comment on it; the
+    fan favorites every post. Returns the hub's id and its first post's id."""
+    sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessionmaker() as session, session.begin():
+        n = next(_seq)
+        hub = User(username=f"hub{n}", email=f"hub{n}@example.com", hashed_password="x")
+        posts = [
+            Post(title="Hub", slug=f"hub-{n}-{i}", body="Hub body.", published=True, author=hub)
+            for i in range(count)
+        ]
+        others = [
+            User(username=f"fan{n}-{i}", email=f"fan{n}-{i}@example.com", hashed_password="x")
+            for i in range(count)
+        ]
+        session.add_all([hub, *posts, *others])
+        await session.flush()
+        first = posts[0]
+        session.add_all(
+            [Follow(follower_id=o.id, followee_id=hub.id) for o in others]
+            + [Follow(follower_id=hub.id, followee_id=o.id) for o in others]
+            + [Follow(follower_id=fan_id, followee_id=o.id) for o in [*others, hub]]
+            + [Favorite(user_id=o.id, post_id=first.id) for o in others]
+            + [Favorite(user_id=fan_id, post_id=p.id) for p in posts]
+            + [Comment(post_id=first.id, author_id=o.id, body="Nice.") for o in others]
+        )
+        for post in posts:
+            post.favorites_count = 1
+        first.favorites_count = count + 1
+        return hub.id, first.id
 
 
 # The Conduit dialect (/api) ------------------------------------------------------------

@@ -6,9 +6,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
+# Every model mapped before any module builds a statement at import time.
+import inkwell.models  # noqa: F401
 from inkwell.auth.hashing import PasswordHasher
 from inkwell.auth.router import router as auth_router
+from inkwell.comments.router import router as comments_router
 from inkwell.conduit import errors as conduit_errors
+from inkwell.conduit.articles import router as conduit_articles_router
 from inkwell.conduit.router import accounts as conduit_accounts_router
 from inkwell.conduit.router import router as conduit_router
 from inkwell.core.cache import DocumentCache
@@ -25,6 +29,8 @@ from inkwell.core.observability import instrument_engine
 from inkwell.core.openapi import install_openapi
 from inkwell.core.routing import TrailingSlash
 from inkwell.core.runtime import tune_process
+from inkwell.favorites.router import router as favorites_router
+from inkwell.follows.router import router as follows_router
 from inkwell.posts.router import router as posts_router
 from inkwell.tags.router import router as tags_router
 from inkwell.transfers.router import router as transfers_router
@@ -85,11 +91,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = (
         auth_router,
         users_router,
+        follows_router,
         posts_router,
+        favorites_router,
+        comments_router,
         tags_router,
         transfers_router,
         conduit_accounts_router,
         conduit_router,
+        conduit_articles_router,
     )
     for router in (*routers, health_router, metrics_router):
         app.include_router(router)

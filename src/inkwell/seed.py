@@ -6,6 +6,7 @@ posts take seconds on PostgreSQL. Every seeded user's password is
 """
 
 import random
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.core.db import utcnow
 from inkwell.models import Post, Tag, User, post_tags
+from inkwell.posts import slugs
 from inkwell.transfers import service as transfers_service
 
 SEED_PASSWORD = "inkwell-demo"  # noqa: S105 - documented demo password
@@ -116,9 +118,12 @@ async def _posts(
     per_post = min(plan.tags_per_post, len(tag_ids))
     for first in range(0, plan.posts, BATCH):
         count = min(BATCH, plan.posts - first)
+        titles = [_sentence(rng, 5).capitalize() for _ in range(count)]
         rows = [
             {
-                "title": _sentence(rng, 5).capitalize(),
+                "title": title,
+                # Unique without a lookup, however many times the seeder runs.
+                "slug": f"{slugs.slugify(title)}-{secrets.token_hex(5)}",
                 "body": _sentence(rng, 40),
                 "published": rng.random() < plan.published_ratio,
                 "author_id": rng.choice(user_ids),
@@ -126,7 +131,7 @@ async def _posts(
                 "created_at": start + timedelta(seconds=first + i),
                 "updated_at": start + timedelta(seconds=first + i),
             }
-            for i in range(count)
+            for i, title in enumerate(titles)
         ]
         result = await session.execute(insert(Post).returning(Post.id), rows)
         links = [

@@ -36,7 +36,7 @@ def _run_newman(api: str, report: Path) -> dict[str, Any]:
         "PASSWORD": "password",
     }.items():
         command += ["--global-var", f"{name}={value}"]
-    command += ["--reporters", "cli,json", "--reporter-json-export", str(report), "--no-color"]
+    command += ["--reporters", "cli,json", "--reporter-json-export", str(report), "--color", "off"]
     done = run_program(command, env, cwd=SUITE, timeout=NEWMAN_TIMEOUT_S)
     assert report.exists(), f"newman wrote no report:\n{done.stdout}\n{done.stderr}"
     run: dict[str, Any] = json.loads(report.read_text())["run"]

@@ -99,3 +99,61 @@ async def test_the_native_api_keeps_problem_documents(client: AsyncClient) -> No
     assert_conduit_error(response, 404)
     response = await client.get("/apix")
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_settings_form_with_empty_fields_changes_nothing_else(
+    client: AsyncClient,
+) -> None:
+    writer = await make_conduit_user(client, email="ada@example.com")
+    form = {"email": "", "username": "", "password": "", "bio": "", "image": ""}
+    response = await client.put("/api/user", json={"user": form}, headers=writer.headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["user"] == writer.user
+    credentials = {"email": "ada@example.com", "password": writer.password}
+    login = await client.post("/api/users/login", json={"user": credentials})
+    assert login.status_code == 200, "an empty password must not replace the password"
+    credentials["password"] = ""
+    assert_conduit_error(await client.post("/api/users/login", json={"user": credentials}), 422)
+
+
+async def test_changing_the_account(client: AsyncClient) -> None:
+    writer = await make_conduit_user(client)
+    change = {
+        "email": "new@example.com",
+        "username": "renamed",
+        "password": "a-new-password",
+        "bio": "I write.",
+        "image": "https://example.com/me.png",
+    }
+    response = await client.put("/api/user", json={"user": change}, headers=writer.headers)
+    assert response.status_code == 200, response.text
+    user = response.json()["user"]
+    assert {k: user[k] for k in ("email", "username", "bio", "image")} == {
+        k: change[k] for k in ("email", "username", "bio", "image")
+    }
+    assert user["token"] == writer.user["token"]
+    credentials = {"email": "new@example.com", "password": "a-new-password"}
+    assert (await client.post("/api/users/login", json={"user": credentials})).status_code == 200
+    profile = (await client.get("/api/profiles/renamed")).json()["profile"]
+    assert (profile["bio"], profile["image"]) == ("I write.", "https://example.com/me.png")
+    cleared = await client.put(
+        "/api/user", json={"user": {"bio": "", "image": None}}, headers=writer.headers
+    )
+    assert (cleared.json()["user"]["bio"], cleared.json()["user"]["image"]) == (None, None)
+
+
+async def test_invalid_changes_are_422s_and_change_nothing(client: AsyncClient) -> None:
+    writer = await make_conduit_user(client)
+    other = await make_conduit_user(client)
+    for change, field in (
+        ({"image": "javascript:alert(1)"}, "image"),
+        ({"password": "short"}, "password"),
+        ({"email": "not an address"}, "email"),
+        ({"username": other.username}, "username"),
+        ({"email": other.user["email"]}, "email"),
+    ):
+        response = await client.put("/api/user", json={"user": change}, headers=writer.headers)
+        assert_conduit_error(response, 422, field)
+    me = await client.get("/api/user", headers=writer.headers)
+    assert me.json()["user"] == writer.user
+    assert_conduit_error(await client.put("/api/user", json={"user": {}}), 401)

@@ -16,6 +16,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 
+from inkwell.conduit.articles import router as articles_router
+from inkwell.conduit.router import router as conduit_router
 from inkwell.core.db import AsyncReadSession, get_read_session, get_session, get_statement_session
 from inkwell.models import User
 from inkwell.posts.router import router as posts_router
@@ -123,7 +125,10 @@ def _calls(dependant: Dependant) -> Iterator[Any]:
         yield from _calls(dependency)
 
 
-@pytest.mark.parametrize("router", [users_router, posts_router, tags_router, transfers_router])
+@pytest.mark.parametrize(
+    "router",
+    [users_router, posts_router, tags_router, transfers_router, conduit_router, articles_router],
+)
 def test_reads_and_writes_take_their_own_session_type(router: APIRouter) -> None:
     """A GET reads through an AsyncReadSession only; a write has its AsyncSession."""
     for route in router.routes:

@@ -120,15 +120,29 @@ def test_operation_answers_as_declared(server: Server, token: str, path: str, me
             # JSON Schema counts 2.0 as an "integer"; the API takes ids written as
             # integers only, and says so in its description (422 for 2.0).
             excluded.append(positive_data_acceptance)
+        if (case.path, case.method.upper()) in _UNIQUE_NAMES:
+            # The Conduit dialect answers a taken username or e-mail with 422, as its
+            # front ends expect: a rule about other accounts that no schema can state.
+            excluded.append(positive_data_acceptance)
+        conduit = case.path.startswith("/api/")
+        if conduit and not anonymous and "Authorization" not in (case.headers or {}):
+            # The Conduit dialect's token is an API key header: a case made negative by
+            # leaving it out is made valid again by the token sent below.
+            excluded.append(negative_data_rejection)
         _fresh_idempotency_key(case)
         case.call_and_validate(
             base_url=server.url,
             headers=None if anonymous else headers,
-            additional_checks=[negative_data_rejection],
+            additional_checks=[]
+            if negative_data_rejection in excluded
+            else [negative_data_rejection],
             excluded_checks=excluded,
         )
 
     check()
+
+
+_UNIQUE_NAMES = frozenset({("/api/users/", "POST"), ("/api/user", "PUT")})
 
 
 def _conditional(case: schemathesis.Case) -> bool:

@@ -62,3 +62,7 @@ Reader = Annotated[User, Depends(_reader)]
 """The caller of a handler that reads (with `ReadSessionDep`)."""
 Viewer = Annotated[User | None, Depends(_optional)]
 """The caller of a read open to anyone, or None."""
+
+# OpenAPI of an operation open to anyone that reads a token when sent: anonymous
+# (`{}`) or with the token.
+OPTIONAL_TOKEN: dict[str, object] = {"security": [{}, {"Token": []}]}

@@ -10,6 +10,7 @@ document is parsed or rebuilt per request.
 
 from collections.abc import Iterable, Sequence
 
+from inkwell.comments.models import Comment as CommentRow
 from inkwell.conduit.schemas import COMMENT, PROFILE, USER, Comment, Profile
 from inkwell.users.models import User
 
@@ -48,13 +49,11 @@ def profile(account: User, *, following: bool) -> bytes:
     return envelope("profile", PROFILE.dump_json(document))
 
 
-def comments(rows: Iterable[object], *, following: set[int]) -> list[bytes]:
+def comments(rows: Iterable[CommentRow], *, following: set[int]) -> list[bytes]:
     """Comments (with their authors loaded), each author's `following` as the viewer's."""
     documents: list[bytes] = []
     for row in rows:
         document: Comment = COMMENT.validate_python(row, from_attributes=True)
-        author_id = row.author.id  # type: ignore[attr-defined]
-        document.author.following = author_id in following
+        document.author.following = row.author_id in following
         documents.append(COMMENT.dump_json(document))
     return documents
-

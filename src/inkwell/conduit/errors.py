@@ -19,10 +19,13 @@ PREFIX = "/api"
 
 
 def _field(loc: Sequence[Any]) -> str:
-    """`["body", "user", "email"]` -> `email`, `["body", "article", "tagList", 0]` ->
-    `tagList`, `["query", "limit"]` -> `limit`; the body itself is `body`."""
+    """The member an error is about: `["body", "user", "email", ...]` -> `email` (the
+    envelope's member, whatever follows: list indexes, union members),
+    `["body", "user"]` -> `user`, `["query", "limit"]` -> `limit`; else `body`."""
     names = [part for part in loc[1:] if isinstance(part, str)]
-    return names[-1] if names else "body"
+    if loc and loc[0] == "body":
+        return names[1] if len(names) > 1 else (names[0] if names else "body")
+    return names[0] if names else "body"
 
 
 def _message(error: dict[str, Any]) -> str:
@@ -34,7 +37,12 @@ def _message(error: dict[str, Any]) -> str:
 def _validation_errors(errors: Sequence[dict[str, Any]]) -> dict[str, list[str]]:
     by_field: dict[str, list[str]] = {}
     for error in errors:
-        by_field.setdefault(_field(error.get("loc", ())), []).append(_message(error))
+        # `Email | Literal[""]`: the "" alternative's own complaint says nothing useful.
+        if error.get("type") == "literal_error" and len(errors) > 1:
+            continue
+        messages = by_field.setdefault(_field(error.get("loc", ())), [])
+        if (message := _message(error)) not in messages:
+            messages.append(message)
     return by_field or {"body": ["is invalid"]}
 
 

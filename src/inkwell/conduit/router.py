@@ -1,22 +1,25 @@
 """HTTP endpoints of the Conduit dialect, under `/api`: the same services as the native
 API, Conduit's envelopes and errors (conduit/errors.py)."""
 
-from fastapi import Response, status
+from typing import Annotated
+
+from fastapi import Path, Response, status
 
 from inkwell.auth import service as auth_service
-from inkwell.auth.dependencies import ClientAddress
+from inkwell.auth.dependencies import ClientAddress, caller, required
 from inkwell.auth.hashing import HasherDep
 from inkwell.conduit import documents
-from inkwell.conduit.dependencies import ConduitToken, Reader
+from inkwell.conduit.dependencies import OPTIONAL_TOKEN, ConduitToken, Reader, Viewer, Writer
 from inkwell.conduit.errors import PREFIX, error_responses
-from inkwell.conduit.schemas import TAGS, LoginUserRequest, NewUserRequest
+from inkwell.conduit.schemas import TAGS, LoginUserRequest, NewUserRequest, UpdateUserRequest
 from inkwell.core.config import SettingsDep
-from inkwell.core.db import SessionDep, SessionmakerDep, StatementSessionDep
+from inkwell.core.db import ReadSessionDep, SessionDep, SessionmakerDep, StatementSessionDep
 from inkwell.core.responses import json_response
 from inkwell.core.routing import NoStoreRoute, Router
+from inkwell.follows import service as follows_service
 from inkwell.tags import service as tags_service
 from inkwell.users import service as users_service
-from inkwell.users.schemas import UserCreate
+from inkwell.users.schemas import UserCreate, UsernameLookup, UserUpdate
 
 router = Router(prefix=PREFIX, tags=["conduit"])
 # Answers that carry a token are never cached.
@@ -50,9 +53,7 @@ async def register(
     return json_response(documents.user(user, token), status_code=status.HTTP_201_CREATED)
 
 
-@accounts.post(
-    "/users/login", summary="Log in (Conduit)", responses=error_responses(401, 422, 429)
-)
+@accounts.post("/users/login", summary="Log in (Conduit)", responses=error_responses(401, 422, 429))
 async def log_in(
     body: LoginUserRequest,
     address: ClientAddress,
@@ -79,6 +80,74 @@ async def log_in(
 async def current_user(caller: Reader, token: ConduitToken) -> Response:
     """The account of the token, with that same token."""
     return json_response(documents.user(caller, token or ""))
+
+
+@accounts.put("/user", summary="Change your account (Conduit)", responses=error_responses(401, 422))
+async def update_current_user(
+    body: UpdateUserRequest,
+    token: ConduitToken,
+    session: SessionDep,
+    settings: SettingsDep,
+    hasher: HasherDep,
+) -> Response:
+    """Change the members sent: `email`, `username`, `password`, `bio`, `image`. An
+    empty `email`, `username` or `password` (a settings form's untouched field) changes
+    nothing; an empty `bio` or `image` clears it."""
+    changes = body.user
+    password = changes.new_password()
+    hashed = None
+    if password is not None:
+        # The token is checked first, so that only an account holder makes us hash; the
+        # hash is made before the transaction begins, so that it waits on nothing.
+        auth_service.read_access_token(settings, token or "")
+        hashed = await hasher.hash(password)
+    user = required(await caller(session, settings, token), scheme="Token")
+    if hashed is not None:
+        users_service.replace_password(user, hashed)
+    data = UserUpdate.model_validate(changes.changes())
+    user = await users_service.update(session, user, user_id=user.id, data=data)
+    return json_response(documents.user(user, token or ""))
+
+
+Username = Annotated[UsernameLookup, Path(description="The user's username")]
+
+
+@router.get(
+    "/profiles/{username}",
+    summary="A profile (Conduit)",
+    responses=error_responses(401, 404, 422),
+    openapi_extra=OPTIONAL_TOKEN,
+)
+async def get_profile(username: Username, session: ReadSessionDep, viewer: Viewer) -> Response:
+    """`{"profile": {...}}`, with whether you follow them."""
+    user = await users_service.get_by_username_or_raise(session, username)
+    viewer_id = viewer.id if viewer else None
+    following = await follows_service.following_among(session, viewer_id, [user.id])
+    return json_response(documents.profile(user, following=bool(following)))
+
+
+@router.post(
+    "/profiles/{username}/follow",
+    summary="Follow a user (Conduit)",
+    responses=error_responses(401, 404, 409, 422),
+)
+async def follow(username: Username, caller: Writer, session: SessionDep) -> Response:
+    """Follow them (again: nothing changes); yourself: 409."""
+    user = await users_service.get_by_username_or_raise(session, username)
+    await follows_service.follow(session, caller, user)
+    return json_response(documents.profile(user, following=True))
+
+
+@router.delete(
+    "/profiles/{username}/follow",
+    summary="Unfollow a user (Conduit)",
+    responses=error_responses(401, 404, 409, 422),
+)
+async def unfollow(username: Username, caller: Writer, session: SessionDep) -> Response:
+    """Stop following them (not following: nothing changes)."""
+    user = await users_service.get_by_username_or_raise(session, username)
+    await follows_service.unfollow(session, caller, user)
+    return json_response(documents.profile(user, following=False))
 
 
 @router.get("/tags/", summary="Tags in use (Conduit)")

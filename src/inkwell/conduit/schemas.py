@@ -8,7 +8,7 @@ camelCase when serialized.
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AliasGenerator,
@@ -22,9 +22,9 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from inkwell.core.schemas import CleanText, ReadSchema, Schema
-from inkwell.posts.schemas import Body, TagNames, Title
+from inkwell.posts.schemas import Body, Description, TagNames, Title
 from inkwell.tags.models import Tag
-from inkwell.users.schemas import Email, Password, Username
+from inkwell.users.schemas import Bio, Email, Image, Password, Username
 
 
 class Request(Schema):
@@ -33,19 +33,12 @@ class Request(Schema):
     model_config = ConfigDict(extra="ignore")
 
 
-def _untouched(value: Any) -> Any:
-    """Settings forms send "" for a field left alone: it is not a change."""
-    return None if value == "" else value
-
-
-def _cleared(value: Any) -> Any:
-    """"" clears an optional field (a bio, an image), as null does."""
-    return None if value == "" else value
+# Settings forms send "" for a field left alone: for these it is not a change.
+Untouched = Literal[""]
 
 
 Login = Annotated[str, StringConstraints(min_length=1, max_length=255), CleanText]
 Secret = Annotated[str, StringConstraints(min_length=1, max_length=128), CleanText]
-Description = Annotated[str, StringConstraints(max_length=1000), CleanText]
 CommentBody = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000), CleanText
 ]
@@ -68,6 +61,33 @@ class LoginUser(Request):
 
 class LoginUserRequest(Request):
     user: LoginUser
+
+
+class UpdateUser(Request):
+    """Only the members sent are changed; "" or null leaves `email`, `username` and
+    `password` as they are, and clears `bio` and `image`."""
+
+    email: Email | Untouched | None = None
+    username: Username | Untouched | None = None
+    password: Password | Untouched | None = None
+    bio: Bio | None = None
+    image: Image | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The members that change something: those sent, but for untouched ones."""
+        sent = self.model_dump(exclude_unset=True, exclude={"password"})
+        return {k: v for k, v in sent.items() if k in _CLEARABLE or v not in ("", None)}
+
+    def new_password(self) -> str | None:
+        return self.password or None
+
+
+# Members of an account that null (or "") clears; the others it leaves untouched.
+_CLEARABLE = frozenset({"bio", "image"})
+
+
+class UpdateUserRequest(Request):
+    user: UpdateUser
 
 
 class NewArticle(Request):

@@ -37,10 +37,15 @@ class Post(Base):
     __table_args__ = (
         # Serves the newest-first listing; a B-tree is read backwards for DESC.
         Index("ix_posts_created_at_id", "created_at", "id"),
+        # The address of a post in URLs (the Conduit dialect's article slug).
+        Index("ix_posts_slug", "slug", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
+    # URL-safe, unique, made from the title (posts/slugs.py) and made anew when it changes.
+    slug: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
     body: Mapped[str] = mapped_column(Text)
     published: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(
@@ -53,6 +58,9 @@ class Post(Base):
     # Changes with anything the post's document shows but its author: the ORM
     # increments it on every UPDATE (a change of tags alone also sets `updated_at`).
     version: Mapped[int] = mapped_column(Integer, server_default="1")
+    # Rows of `favorites` for this post, kept by the transaction that adds or removes
+    # one (favorites/service.py), which also moves `version` on: the document shows it.
+    favorites_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 

@@ -81,6 +81,9 @@ async def list_posts(
     author: Annotated[UsernameLookup | None, Query(description="Author's username")] = None,
     tag: Annotated[TagLookup | None, Query(description="Tag name")] = None,
     published: Annotated[bool | None, Query(description="Published or drafts")] = None,
+    favorited_by: Annotated[
+        UsernameLookup | None, Query(description="Favorited by the user with this username")
+    ] = None,
 ) -> Response:
     """Posts with their author and tags, newest first (ties by id, descending).
     Drafts are listed only to their author. Page with `skip`, or follow the absolute,
@@ -91,7 +94,13 @@ async def list_posts(
 
     async def read() -> Read:
         rows = await service.list_rows(
-            session, viewer_id=viewer_id, page=page, author=author, tag=tag, published=published
+            session,
+            viewer_id=viewer_id,
+            page=page,
+            author=author,
+            tag=tag,
+            published=published,
+            favorited_by=favorited_by,
         )
         keys = [service.key(row) for row in rows]
         build = partial(service.documents, session, cache)

@@ -38,6 +38,12 @@ Title = Annotated[
         json_schema_extra={"pattern": r"^[^\u0000]*[^\s\u0000][^\u0000]*$"},
     ),
 ]
+Description = Annotated[
+    str,
+    StringConstraints(max_length=2_000),
+    CleanText,
+    Field(description="At most 2,000 characters: what the post is about", examples=["On Babbage"]),
+]
 Body = Annotated[
     str,
     StringConstraints(min_length=10, max_length=100_000),
@@ -55,6 +61,7 @@ TagNames = Annotated[
 
 class PostCreate(Schema):
     title: Title
+    description: Description = ""
     body: Body
     published: bool = False
     tags: TagNames = Field(default_factory=list)
@@ -64,6 +71,7 @@ class PostCreate(Schema):
             "examples": [
                 {
                     "title": "Notes on the Analytical Engine",
+                    "description": "On Babbage's engine",
                     "body": "The engine weaves algebraic patterns.",
                     "published": True,
                     "tags": ["math", "history"],
@@ -78,6 +86,7 @@ class PostUpdate(Schema):
 
     # Omittable but not nullable: the schema shows no null, null is refused.
     title: Title | SkipJsonSchema[None] = None
+    description: Description | SkipJsonSchema[None] = None
     body: Body | SkipJsonSchema[None] = None
     published: bool | SkipJsonSchema[None] = None
     tags: TagNames | SkipJsonSchema[None] = None
@@ -86,14 +95,19 @@ class PostUpdate(Schema):
         json_schema_extra={"examples": [{"published": True, "tags": ["math"]}]}
     )
 
-    _not_null = field_validator("title", "body", "published", "tags", mode="before")(reject_null)
+    _not_null = field_validator("title", "description", "body", "published", "tags", mode="before")(
+        reject_null
+    )
 
 
 class PostRead(ReadSchema):
     id: int
+    slug: str = Field(description="Unique, URL-safe, made from the title (changes with it)")
     title: str
+    description: str
     body: str
     published: bool
+    favorites_count: int = Field(description="How many users favorited the post")
     created_at: UTCTimestamp
     updated_at: UTCTimestamp
     author: UserBrief

@@ -76,6 +76,27 @@ FullName = Annotated[
     Field(examples=["Ada Lovelace"]),
 ]
 
+Bio = Annotated[
+    str,
+    StringConstraints(max_length=5_000),
+    CleanText,
+    AfterValidator(_empty_to_none),
+    Field(description="At most 5,000 characters; empty clears it", examples=["Poet of science"]),
+]
+Image = Annotated[
+    str,
+    # An absolute http(s) URL with a host, no space or control character: the pattern is
+    # the whole rule, as the schema states it. Empty clears it. (Control characters and
+    # the space by code point: what `\s` means differs between regex engines.)
+    StringConstraints(max_length=500, pattern=r"^(https?://[^\x00-\x20/?#]+[^\x00-\x20]*)?$"),
+    CleanText,
+    AfterValidator(_empty_to_none),
+    Field(
+        description="An http(s) URL of a picture, at most 500 characters; empty clears it",
+        examples=["https://example.com/ada.png"],
+    ),
+]
+
 
 class UserCreate(Schema):
     username: Username
@@ -98,9 +119,12 @@ class UserCreate(Schema):
 
 
 class UserUpdate(Schema):
-    """Only the fields sent are changed; `full_name: null` clears it."""
+    """Only the fields sent are changed; `full_name`, `bio` and `image` are cleared by
+    null or an empty string."""
 
     full_name: FullName | None = None
+    bio: Bio | None = None
+    image: Image | None = None
     # Omittable but not nullable: the schema shows no null, null is refused.
     email: Email | SkipJsonSchema[None] = None
     username: Username | SkipJsonSchema[None] = None
@@ -118,6 +142,8 @@ class UserRead(ReadSchema):
     id: int
     username: str
     full_name: str | None
+    bio: str | None
+    image: str | None
     created_at: UTCTimestamp
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inkwell.auth import throttle
 from inkwell.auth.hashing import PasswordHasher
+from inkwell.comments import service as comments_service
 from inkwell.core.cache import DocumentCache, Key, Read, single
 from inkwell.core.config import Settings
 from inkwell.core.db import utcnow
@@ -18,6 +19,8 @@ from inkwell.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, 
 from inkwell.core.etag import ensure_match, etag
 from inkwell.core.pagination import Page, keyset_before, paginated
 from inkwell.core.responses import render
+from inkwell.favorites import service as favorites_service
+from inkwell.follows import service as follows_service
 from inkwell.posts.models import Post
 from inkwell.transfers import service as transfers_service
 from inkwell.users.models import User
@@ -44,6 +47,7 @@ class NotYourAccount(Forbidden):
 # and computing its cache key cost more than running it from SQLAlchemy's cache).
 _OPEN = select(User).where(User.closed_at.is_(None))
 _BY_ID = _OPEN.where(User.id == bindparam("user_id"))
+_BY_USERNAME = _OPEN.where(User.username == bindparam("username"))
 # A read's statement: which users it shows and their versions (and, for the next page's
 # cursor, their position); the documents come from the read cache or `_LOAD`.
 _ROWS = select(User.id, User.version, User.created_at).where(User.closed_at.is_(None))
@@ -80,6 +84,12 @@ def key(row: UserRow) -> Key:
     return _key(row.id, row.version, row.created_at, private=False)
 
 
+def public_key(user_id: int, version: int, created_at: datetime) -> Key:
+    """The read cache's key of a user's public document, from its id, version and
+    creation time (as a read statement of another domain returns them)."""
+    return _key(user_id, version, created_at, private=False)
+
+
 def tag(row: UserRow) -> str:
     """The ETag of a user's public document, from its read statement's row."""
     return document_tag(row.id, row.version, private=False)
@@ -109,6 +119,14 @@ async def get_or_raise(session: AsyncSession, user_id: int) -> User:
     user = await get(session, user_id)
     if user is None:
         raise UserNotFound(f"User {user_id} does not exist.")
+    return user
+
+
+async def get_by_username_or_raise(session: AsyncSession, username: str) -> User:
+    """The open account with this username (404 otherwise)."""
+    user = await session.scalar(_BY_USERNAME, {"username": username})
+    if user is None:
+        raise UserNotFound(f"User {username!r} does not exist.")
     return user
 
 
@@ -243,10 +261,17 @@ async def update(
     return caller
 
 
+def replace_password(user: User, hashed_password: str) -> None:
+    """The account's new password, hashed beforehand (auth.hashing.PasswordHasher) so
+    that no transaction waits on argon2; written by the request's flush."""
+    user.hashed_password = hashed_password
+
+
 async def close(
     session: AsyncSession, caller: User, *, user_id: int, if_match: str | None = None
 ) -> None:
-    """Delete the caller's own account: its posts go, its balance and ledger rows stay.
+    """Delete the caller's own account: its posts, comments, favorites and follows go,
+    its balance and ledger rows stay.
 
     The row is kept (closed) so that money is never destroyed; reads and logins
     no longer see it, and its username and e-mail become free again. With `if_match`,
@@ -256,6 +281,9 @@ async def close(
     ensure_self(caller, user_id)
     ensure_match(if_match, tag_of(caller))
     await session.execute(delete_rows(Post).where(Post.author_id == caller.id))
+    await favorites_service.forget(session, caller.id)
+    await follows_service.forget(session, caller.id)
+    await comments_service.forget(session, caller.id)
     caller.closed_at = utcnow()
     await session.flush()
 

@@ -1,0 +1,68 @@
+"""HTTP endpoints of a post's comments."""
+
+from fastapi import Request, Response, status
+
+from inkwell.auth.dependencies import CurrentUser, OptionalUser
+from inkwell.comments import service
+from inkwell.comments.schemas import COMMENT, COMMENTS, CommentCreate, CommentRead
+from inkwell.core.db import ReadSessionDep, SessionDep
+from inkwell.core.errors import problem_responses
+from inkwell.core.pagination import PageDep
+from inkwell.core.responses import respond
+from inkwell.core.routing import Router
+from inkwell.core.schemas import IdPath
+from inkwell.posts import service as posts_service
+
+router = Router(prefix="/posts/{post_id}/comments", tags=["comments"])
+
+
+@router.get(
+    "/",
+    response_model=list[CommentRead],
+    summary="List a post's comments",
+    responses=problem_responses(401, 404, 422),
+)
+async def list_comments(
+    request: Request,
+    post_id: IdPath,
+    session: ReadSessionDep,
+    viewer: OptionalUser,
+    page: PageDep,
+) -> Response:
+    """The post's comments with their authors, newest first (ties by id, descending).
+    A draft's comments are 404 to anyone but its author, like the draft. Page with
+    `skip`, or follow the `Link: rel="next"` header (keyset pagination by `cursor`)."""
+    post = await posts_service.get_row(session, post_id, viewer_id=viewer.id if viewer else None)
+    comments = await service.list_for_post(session, post.id, page=page)
+    return respond(COMMENTS, comments, headers=page.links(request, comments))
+
+
+@router.post(
+    "/",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CommentRead,
+    summary="Comment on a post",
+    responses=problem_responses(401, 404, 422),
+)
+async def create_comment(
+    post_id: IdPath, data: CommentCreate, caller: CurrentUser, session: SessionDep
+) -> Response:
+    """Write a comment on a post you can see (a draft only if it is yours)."""
+    post = await posts_service.get_or_raise(session, post_id, viewer_id=caller.id)
+    comment = await service.create(session, caller, post, body=data.body)
+    return respond(COMMENT, comment, status_code=status.HTTP_201_CREATED)
+
+
+@router.delete(
+    "/{comment_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Delete your comment",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def delete_comment(
+    post_id: IdPath, comment_id: IdPath, caller: CurrentUser, session: SessionDep
+) -> None:
+    """Delete a comment you wrote (403 for anyone else's)."""
+    post = await posts_service.get_or_raise(session, post_id, viewer_id=caller.id)
+    await service.delete(session, caller, post, comment_id=comment_id)

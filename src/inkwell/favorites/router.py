@@ -1,0 +1,44 @@
+"""HTTP endpoints of favorites: the caller favorites a post, or no longer does."""
+
+from fastapi import Response
+
+from inkwell.auth.dependencies import CurrentUser
+from inkwell.core.db import SessionDep
+from inkwell.core.errors import problem_responses
+from inkwell.core.etag import ETAG_HEADER
+from inkwell.core.responses import respond
+from inkwell.core.routing import Router
+from inkwell.core.schemas import IdPath
+from inkwell.favorites import service
+from inkwell.posts import service as posts_service
+from inkwell.posts.schemas import POST, PostRead
+
+router = Router(prefix="/posts/{post_id}/favorite", tags=["favorites"])
+
+
+@router.put(
+    "",
+    response_model=PostRead,
+    summary="Favorite a post",
+    responses={200: ETAG_HEADER, **problem_responses(401, 404, 422)},
+)
+async def favorite_post(post_id: IdPath, caller: CurrentUser, session: SessionDep) -> Response:
+    """Add the post to your favorites; already there, nothing changes. The answer is the
+    post with its `favorites_count`, and its `ETag` (a change of the count changes it)."""
+    post = await posts_service.get_or_raise(session, post_id, viewer_id=caller.id)
+    post = await service.favorite(session, caller, post)
+    return respond(POST, post, headers={"ETag": posts_service.tag_of(post)})
+
+
+@router.delete(
+    "",
+    response_model=PostRead,
+    summary="Unfavorite a post",
+    responses={200: ETAG_HEADER, **problem_responses(401, 404, 422)},
+)
+async def unfavorite_post(post_id: IdPath, caller: CurrentUser, session: SessionDep) -> Response:
+    """Remove the post from your favorites; not there, nothing changes. The answer is
+    the post with its `favorites_count`, and its `ETag`."""
+    post = await posts_service.get_or_raise(session, post_id, viewer_id=caller.id)
+    post = await service.unfavorite(session, caller, post)
+    return respond(POST, post, headers={"ETag": posts_service.tag_of(post)})

@@ -1,0 +1,113 @@
+"""HTTP endpoints of follows: whom a user follows, who follows them, and following."""
+
+from collections.abc import Sequence
+from functools import partial
+
+from fastapi import Request, Response, status
+
+from inkwell.auth.dependencies import CurrentUser
+from inkwell.core.cache import DocumentCache, Read, ReadCacheDep, listing, respond_read
+from inkwell.core.db import AsyncReadSession, ReadSessionDep, SessionDep
+from inkwell.core.errors import problem_responses
+from inkwell.core.etag import validator_responses
+from inkwell.core.pagination import Page, PageDep
+from inkwell.core.routing import Router
+from inkwell.core.schemas import IdPath
+from inkwell.follows import service
+from inkwell.follows.service import FollowRow
+from inkwell.users import service as users_service
+from inkwell.users.schemas import UserRead
+
+router = Router(prefix="/users/{user_id}", tags=["follows"])
+
+_LIST_RESPONSES = {**validator_responses(), **problem_responses(404, 422)}
+
+
+def _page(
+    request: Request,
+    session: AsyncReadSession,
+    cache: DocumentCache,
+    page: Page,
+    kind: str,
+    rows: Sequence[FollowRow],
+) -> Read:
+    """A page of users' public documents (from the read cache where built before)."""
+    keys = [users_service.public_key(r.id, r.version, r.user_created_at) for r in rows]
+    build = partial(users_service.documents, session, cache)
+    return listing(kind, keys, page.links(request, rows), build)
+
+
+@router.get(
+    "/following/",
+    response_model=list[UserRead],
+    summary="List whom a user follows",
+    responses=_LIST_RESPONSES,
+)
+async def list_following(
+    request: Request, user_id: IdPath, session: ReadSessionDep, cache: ReadCacheDep, page: PageDep
+) -> Response:
+    """The public documents of the users this user follows, most recently followed
+    first. Page with `skip`, or follow the `Link: rel="next"` header (`cursor`). Send
+    the `ETag` back in `If-None-Match` to get 304 while the page is unchanged."""
+
+    async def read() -> Read:
+        await users_service.get_row(session, user_id)
+        rows = await service.following_rows(session, user_id=user_id, page=page)
+        return _page(request, session, cache, page, "following-page", rows)
+
+    return await respond_read(request, read)
+
+
+@router.get(
+    "/followers/",
+    response_model=list[UserRead],
+    summary="List a user's followers",
+    responses=_LIST_RESPONSES,
+)
+async def list_followers(
+    request: Request, user_id: IdPath, session: ReadSessionDep, cache: ReadCacheDep, page: PageDep
+) -> Response:
+    """The public documents of the users who follow this user, most recent first.
+    Page with `skip`, or follow the `Link: rel="next"` header (`cursor`). Send the
+    `ETag` back in `If-None-Match` to get 304 while the page is unchanged."""
+
+    async def read() -> Read:
+        await users_service.get_row(session, user_id)
+        rows = await service.follower_rows(session, user_id=user_id, page=page)
+        return _page(request, session, cache, page, "followers-page", rows)
+
+    return await respond_read(request, read)
+
+
+@router.put(
+    "/following/{followee_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Follow a user",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def follow_user(
+    user_id: IdPath, followee_id: IdPath, caller: CurrentUser, session: SessionDep
+) -> None:
+    """Follow another user, as yourself (403 for anyone else's account); already
+    following, nothing changes. Following yourself is 409."""
+    users_service.ensure_self(caller, user_id)
+    followee = await users_service.get_or_raise(session, followee_id)
+    await service.follow(session, caller, followee)
+
+
+@router.delete(
+    "/following/{followee_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Unfollow a user",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def unfollow_user(
+    user_id: IdPath, followee_id: IdPath, caller: CurrentUser, session: SessionDep
+) -> None:
+    """Stop following a user, as yourself (403 for anyone else's account); not
+    following, nothing changes."""
+    users_service.ensure_self(caller, user_id)
+    followee = await users_service.get_or_raise(session, followee_id)
+    await service.unfollow(session, caller, followee)

@@ -1,0 +1,105 @@
+"""Queries and rules of follows: who follows whom.
+
+Following is idempotent and race-safe: the pair is the primary key and a follow is
+inserted with `ON CONFLICT DO NOTHING`, so any number of concurrent follows of one
+user by another leave one row, and nobody gets an error for following twice.
+"""
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import Row, bindparam, delete, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
+
+from inkwell.core.errors import Conflict
+from inkwell.core.pagination import Page, keyset_before, paginated
+from inkwell.follows.models import Follow
+from inkwell.users.models import User
+
+# A list's row: the user's id, version and creation time (their document's key), and
+# when the follow began (the list's order and its cursor's position).
+FollowRow = Row[int, int, datetime, datetime]
+
+
+class CannotFollowYourself(Conflict):
+    slug = "cannot-follow-yourself"
+
+
+def _ensure_other(follower: User, followee: User) -> None:
+    if follower.id == followee.id:
+        raise CannotFollowYourself("You cannot follow yourself.")
+
+
+async def follow(session: AsyncSession, follower: User, followee: User) -> None:
+    """`follower` follows `followee` (already following: nothing changes)."""
+    _ensure_other(follower, followee)
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(Follow).values(follower_id=follower.id, followee_id=followee.id)
+    await session.execute(insert.on_conflict_do_nothing())
+
+
+async def unfollow(session: AsyncSession, follower: User, followee: User) -> None:
+    """`follower` no longer follows `followee` (not following: nothing changes)."""
+    _ensure_other(follower, followee)
+    await session.execute(
+        delete(Follow).where(Follow.follower_id == follower.id, Follow.followee_id == followee.id)
+    )
+
+
+async def following_among(
+    session: AsyncSession, viewer_id: int | None, user_ids: Collection[int]
+) -> set[int]:
+    """Which of these users the viewer follows, in one statement (none for anonymous)."""
+    if viewer_id is None or not user_ids:
+        return set()
+    query = select(Follow.followee_id).where(
+        Follow.follower_id == viewer_id, Follow.followee_id.in_(set(user_ids))
+    )
+    return set(await session.scalars(query))
+
+
+def _list(of_followers: bool, after: bool) -> Select[int, int, datetime, datetime]:
+    # Whom a user follows: the followees of their rows; their followers: the followers.
+    subject, listed = (
+        (Follow.followee_id, Follow.follower_id)
+        if of_followers
+        else (Follow.follower_id, Follow.followee_id)
+    )
+    query = (
+        select(User.id, User.version, User.created_at.label("user_created_at"), Follow.created_at)
+        .join(User, User.id == listed)
+        .where(subject == bindparam("user_id"), User.closed_at.is_(None))
+        .order_by(Follow.created_at.desc(), listed.desc())
+    )
+    if after:
+        query = query.where(keyset_before(Follow.created_at, listed))
+    return paginated(query)
+
+
+_LISTS = {(f, a): _list(f, a) for f in (False, True) for a in (False, True)}
+
+
+async def _rows(
+    session: AsyncSession, *, user_id: int, page: Page, of_followers: bool
+) -> Sequence[FollowRow]:
+    query = _LISTS[of_followers, page.after is not None]
+    return (await session.execute(query, {"user_id": user_id, **page.params()})).all()
+
+
+async def following_rows(session: AsyncSession, *, user_id: int, page: Page) -> Sequence[FollowRow]:
+    """The open accounts this user follows, most recently followed first."""
+    return await _rows(session, user_id=user_id, page=page, of_followers=False)
+
+
+async def follower_rows(session: AsyncSession, *, user_id: int, page: Page) -> Sequence[FollowRow]:
+    """The open accounts that follow this user, most recent first."""
+    return await _rows(session, user_id=user_id, page=page, of_followers=True)
+
+
+async def forget(session: AsyncSession, user_id: int) -> None:
+    """A closed account follows nobody and is followed by nobody."""
+    await session.execute(
+        delete(Follow).where(or_(Follow.follower_id == user_id, Follow.followee_id == user_id))
+    )

@@ -1,0 +1,89 @@
+"""follows.service: idempotent, race-safe follows, and the lists of them."""
+
+import asyncio
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from inkwell.core.pagination import Page
+from inkwell.follows import service
+from inkwell.follows.models import Follow
+from tests.factories import load_user, make_account, make_user
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def _follow(sessions: Sessions, follower: int, followee: int) -> None:
+    async with sessions() as session, session.begin():
+        await service.follow(
+            session, await load_user(session, follower), await load_user(session, followee)
+        )
+
+
+async def _count(sessions: Sessions) -> int:
+    async with sessions() as session:
+        return await session.scalar(select(func.count()).select_from(Follow)) or 0
+
+
+async def test_follow_is_idempotent_and_unfollow_undoes_it(
+    client: AsyncClient, sessions: Sessions
+) -> None:
+    ada, bob, cy = [await make_user(client) for _ in range(3)]
+    await _follow(sessions, ada["id"], bob["id"])
+    await _follow(sessions, ada["id"], bob["id"])
+    assert await _count(sessions) == 1
+    async with sessions() as session:
+        among = await service.following_among(session, ada["id"], [bob["id"], cy["id"]])
+        assert among == {bob["id"]}
+        assert await service.following_among(session, None, [bob["id"]]) == set()
+        assert await service.following_among(session, bob["id"], [ada["id"]]) == set()
+    async with sessions() as session, session.begin():
+        a, b = await load_user(session, ada["id"]), await load_user(session, bob["id"])
+        await service.unfollow(session, a, b)
+        await service.unfollow(session, a, b)
+    assert await _count(sessions) == 0
+
+
+async def test_nobody_follows_themselves(client: AsyncClient, sessions: Sessions) -> None:
+    ada = await make_user(client)
+    with pytest.raises(service.CannotFollowYourself):
+        await _follow(sessions, ada["id"], ada["id"])
+    # The CHECK constraint holds even for a writer that skips the service.
+    async with sessions() as session:
+        with pytest.raises(IntegrityError):
+            async with session.begin():
+                await session.execute(
+                    text("INSERT INTO follows (follower_id, followee_id) VALUES (:i, :i)"),
+                    {"i": ada["id"]},
+                )
+    assert await _count(sessions) == 0
+
+
+async def test_concurrent_follows_leave_one_row(client: AsyncClient, sessions: Sessions) -> None:
+    ada, bob = await make_user(client), await make_user(client)
+    await asyncio.gather(*(_follow(sessions, ada["id"], bob["id"]) for _ in range(10)))
+    assert await _count(sessions) == 1
+
+
+async def test_lists_are_newest_first_and_leave_out_closed_accounts(
+    client: AsyncClient, sessions: Sessions
+) -> None:
+    ada = await make_user(client)
+    others = [await make_account(client) for _ in range(3)]
+    for other in others:
+        await _follow(sessions, ada["id"], other.id)
+        await _follow(sessions, other.id, ada["id"])
+    assert (await client.delete(f"/users/{others[1].id}", headers=others[1].headers)).is_success
+    page = Page(skip=0, limit=10, after=None)
+    async with sessions() as session:
+        following = await service.following_rows(session, user_id=ada["id"], page=page)
+        followers = await service.follower_rows(session, user_id=ada["id"], page=page)
+        assert [r.id for r in following] == [others[2].id, others[0].id]
+        assert [r.id for r in followers] == [others[2].id, others[0].id]
+        first = await service.following_rows(session, user_id=ada["id"], page=Page(0, 1, None))
+    # Closing an account forgot its follows both ways.
+    assert await _count(sessions) == 4
+    assert [r.id for r in first] == [others[2].id]

@@ -55,6 +55,12 @@ async def test_protected_operations_declare_bearer_auth(client: AsyncClient) -> 
         ("/posts/{post_id}", "delete"),
         ("/transfers/", "post"),
         ("/transfers/", "get"),
+        ("/users/{user_id}/following/{followee_id}", "put"),
+        ("/users/{user_id}/following/{followee_id}", "delete"),
+        ("/posts/{post_id}/favorite", "put"),
+        ("/posts/{post_id}/favorite", "delete"),
+        ("/posts/{post_id}/comments/", "post"),
+        ("/posts/{post_id}/comments/{comment_id}", "delete"),
     }
     for path, method in protected:
         operation = spec["paths"][path][method]
@@ -85,6 +91,8 @@ async def test_conditional_writes_are_documented(client: AsyncClient) -> None:
         ("/users/{user_id}", "patch", "200"),
         ("/users/{user_id}/posts/", "post", "201"),
         ("/users/", "post", "201"),
+        ("/posts/{post_id}/favorite", "put", "200"),
+        ("/posts/{post_id}/favorite", "delete", "200"),
     ]
     for path, method, status in tagged:
         headers = spec["paths"][path][method]["responses"][status]["headers"]

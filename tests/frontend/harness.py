@@ -80,6 +80,10 @@ def build(api_host: str, cache: Path = BUILD_CACHE) -> Path:
     with contextlib.suppress(OSError):
         partial.rename(out)
     shutil.rmtree(partial, ignore_errors=True)
+    # Builds of older sources are never asked for again.
+    for old in cache.iterdir():
+        if old != out and not old.name.endswith(".partial"):
+            shutil.rmtree(old, ignore_errors=True)
     return out
 
 

@@ -6,7 +6,7 @@ PostgreSQL, and cross-origin (the front end on another port, CORS_ORIGINS naming
 SQLite. Two people: the author signs up, writes an article with tags, sees it listed and
 opens it, favorites it, comments on it and logs out; the reader signs up, finds an empty
 feed, follows the author from the article, sees it in their feed and favorites it there,
-edits their profile, logs out and back in.
+edits their profile, logs out and back in, and reloads the page still signed in.
 
 Every request that would leave the test's own servers (the app's CSS and fonts come from
 CDNs) fails at name resolution, so nothing depends on the network. The run fails on any

@@ -7,15 +7,16 @@ from fastapi import Path, Query, Response, status
 
 from inkwell.comments import service as comments_service
 from inkwell.conduit import documents, service
-from inkwell.conduit.dependencies import OPTIONAL_TOKEN, Reader, Viewer, Writer
+from inkwell.conduit.dependencies import OPTIONAL_TOKEN, PER_VIEWER, Reader, Viewer, Writer
 from inkwell.conduit.errors import PREFIX, error_responses
 from inkwell.conduit.schemas import NewArticleRequest, NewCommentRequest, UpdateArticleRequest
 from inkwell.core.cache import ReadCacheDep
 from inkwell.core.db import ReadSessionDep, SessionDep
-from inkwell.core.pagination import Page
+from inkwell.core.pagination import Limit, Page
+from inkwell.core.pagination import Skip as Offset
 from inkwell.core.responses import json_response
 from inkwell.core.routing import Router
-from inkwell.core.schemas import MAX_ID
+from inkwell.core.schemas import IdPath
 from inkwell.favorites import service as favorites_service
 from inkwell.follows import service as follows_service
 from inkwell.posts import service as posts_service
@@ -26,9 +27,6 @@ from inkwell.users.schemas import UsernameLookup
 router = Router(prefix=f"{PREFIX}/articles", tags=["conduit"])
 
 Slug = Annotated[str, Path(min_length=1, max_length=255, description="The article's slug")]
-Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Articles to skip")]
-Limit = Annotated[int, Query(ge=1, le=100, description="Page size (1-100)")]
-CommentId = Annotated[int, Path(ge=1, le=MAX_ID, description="The comment's id")]
 
 
 def _page(offset: int, limit: int) -> Page:
@@ -67,7 +65,7 @@ async def list_articles(
         session, viewer_id=None, published=True, tag=tag, author=author, favorited_by=favorited
     )
     page = await service.articles(session, cache, rows, viewer)
-    return json_response(documents.articles_envelope(page, total))
+    return json_response(documents.articles_envelope(page, total), headers=PER_VIEWER)
 
 
 @router.get("/feed", summary="Your feed (Conduit)", responses=error_responses(401, 422))
@@ -86,7 +84,7 @@ async def feed(
         session, viewer_id=None, published=True, followed_by=viewer.id
     )
     page = await service.articles(session, cache, rows, viewer)
-    return json_response(documents.articles_envelope(page, total))
+    return json_response(documents.articles_envelope(page, total), headers=PER_VIEWER)
 
 
 @router.post(
@@ -119,7 +117,7 @@ async def get_article(
     """One published article, with its `body`."""
     row = await posts_service.get_row_by_slug(session, slug, viewer_id=None)
     (article,) = await service.articles(session, cache, [row], viewer, view="article")
-    return json_response(documents.envelope("article", article))
+    return json_response(documents.envelope("article", article), headers=PER_VIEWER)
 
 
 @router.put(
@@ -192,7 +190,7 @@ async def list_comments(slug: Slug, session: ReadSessionDep, viewer: Viewer) -> 
         session, viewer.id if viewer else None, {c.author_id for c in comments}
     )
     body = b"[" + b",".join(documents.comments(comments, following=following)) + b"]"
-    return json_response(documents.envelope("comments", body))
+    return json_response(documents.envelope("comments", body), headers=PER_VIEWER)
 
 
 @router.post(
@@ -218,7 +216,7 @@ async def create_comment(
     responses=error_responses(401, 403, 404, 422),
 )
 async def delete_comment(
-    slug: Slug, comment_id: CommentId, caller: Writer, session: SessionDep
+    slug: Slug, comment_id: IdPath, caller: Writer, session: SessionDep
 ) -> None:
     """Delete a comment of yours (403 for anyone else's)."""
     post = await posts_service.get_by_slug_or_raise(session, slug, viewer_id=None)

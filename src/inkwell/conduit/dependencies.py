@@ -66,3 +66,7 @@ Viewer = Annotated[User | None, Depends(_optional)]
 # OpenAPI of an operation open to anyone that reads a token when sent: anonymous
 # (`{}`) or with the token.
 OPTIONAL_TOKEN: dict[str, object] = {"security": [{}, {"Token": []}]}
+
+# Headers of a read whose answer depends on the token sent (`following`, `favorited`):
+# revalidated every time, never kept by a shared cache, nor given to another token.
+PER_VIEWER = {"Cache-Control": "private, no-cache", "Vary": "Authorization"}

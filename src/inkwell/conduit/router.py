@@ -9,7 +9,14 @@ from inkwell.auth import service as auth_service
 from inkwell.auth.dependencies import ClientAddress, caller, required
 from inkwell.auth.hashing import HasherDep
 from inkwell.conduit import documents
-from inkwell.conduit.dependencies import OPTIONAL_TOKEN, ConduitToken, Reader, Viewer, Writer
+from inkwell.conduit.dependencies import (
+    OPTIONAL_TOKEN,
+    PER_VIEWER,
+    ConduitToken,
+    Reader,
+    Viewer,
+    Writer,
+)
 from inkwell.conduit.errors import PREFIX, error_responses
 from inkwell.conduit.schemas import TAGS, LoginUserRequest, NewUserRequest, UpdateUserRequest
 from inkwell.core.config import SettingsDep
@@ -123,7 +130,7 @@ async def get_profile(username: Username, session: ReadSessionDep, viewer: Viewe
     user = await users_service.get_by_username_or_raise(session, username)
     viewer_id = viewer.id if viewer else None
     following = await follows_service.following_among(session, viewer_id, [user.id])
-    return json_response(documents.profile(user, following=bool(following)))
+    return json_response(documents.profile(user, following=bool(following)), headers=PER_VIEWER)
 
 
 @router.post(

@@ -123,7 +123,9 @@ class Watch:
             )
 
     def _failed(self, request: Request) -> None:
-        if self._is_api(request.url):
+        # ERR_ABORTED: the page itself dropped the request (a reload while a list loads).
+        # Refusals (CORS) and network errors are ERR_FAILED and the like.
+        if self._is_api(request.url) and request.failure != "net::ERR_ABORTED":
             self.problems.append(f"{request.method} {request.url} failed: {request.failure}")
 
 

@@ -18,19 +18,9 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, requires_chromium
 from tests.servers import app_env, migrate, running_server, sqlite_url
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TIMEOUT_S = 15.0
 USER = {
     "username": "grace_h",
@@ -39,11 +29,7 @@ USER = {
     "full_name": "Grace Hopper",
 }
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium) "
-    "to run the browser test of /docs",
-)
+pytestmark = requires_chromium
 
 
 @pytest.fixture

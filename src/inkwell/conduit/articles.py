@@ -112,7 +112,12 @@ async def create_article(body: NewArticleRequest, caller: Writer, session: Sessi
     return json_response(await service.written(session, post, caller), status_code=201)
 
 
-@router.get("/{slug}", summary="Get an article (Conduit)", responses=error_responses(401, 404, 422))
+@router.get(
+    "/{slug}",
+    summary="Get an article (Conduit)",
+    responses=error_responses(401, 404, 422),
+    openapi_extra=OPTIONAL_TOKEN,
+)
 async def get_article(
     slug: Slug, session: ReadSessionDep, cache: ReadCacheDep, viewer: Viewer
 ) -> Response:
@@ -126,7 +131,7 @@ async def get_article(
 @router.put(
     "/{slug}",
     summary="Change your article (Conduit)",
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(401, 403, 404, 409, 422),
 )
 async def update_article(
     slug: Slug, body: UpdateArticleRequest, caller: Writer, session: SessionDep

@@ -89,7 +89,9 @@ async def current_user(caller: Reader, token: ConduitToken) -> Response:
     return json_response(documents.user(caller, token or ""))
 
 
-@accounts.put("/user", summary="Change your account (Conduit)", responses=error_responses(401, 422))
+@accounts.put(
+    "/user", summary="Change your account (Conduit)", responses=error_responses(401, 409, 422)
+)
 async def update_current_user(
     body: UpdateUserRequest,
     token: ConduitToken,

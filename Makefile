@@ -85,8 +85,21 @@ newman: $(NEWMAN) ## Install newman (pinned) for the official RealWorld suite
 realworld: $(VENV)/.dev $(NEWMAN) ## The official RealWorld suite alone, on SQLite and PostgreSQL
 	$(BIN)/pytest -p no:cacheprovider tests/conduit/test_official_suite.py $(PYTEST_ARGS)
 
+# The RealWorld front end that tests/frontend builds and drives in Chromium (see its README).
+FRONTEND := tests/frontend/vue3-realworld
+
+$(FRONTEND)/node_modules/.package-lock.json: $(FRONTEND)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is required for tests/frontend (Node.js 18+)"; exit 1; }
+	npm ci --prefix $(FRONTEND) --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+.PHONY: frontend
+frontend: $(FRONTEND)/node_modules/.package-lock.json ## Install the browser tests' front end (npm ci) and check for Chromium
+	@test -x /usr/bin/chromium || echo "warning: /usr/bin/chromium not found, the browser tests \
+	will be skipped: apt-get install chromium (Debian's package; .ci/run installs it)"
+
 .PHONY: pytest
-pytest: $(VENV)/.dev $(NEWMAN) ## The test suite alone (the client's against live servers), with coverage (>= 90%)
+pytest: $(VENV)/.dev $(NEWMAN) frontend ## The test suite alone (the client, the RealWorld suite and front end against live servers), with coverage (>= 90%)
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --cov --cov-report=term $(PYTEST_ARGS)
 
 .PHONY: test

@@ -10,6 +10,7 @@ app runs with its real engine and commits, so concurrency tests see real transac
 
 import asyncio
 import base64
+import contextlib
 import itertools
 import json
 import os
@@ -18,7 +19,7 @@ import secrets
 import shutil
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, asynccontextmanager
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -42,7 +43,7 @@ from inkwell.core.config import Settings
 from inkwell.core.db import AsyncReadSession
 from inkwell.main import create_app
 from inkwell.models import Base
-from tests.servers import Server, running_server
+from tests.servers import Server, asyncpg_dsn, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -437,20 +438,12 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
         yield start
 
 
-@pytest.fixture
-async def postgres_database() -> AsyncIterator[str]:
-    """The URL of a new, empty database on the test server; only it is dropped after."""
-    async with new_postgres_database("inkwell_ops") as url:
-        yield url
-
-
-@asynccontextmanager
+@contextlib.asynccontextmanager
 async def new_postgres_database(prefix: str) -> AsyncIterator[str]:
-    """The URL of a new, empty database `PREFIX_<random>` on the test server, dropped (only
-    it) when left; skipped, or failed with REQUIRE_POSTGRES=1, when PostgreSQL is down."""
-    maintenance = postgres_dsn(
-        make_url(POSTGRES_URL).set(database="postgres").render_as_string(hide_password=False)
-    )
+    """The URL of a new, empty database `PREFIX_<random>` on the test server, dropped
+    (only it) when left; the test is skipped (or fails with REQUIRE_POSTGRES=1) when
+    PostgreSQL cannot be reached."""
+    maintenance = asyncpg_dsn(POSTGRES_URL, database="postgres")
     try:
         conn = await asyncpg.connect(maintenance, timeout=5)
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
@@ -472,3 +465,10 @@ async def new_postgres_database(prefix: str) -> AsyncIterator[str]:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+@pytest.fixture
+async def postgres_database() -> AsyncIterator[str]:
+    """The URL of a new, empty database on the test server; only it is dropped after."""
+    async with new_postgres_database("inkwell_ops") as url:
+        yield url

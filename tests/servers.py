@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent  # our own venv's programs
@@ -139,3 +140,11 @@ def running_server(
         yield server
     finally:
         stop(process, group=True)
+
+
+def asyncpg_dsn(url: str, database: str | None = None) -> str:
+    """A SQLAlchemy PostgreSQL URL as a plain asyncpg DSN, optionally of another database."""
+    dsn = make_url(url).set(drivername="postgresql")
+    if database is not None:
+        dsn = dsn.set(database=database)
+    return dsn.render_as_string(hide_password=False)

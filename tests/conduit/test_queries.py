@@ -109,6 +109,8 @@ async def test_article_lists_run_a_constant_number_of_statements(
     assert small == large == cold, sql_counter.statements
     warm, _ = await _count(client, sql_counter, f"{url}{sep}limit=100", viewer)
     assert warm == (cold - 3 if read_cache_entries else cold), sql_counter.statements
+    timing = (await client.get(url, headers=viewer.headers if viewer else {})).headers
+    assert 'sql;desc="' in timing["server-timing"]
 
 
 @pytest.mark.parametrize("who", ["fan", "stranger"])

@@ -3,8 +3,9 @@
 import asyncio
 
 from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.factories import assert_problem, make_account, make_post
+from tests.factories import assert_problem, make_account, make_post, warm_pool
 
 
 async def test_favorite_and_unfavorite_show_the_count(client: AsyncClient) -> None:
@@ -60,19 +61,23 @@ async def test_favorite_refusals(client: AsyncClient) -> None:
     assert own.json()["favorites_count"] == 1
 
 
-async def test_twenty_users_at_once_count_twenty(client: AsyncClient) -> None:
+async def test_twenty_users_at_once_count_twenty(client: AsyncClient, engine: AsyncEngine) -> None:
     author = await make_account(client)
     post = await make_post(client, author, published=True)
     fans = [await make_account(client) for _ in range(20)]
+    await warm_pool(engine)
     url = f"/posts/{post['id']}/favorite"
     answers = await asyncio.gather(*(client.put(url, headers=f.headers) for f in fans))
     assert [a.status_code for a in answers] == [200] * 20
     assert (await client.get(f"/posts/{post['id']}")).json()["favorites_count"] == 20
 
 
-async def test_one_user_ten_times_at_once_counts_one(client: AsyncClient) -> None:
+async def test_one_user_ten_times_at_once_counts_one(
+    client: AsyncClient, engine: AsyncEngine
+) -> None:
     author, fan = await make_account(client), await make_account(client)
     post = await make_post(client, author, published=True)
+    await warm_pool(engine)
     url = f"/posts/{post['id']}/favorite"
     answers = await asyncio.gather(*(client.put(url, headers=fan.headers) for _ in range(10)))
     assert [a.status_code for a in answers] == [200] * 10

@@ -4,12 +4,12 @@ import asyncio
 
 from httpx import AsyncClient
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from inkwell.favorites import service
 from inkwell.posts import service as posts_service
 from inkwell.posts.models import Post
-from tests.factories import load_user, make_account, make_post, make_user
+from tests.factories import load_user, make_account, make_post, make_user, warm_pool
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -54,20 +54,24 @@ async def test_favorite_counts_once_and_moves_the_version(
     assert await _stored(sessions, post["id"]) == (0, 3)
 
 
-async def test_twenty_users_at_once_count_twenty(client: AsyncClient, sessions: Sessions) -> None:
+async def test_twenty_users_at_once_count_twenty(
+    client: AsyncClient, sessions: Sessions, engine: AsyncEngine
+) -> None:
     author = await make_account(client)
     post = await make_post(client, author, published=True)
     fans = [await make_user(client) for _ in range(20)]
+    await warm_pool(engine)
     await asyncio.gather(*(_favorite(sessions, fan["id"], post["id"]) for fan in fans))
     assert (await _stored(sessions, post["id"]))[0] == 20
 
 
 async def test_one_user_ten_times_at_once_counts_one(
-    client: AsyncClient, sessions: Sessions
+    client: AsyncClient, sessions: Sessions, engine: AsyncEngine
 ) -> None:
     author = await make_account(client)
     post = await make_post(client, author, published=True)
     fan = await make_user(client)
+    await warm_pool(engine)
     await asyncio.gather(*(_favorite(sessions, fan["id"], post["id"]) for _ in range(10)))
     assert (await _stored(sessions, post["id"]))[0] == 1
 

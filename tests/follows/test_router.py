@@ -3,8 +3,9 @@
 import asyncio
 
 from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.factories import assert_problem, make_account, make_user, public
+from tests.factories import assert_problem, make_account, make_user, public, warm_pool
 
 
 async def test_follow_list_and_unfollow(client: AsyncClient) -> None:
@@ -45,8 +46,9 @@ async def test_follow_refusals(client: AsyncClient) -> None:
     assert (await client.get(f"/users/{ada.id}/following/")).json() == []
 
 
-async def test_concurrent_follows_are_one(client: AsyncClient) -> None:
+async def test_concurrent_follows_are_one(client: AsyncClient, engine: AsyncEngine) -> None:
     ada, bob = await make_account(client), await make_user(client)
+    await warm_pool(engine)
     url = f"/users/{ada.id}/following/{bob['id']}"
     answers = await asyncio.gather(*(client.put(url, headers=ada.headers) for _ in range(10)))
     assert [a.status_code for a in answers] == [204] * 10

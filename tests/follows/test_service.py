@@ -6,12 +6,12 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from inkwell.core.pagination import Page
 from inkwell.follows import service
 from inkwell.follows.models import Follow
-from tests.factories import load_user, make_account, make_user
+from tests.factories import load_user, make_account, make_user, warm_pool
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -62,8 +62,11 @@ async def test_nobody_follows_themselves(client: AsyncClient, sessions: Sessions
     assert await _count(sessions) == 0
 
 
-async def test_concurrent_follows_leave_one_row(client: AsyncClient, sessions: Sessions) -> None:
+async def test_concurrent_follows_leave_one_row(
+    client: AsyncClient, sessions: Sessions, engine: AsyncEngine
+) -> None:
     ada, bob = await make_user(client), await make_user(client)
+    await warm_pool(engine)
     await asyncio.gather(*(_follow(sessions, ada["id"], bob["id"]) for _ in range(10)))
     assert await _count(sessions) == 1
 

@@ -7,23 +7,16 @@ from fastapi import Form
 from inkwell.auth import service
 from inkwell.auth.dependencies import ClientAddress
 from inkwell.auth.hashing import HasherDep
-from inkwell.auth.schemas import Token
+from inkwell.auth.schemas import Login, Secret, Token
 from inkwell.core.config import SettingsDep
 from inkwell.core.db import SessionmakerDep
 from inkwell.core.errors import problem_responses
 from inkwell.core.routing import NoStoreRoute, Router
-from inkwell.core.schemas import CleanText
 
 router = Router(prefix="/auth", tags=["auth"], route_class=NoStoreRoute)
 
-Login = Annotated[
-    str,
-    Form(min_length=1, max_length=255, description="Username or e-mail address"),
-    CleanText,
-]
-Secret = Annotated[
-    str, Form(min_length=1, max_length=128, json_schema_extra={"format": "password"}), CleanText
-]
+LoginField = Annotated[Login, Form(description="Username or e-mail address")]
+SecretField = Annotated[Secret, Form()]
 
 
 @router.post(
@@ -33,8 +26,8 @@ Secret = Annotated[
     response_model=Token,
 )
 async def login(
-    username: Login,
-    password: Secret,
+    username: LoginField,
+    password: SecretField,
     address: ClientAddress,
     sessions: SessionmakerDep,
     settings: SettingsDep,

@@ -1,6 +1,20 @@
 """Bodies of the auth API."""
 
-from pydantic import BaseModel, Field
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from inkwell.core.schemas import CleanText
+
+# What a login is given, in either dialect's form: any text of a sane length (a name
+# or an address nobody has simply fails to log in, like a wrong password).
+Login = Annotated[str, StringConstraints(min_length=1, max_length=255), CleanText]
+Secret = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=128),
+    CleanText,
+    Field(json_schema_extra={"format": "password"}),
+]
 
 
 class Token(BaseModel):

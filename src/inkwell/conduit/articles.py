@@ -7,15 +7,16 @@ from fastapi import Path, Query, Response, status
 
 from inkwell.comments import service as comments_service
 from inkwell.conduit import documents, service
-from inkwell.conduit.dependencies import OPTIONAL_TOKEN, Reader, Viewer, Writer
+from inkwell.conduit.dependencies import OPTIONAL_TOKEN, PER_VIEWER, Reader, Viewer, Writer
 from inkwell.conduit.errors import PREFIX, error_responses
 from inkwell.conduit.schemas import NewArticleRequest, NewCommentRequest, UpdateArticleRequest
 from inkwell.core.cache import ReadCacheDep
 from inkwell.core.db import ReadSessionDep, SessionDep
-from inkwell.core.pagination import Page
+from inkwell.core.pagination import Limit, Page
+from inkwell.core.pagination import Skip as Offset
 from inkwell.core.responses import json_response
 from inkwell.core.routing import Router
-from inkwell.core.schemas import MAX_ID
+from inkwell.core.schemas import IdPath
 from inkwell.favorites import service as favorites_service
 from inkwell.follows import service as follows_service
 from inkwell.posts import service as posts_service
@@ -26,9 +27,6 @@ from inkwell.users.schemas import UsernameLookup
 router = Router(prefix=f"{PREFIX}/articles", tags=["conduit"])
 
 Slug = Annotated[str, Path(min_length=1, max_length=255, description="The article's slug")]
-Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Articles to skip")]
-Limit = Annotated[int, Query(ge=1, le=100, description="Page size (1-100)")]
-CommentId = Annotated[int, Path(ge=1, le=MAX_ID, description="The comment's id")]
 
 
 def _page(offset: int, limit: int) -> Page:
@@ -68,7 +66,7 @@ async def list_articles(
         session, viewer_id=None, published=True, tag=tag, author=author, favorited_by=favorited
     )
     page = await service.articles(session, cache, rows, viewer)
-    return json_response(documents.articles_envelope(page, total))
+    return json_response(documents.articles_envelope(page, total), headers=PER_VIEWER)
 
 
 @router.get("/feed", summary="Your feed (Conduit)", responses=error_responses(401, 422))
@@ -88,7 +86,7 @@ async def feed(
         session, viewer_id=None, published=True, followed_by=viewer.id
     )
     page = await service.articles(session, cache, rows, viewer)
-    return json_response(documents.articles_envelope(page, total))
+    return json_response(documents.articles_envelope(page, total), headers=PER_VIEWER)
 
 
 @router.post(
@@ -114,7 +112,12 @@ async def create_article(body: NewArticleRequest, caller: Writer, session: Sessi
     return json_response(await service.written(session, post, caller), status_code=201)
 
 
-@router.get("/{slug}", summary="Get an article (Conduit)", responses=error_responses(401, 404, 422))
+@router.get(
+    "/{slug}",
+    summary="Get an article (Conduit)",
+    responses=error_responses(401, 404, 422),
+    openapi_extra=OPTIONAL_TOKEN,
+)
 async def get_article(
     slug: Slug, session: ReadSessionDep, cache: ReadCacheDep, viewer: Viewer
 ) -> Response:
@@ -122,13 +125,13 @@ async def get_article(
     await session.snapshot()  # the article's versions and its document agree
     row = await posts_service.get_row_by_slug(session, slug, viewer_id=None)
     (article,) = await service.articles(session, cache, [row], viewer, view="article")
-    return json_response(documents.envelope("article", article))
+    return json_response(documents.envelope("article", article), headers=PER_VIEWER)
 
 
 @router.put(
     "/{slug}",
     summary="Change your article (Conduit)",
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(401, 403, 404, 409, 422),
 )
 async def update_article(
     slug: Slug, body: UpdateArticleRequest, caller: Writer, session: SessionDep
@@ -195,7 +198,7 @@ async def list_comments(slug: Slug, session: ReadSessionDep, viewer: Viewer) -> 
         session, viewer.id if viewer else None, {c.author_id for c in comments}
     )
     body = b"[" + b",".join(documents.comments(comments, following=following)) + b"]"
-    return json_response(documents.envelope("comments", body))
+    return json_response(documents.envelope("comments", body), headers=PER_VIEWER)
 
 
 @router.post(
@@ -221,7 +224,7 @@ async def create_comment(
     responses=error_responses(401, 403, 404, 422),
 )
 async def delete_comment(
-    slug: Slug, comment_id: CommentId, caller: Writer, session: SessionDep
+    slug: Slug, comment_id: IdPath, caller: Writer, session: SessionDep
 ) -> None:
     """Delete a comment of yours (403 for anyone else's)."""
     post = await posts_service.get_by_slug_or_raise(session, slug, viewer_id=None)

@@ -63,6 +63,10 @@ Reader = Annotated[User, Depends(_reader)]
 Viewer = Annotated[User | None, Depends(_optional)]
 """The caller of a read open to anyone, or None."""
 
-# OpenAPI of an operation open to anyone that reads a token when sent: anonymous
-# (`{}`) or with the token.
-OPTIONAL_TOKEN: dict[str, object] = {"security": [{}, {"Token": []}]}
+# OpenAPI of an operation open to anyone that reads a token when sent: with the token
+# (FastAPI's requirement) or anonymous (`{}`, added to it).
+OPTIONAL_TOKEN: dict[str, object] = {"security": [{}]}
+
+# Headers of a read whose answer depends on the token sent (`following`, `favorited`):
+# revalidated every time, never kept by a shared cache, nor given to another token.
+PER_VIEWER = {"Cache-Control": "private, no-cache", "Vary": "Authorization"}

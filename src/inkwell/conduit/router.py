@@ -9,7 +9,14 @@ from inkwell.auth import service as auth_service
 from inkwell.auth.dependencies import ClientAddress, caller, required
 from inkwell.auth.hashing import HasherDep
 from inkwell.conduit import documents
-from inkwell.conduit.dependencies import OPTIONAL_TOKEN, ConduitToken, Reader, Viewer, Writer
+from inkwell.conduit.dependencies import (
+    OPTIONAL_TOKEN,
+    PER_VIEWER,
+    ConduitToken,
+    Reader,
+    Viewer,
+    Writer,
+)
 from inkwell.conduit.errors import PREFIX, error_responses
 from inkwell.conduit.schemas import TAGS, LoginUserRequest, NewUserRequest, UpdateUserRequest
 from inkwell.core.config import SettingsDep
@@ -82,7 +89,9 @@ async def current_user(caller: Reader, token: ConduitToken) -> Response:
     return json_response(documents.user(caller, token or ""))
 
 
-@accounts.put("/user", summary="Change your account (Conduit)", responses=error_responses(401, 422))
+@accounts.put(
+    "/user", summary="Change your account (Conduit)", responses=error_responses(401, 409, 422)
+)
 async def update_current_user(
     body: UpdateUserRequest,
     token: ConduitToken,
@@ -123,7 +132,7 @@ async def get_profile(username: Username, session: ReadSessionDep, viewer: Viewe
     user = await users_service.get_by_username_or_raise(session, username)
     viewer_id = viewer.id if viewer else None
     following = await follows_service.following_among(session, viewer_id, [user.id])
-    return json_response(documents.profile(user, following=bool(following)))
+    return json_response(documents.profile(user, following=bool(following)), headers=PER_VIEWER)
 
 
 @router.post(

@@ -16,12 +16,13 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
-    StringConstraints,
     TypeAdapter,
 )
 from pydantic.alias_generators import to_camel
 
-from inkwell.core.schemas import CleanText, ReadSchema, Schema
+from inkwell.auth.schemas import Login, Secret
+from inkwell.comments.schemas import CommentBody
+from inkwell.core.schemas import ReadSchema, Schema
 from inkwell.posts.schemas import Body, Description, TagNames, Title
 from inkwell.tags.models import Tag
 from inkwell.users.schemas import Bio, Email, Image, Password, Username
@@ -35,13 +36,6 @@ class Request(Schema):
 
 # Settings forms send "" for a field left alone: for these it is not a change.
 Untouched = Literal[""]
-
-
-Login = Annotated[str, StringConstraints(min_length=1, max_length=255), CleanText]
-Secret = Annotated[str, StringConstraints(min_length=1, max_length=128), CleanText]
-CommentBody = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000), CleanText
-]
 
 
 class NewUser(Request):

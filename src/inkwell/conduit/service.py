@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.conduit import documents
 from inkwell.conduit.schemas import ARTICLE
-from inkwell.core.cache import DocumentCache, Key
+from inkwell.core.cache import DocumentCache, Key, StaleRead
+from inkwell.core.errors import TransactionConflict
 from inkwell.core.responses import render
 from inkwell.favorites import service as favorites_service
 from inkwell.follows import service as follows_service
@@ -52,7 +53,10 @@ async def _shared(
             for p in posts
         }
 
-    return await cache.documents([_row_key(view, row) for row in rows], load)
+    try:
+        return await cache.documents([_row_key(view, row) for row in rows], load)
+    except StaleRead:  # a write between the two statements, outside one snapshot
+        raise TransactionConflict("The articles changed while they were read; retry.") from None
 
 
 async def articles(

@@ -135,8 +135,18 @@ class NewArticleRequest(Model):
 
 class NewComment(Model):
     body: Annotated[
-        str, Field(max_length=10000, min_length=1, pattern="^[^\\u0000]*$", title="Body")
+        str,
+        Field(
+            examples=["A fine engine."],
+            max_length=10000,
+            min_length=1,
+            pattern="^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
+            title="Body",
+        ),
     ]
+    """
+    1-10,000 characters once trimmed: not only white space
+    """
 
 
 class NewCommentRequest(Model):

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import asyncpg
 import httpx
-from sqlalchemy.engine import make_url
 
 from tests.factories import Account
+from tests.servers import asyncpg_dsn
 
 
 @dataclass(frozen=True)
@@ -40,14 +40,6 @@ async def random_transfers(
         return Sent(sender.id, to, amount, response.status_code)
 
     return list(await asyncio.gather(*(send(*plan) for plan in plans)))
-
-
-def asyncpg_dsn(url: str, database: str | None = None) -> str:
-    """A SQLAlchemy PostgreSQL URL as a plain asyncpg DSN, optionally of another database."""
-    dsn = make_url(url).set(drivername="postgresql")
-    if database is not None:
-        dsn = dsn.set(database=database)
-    return dsn.render_as_string(hide_password=False)
 
 
 @dataclass(frozen=True)

@@ -113,20 +113,7 @@ def settle(
         return None
     content_type = header(response, "Content-Type").split(";")[0].strip()
     if status == expected:
-        if content_type != "application/json":
-            _fail(response, f"{status} with Content-Type {content_type!r}, not JSON")
-            return None
-        try:
-            body = response.json()
-        except ValueError as exc:
-            _fail(response, f"{status} with a body that is not JSON ({exc}): {_cut(response)}")
-            return None
-        problem = validate(body) if validate else None
-        if problem:
-            _fail(response, f"{status} but {problem}")
-            return None
-        _succeed(response)
-        return body
+        return _expected_body(response, validate)
     if content_type != PROBLEM_JSON:
         _fail(
             response,
@@ -149,6 +136,27 @@ def settle(
         f"{problem_doc.get('detail')}{_request_id(response)}",
     )
     return None
+
+
+def _expected_body(response: ResponseContextManager, validate: Validator | None) -> Any:
+    """The JSON body of an answer with the expected status, if it passes `validate`
+    (the response marked a success), else None (marked a failure, saying why)."""
+    status = response.status_code
+    content_type = header(response, "Content-Type").split(";")[0].strip()
+    if content_type != "application/json":
+        _fail(response, f"{status} with Content-Type {content_type!r}, not JSON")
+        return None
+    try:
+        body = response.json()
+    except ValueError as exc:
+        _fail(response, f"{status} with a body that is not JSON ({exc}): {_cut(response)}")
+        return None
+    problem = validate(body) if validate else None
+    if problem:
+        _fail(response, f"{status} but {problem}")
+        return None
+    _succeed(response)
+    return body
 
 
 def header(response: ResponseContextManager, name: str) -> str:
@@ -550,17 +558,7 @@ def conduit_settle(
         why = f"no response: {getattr(response, 'error', None)!r}" if status == 0 else ""
         _fail(response, why or f"unexpected {status}: {_cut(response)}{_request_id(response)}")
         return None
-    try:
-        body = response.json()
-    except ValueError as exc:
-        _fail(response, f"{status} with a body that is not JSON ({exc}): {_cut(response)}")
-        return None
-    problem = validate(body) if validate else None
-    if problem:
-        _fail(response, f"{status} but {problem}")
-        return None
-    _succeed(response)
-    return body
+    return _expected_body(response, validate)
 
 
 def check_articles(limit: int) -> Validator:

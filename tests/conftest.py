@@ -176,6 +176,21 @@ def postgres_dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+async def terminate_service_backends(url: str) -> int:
+    """Kill every connection the service holds on the database of `url`, as a database
+    restart would; how many there were."""
+    conn = await asyncpg.connect(postgres_dsn(url))
+    try:
+        killed = await conn.fetch(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = 'inkwell' AND datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await conn.close()
+    return len(killed)
+
+
 async def until_the_service_waits_on_a_lock(conn: asyncpg.Connection, *, waiting: int = 1) -> None:
     """Return once `waiting` of the service's connections wait on a lock (`conn`'s, say)."""
     for _ in range(200):

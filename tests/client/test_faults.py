@@ -15,7 +15,7 @@ from inkwell_client import ConnectionFailed, RetryPolicy, TransferRead
 
 from tests.client.conftest import Live, Member, MemberFactory
 from tests.client.proxy import Drop, FaultProxy
-from tests.conftest import postgres_dsn
+from tests.conftest import postgres_dsn, terminate_service_backends
 
 pytestmark = pytest.mark.xdist_group("client")
 
@@ -144,21 +144,6 @@ async def test_fifty_concurrent_transfers_through_the_faulty_proxy(
     assert sum(balances.values()) == Decimal(1000)
 
 
-async def _terminate_service_backends(database_url: str) -> int:
-    """Kill every connection the service holds, as a database restart would (the
-    technique of tests/core/test_failures.py)."""
-    conn = await asyncpg.connect(postgres_dsn(database_url))
-    try:
-        killed = await conn.fetch(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE application_name = 'inkwell' AND datname = current_database() "
-            "AND pid <> pg_backend_pid()"
-        )
-    finally:
-        await conn.close()
-    return len(killed)
-
-
 async def test_a_503_from_a_database_outage_is_retried_and_pays_once(
     live: Live, member: MemberFactory
 ) -> None:
@@ -166,7 +151,7 @@ async def test_a_503_from_a_database_outage_is_retried_and_pays_once(
         pytest.skip("the outage is PostgreSQL's (its connections are terminated)")
     ada = await member()
     bob = await member()
-    assert await _terminate_service_backends(live.database_url) >= 1
+    assert await terminate_service_backends(live.database_url) >= 1
 
     sent = await ada.client.transfers.create(bob.id, "4.44")
 

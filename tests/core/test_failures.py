@@ -6,28 +6,18 @@ import asyncpg
 import pytest
 from httpx import AsyncClient, Response
 
-from tests.conftest import postgres_dsn, until_the_service_waits_on_a_lock
+from tests.conftest import (
+    postgres_dsn,
+    terminate_service_backends,
+    until_the_service_waits_on_a_lock,
+)
 from tests.factories import assert_problem, make_account, make_user
-
-
-async def _terminate_service_backends(url: str) -> int:
-    """Kill every connection the service holds, as a database restart would."""
-    conn = await asyncpg.connect(postgres_dsn(url))
-    try:
-        killed = await conn.fetch(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE application_name = 'inkwell' AND datname = current_database() "
-            "AND pid <> pg_backend_pid()"
-        )
-    finally:
-        await conn.close()
-    return len(killed)
 
 
 @pytest.mark.parametrize("pg_app", [{"db_pool_pre_ping": True}], indirect=True)
 async def test_pre_ping_hides_a_restart(pg_client: AsyncClient, postgres_url: str) -> None:
     user = await make_user(pg_client)
-    assert await _terminate_service_backends(postgres_url) >= 1
+    assert await terminate_service_backends(postgres_url) >= 1
     response = await pg_client.get(f"/users/{user['id']}")
     assert response.status_code == 200
 
@@ -35,7 +25,7 @@ async def test_pre_ping_hides_a_restart(pg_client: AsyncClient, postgres_url: st
 @pytest.mark.parametrize("pg_app", [{"db_pool_pre_ping": False}], indirect=True)
 async def test_outage_is_503_then_recovers(pg_client: AsyncClient, postgres_url: str) -> None:
     user = await make_user(pg_client)
-    assert await _terminate_service_backends(postgres_url) >= 1
+    assert await terminate_service_backends(postgres_url) >= 1
     statuses = [(await pg_client.get(f"/users/{user['id']}")).status_code for _ in range(3)]
     # The request that meets the dead connection is a 503; the pool then reconnects.
     assert statuses == [503, 200, 200]

@@ -6,11 +6,15 @@ naming the field, and nothing changes. (Query and path parameters are text by
 nature and are parsed, as HTTP defines them.)
 """
 
+import importlib
+import re
 from typing import Any
 
 import pytest
 from httpx import AsyncClient
+from pydantic import TypeAdapter, ValidationError
 
+from inkwell.core.schemas import NOT_BLANK
 from tests.factories import (
     Account,
     assert_problem,
@@ -146,3 +150,20 @@ async def test_the_documented_types_still_pass(
     assert response.json()["amount"] == amount
     created = await make_post(client, sender, published=True, tags=["x"])
     assert created["published"] is True
+
+
+@pytest.mark.parametrize("text_type", ["posts.Title", "comments.CommentBody"])
+def test_the_not_blank_pattern_says_what_validation_accepts(text_type: str) -> None:
+    """The JSON schema's pattern of non-blank text accepts exactly what validation does,
+    for every character that one of them might call white space (schemathesis sends them)."""
+    module, name = text_type.split(".")
+    adapter = TypeAdapter(getattr(importlib.import_module(f"inkwell.{module}.schemas"), name))
+    pattern = re.compile(NOT_BLANK["pattern"])
+    suspects = [chr(c) for c in range(0x3001) if chr(c).isspace() or re.match(r"\s", chr(c))]
+    for text in [*suspects, "\ufeff", "\u200b", "x", " x ", "\u0085x"]:
+        try:
+            adapter.validate_python(text)
+            accepted = True
+        except ValidationError:
+            accepted = False
+        assert accepted == bool(pattern.fullmatch(text)), repr(text)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, StringConstraints, TypeAdapter
 
-from inkwell.core.schemas import CleanText, ReadSchema, Schema, UTCTimestamp
+from inkwell.core.schemas import NOT_BLANK, CleanText, ReadSchema, Schema, UTCTimestamp
 from inkwell.users.schemas import UserBrief
 
 CommentBody = Annotated[
@@ -14,8 +14,7 @@ CommentBody = Annotated[
     Field(
         description="1-10,000 characters once trimmed: not only white space",
         examples=["A fine engine."],
-        # What the validation above means: no NUL, and something besides white space.
-        json_schema_extra={"pattern": r"^[^\u0000]*[^\s\u0000][^\u0000]*$"},
+        json_schema_extra=NOT_BLANK,
     ),
 ]
 

@@ -54,6 +54,15 @@ class _CleanText:
 CleanText = _CleanText()
 Text = Annotated[str, CleanText]
 
+# The characters `strip_whitespace` trims (Unicode's White_Space), spelled out for the
+# JSON schema: its `\s` (ECMA-262) is another set, with U+FEFF and without U+0085.
+_SPACE = r"\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+# The JSON schema of text that `StringConstraints(strip_whitespace=True, min_length=1)`
+# and CleanText accept: no NUL, and something besides white space.
+NOT_BLANK: dict[str, Any] = {"pattern": rf"^[^\u0000]*[^{_SPACE}\u0000][^\u0000]*$"}
+
 
 # Timestamps leave the data layer as aware UTC datetimes (`UTCDateTime`), which
 # pydantic-core writes as ISO 8601 with `Z`, without a Python call per value.

@@ -12,7 +12,7 @@ from pydantic import (
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from inkwell.core.schemas import CleanText, ReadSchema, Schema, UTCTimestamp, reject_null
+from inkwell.core.schemas import NOT_BLANK, CleanText, ReadSchema, Schema, UTCTimestamp, reject_null
 from inkwell.tags.schemas import TagName, TagRead
 from inkwell.users.schemas import UserBrief
 
@@ -34,8 +34,7 @@ Title = Annotated[
     Field(
         examples=["Notes on the Analytical Engine"],
         description="1-200 characters once trimmed: not only white space",
-        # What the validation above means: no NUL, and something besides white space.
-        json_schema_extra={"pattern": r"^[^\u0000]*[^\s\u0000][^\u0000]*$"},
+        json_schema_extra=NOT_BLANK,
     ),
 ]
 Description = Annotated[

@@ -19,14 +19,17 @@ from tests.factories import make_user, user_payload
 # One connection (or a short wait for SQLite's write lock): a request that held it
 # while hashing would make every other request wait past the timeout, into a 503.
 TIGHT = {"db_pool_size": 1, "db_max_overflow": 0, "db_pool_timeout": 1, "sqlite_busy_timeout": 1}
-# A 3-connection pool, and hashes slow enough that 40 in a row outlast its timeout.
+# A 3-connection pool, and hashes slow enough that 40 in a row (one at a time, about
+# 0.12 s each here: 4.7 s) outlast its timeout and SQLite's busy timeout by far, while
+# the throttle's short transactions, all that may wait, have room even on a busy machine
+# (SQLite's busy handler polls, so a waiter can lose the lock to later ones for a while).
 SMALL_POOL = {
     "db_pool_size": 3,
     "db_max_overflow": 0,
-    "db_pool_timeout": 2,
-    "sqlite_busy_timeout": 2,
+    "db_pool_timeout": 3,
+    "sqlite_busy_timeout": 4,
     "argon2_time_cost": 2,
-    "argon2_memory_kib": 32768,
+    "argon2_memory_kib": 65536,
     "password_hash_concurrency": 1,
 }
 

@@ -39,7 +39,7 @@ class CommentCreate(Model):
             examples=["A fine engine."],
             max_length=10000,
             min_length=1,
-            pattern="^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
+            pattern="^[^\\u0000]*[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\u0000][^\\u0000]*$",
             title="Body",
         ),
     ]
@@ -92,7 +92,7 @@ class NewArticle(Model):
             examples=["Notes on the Analytical Engine"],
             max_length=200,
             min_length=1,
-            pattern="^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
+            pattern="^[^\\u0000]*[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\u0000][^\\u0000]*$",
             title="Title",
         ),
     ]
@@ -140,7 +140,7 @@ class NewComment(Model):
             examples=["A fine engine."],
             max_length=10000,
             min_length=1,
-            pattern="^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
+            pattern="^[^\\u0000]*[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\u0000][^\\u0000]*$",
             title="Body",
         ),
     ]
@@ -205,7 +205,7 @@ class PostCreate(Model):
             examples=["Notes on the Analytical Engine"],
             max_length=200,
             min_length=1,
-            pattern="^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
+            pattern="^[^\\u0000]*[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\u0000][^\\u0000]*$",
             title="Title",
         ),
     ]
@@ -255,7 +255,7 @@ class PostUpdate(Model):
             examples=["Notes on the Analytical Engine"],
             max_length=200,
             min_length=1,
-            pattern="^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
+            pattern="^[^\\u0000]*[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\u0000][^\\u0000]*$",
             title="Title",
         ),
     ] = None
@@ -373,7 +373,7 @@ class Title(RootModel[str]):
             examples=["Notes on the Analytical Engine"],
             max_length=200,
             min_length=1,
-            pattern="^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$",
+            pattern="^[^\\u0000]*[^\\t\\n\\u000b\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\u0000][^\\u0000]*$",
             title="Title",
         ),
     ]

@@ -173,7 +173,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def postgres_dsn(url: str) -> str:
     """asyncpg's own form of a PostgreSQL URL, for connections beside the service's."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    return asyncpg_dsn(url)
 
 
 async def terminate_service_backends(url: str) -> int:

@@ -27,8 +27,11 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "production", "test"] = "development"
     database_url: str = "sqlite+aiosqlite:///./inkwell.db"
-    db_pool_size: int = Field(default=10, ge=1, le=1000)
-    db_max_overflow: int = Field(default=10, ge=0, le=1000)
+    # Overflow connections are closed as soon as they are returned: under steady load
+    # above the pool size each request would open (and PostgreSQL fork) a connection.
+    # So the whole budget is the pool, kept open; overflow is for operators who want it.
+    db_pool_size: int = Field(default=20, ge=1, le=1000)
+    db_max_overflow: int = Field(default=0, ge=0, le=1000)
     db_pool_timeout: float = Field(default=10.0, gt=0, le=600)
     db_pool_pre_ping: bool = False
     db_echo: bool = False

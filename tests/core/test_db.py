@@ -10,7 +10,7 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
-from httpx import AsyncClient
+from httpx import ASGITransport, AsyncClient
 from sqlalchemy import event, func, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -142,6 +142,40 @@ def test_reads_and_writes_take_their_own_session_type(router: APIRouter) -> None
         else:
             assert get_session in calls, route.path
             assert not reads, route.path
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/users/me",  # the caller read in the snapshot
+        "/posts/?limit=5",  # documents loaded (cache cold, or off)
+        "/posts/999999",  # a 404: the handler raised
+        "/api/articles?limit=5",  # the Conduit page and its total in one snapshot
+    ],
+)
+async def test_a_read_gives_its_connection_back_before_answering(
+    app: FastAPI, client: AsyncClient, path: str
+) -> None:
+    """A read's snapshot ends when its handler is done, raised or not: by the time the
+    answer starts, the request holds no connection (core.routing.Route)."""
+    account = await make_account(client)
+    await make_post(client, account, published=True, tags=["t"])
+    pool = app.state.engine.sync_engine.pool
+    held: list[int] = []
+
+    async def watched(scope: Any, receive: Any, send: Any) -> None:
+        async def watch(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                held.append(pool.checkedout())
+            await send(message)
+
+        await app(scope, receive, watch)
+
+    transport = ASGITransport(app=watched)
+    async with AsyncClient(transport=transport, base_url="http://test") as watching:
+        response = await watching.get(path, headers=account.headers)
+    assert response.status_code in (200, 404), response.text
+    assert held == [0]
 
 
 async def test_a_read_session_cannot_write_on_postgres(

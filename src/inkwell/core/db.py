@@ -12,7 +12,7 @@ on SQLite not the write lock) meanwhile. A handler that only reads takes
 """
 
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, MutableMapping, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -252,18 +252,25 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         await session.commit()
 
 
-async def get_read_session(request: Request) -> AsyncIterator[AsyncReadSession]:
-    """A read: one snapshot, ended (rolled back) when the request is done."""
+_READ_SESSION = "inkwell.read_session"
+
+
+async def get_read_session(request: Request) -> AsyncReadSession:
+    """A read's session, one per request. It costs nothing on the database until a
+    statement needs its snapshot; `end_read` ends that when the handler is done (the
+    route class calls it: core.routing.Route), before the answer is sent."""
     sessionmaker: async_sessionmaker[AsyncReadSession] = request.app.state.read_sessionmaker
-    session = sessionmaker()
-    try:
-        yield session
-    finally:
-        # A read answered by lookups alone never began a transaction: nothing to close
-        # (closing costs a task of its own). Otherwise close it, run to completion.
-        if session.in_transaction():
-            async with session:
-                pass
+    session = request.scope[_READ_SESSION] = sessionmaker()
+    return session
+
+
+async def end_read(scope: MutableMapping[str, Any]) -> None:
+    """End the request's read snapshot, if one began (rolled back, run to completion
+    even when the request is cancelled). A read answered by lookups alone began none."""
+    session: AsyncReadSession | None = scope.pop(_READ_SESSION, None)
+    if session is not None and session.in_transaction():
+        async with session:
+            pass
 
 
 async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
@@ -275,6 +282,6 @@ async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 """For handlers that write (POST, PATCH, DELETE)."""
-ReadSessionDep = Annotated[AsyncReadSession, Depends(get_read_session, scope="function")]
+ReadSessionDep = Annotated[AsyncReadSession, Depends(get_read_session)]
 """For handlers that read: every statement in one snapshot."""
 SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]

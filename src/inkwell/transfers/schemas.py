@@ -22,7 +22,7 @@ _PLAIN_DECIMAL = re.compile(
 def _plain_amount(value: Any) -> Any:
     """Accept `"12.50"`, `12.5` or `12`; refuse exponents, NaN, booleans and 3+ places.
 
-    JSON numbers arrive as Decimal with their written digits (see ExactJSONRoute)."""
+    JSON numbers arrive as Decimal with their written digits (see core.routing.Route)."""
     if isinstance(value, bool):
         raise ValueError("must be a number or a decimal string")
     if isinstance(value, WrittenNumber):

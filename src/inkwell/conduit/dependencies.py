@@ -7,12 +7,11 @@ Front ends that send `Bearer` are accepted too.
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
 from inkwell.auth.dependencies import caller, required
 from inkwell.auth.service import InvalidToken
-from inkwell.core.config import SettingsDep
 from inkwell.core.db import ReadSessionDep, SessionDep
 from inkwell.users.models import User
 
@@ -42,18 +41,16 @@ async def conduit_token(header: Annotated[str | None, Depends(_authorization)]) 
 ConduitToken = Annotated[str | None, Depends(conduit_token)]
 
 
-async def _writer(token: ConduitToken, session: SessionDep, settings: SettingsDep) -> User:
-    return required(await caller(session, settings, token), scheme="Token")
+async def _writer(request: Request, token: ConduitToken, session: SessionDep) -> User:
+    return required(await caller(request, session, token), scheme="Token")
 
 
-async def _reader(token: ConduitToken, session: ReadSessionDep, settings: SettingsDep) -> User:
-    return required(await caller(session, settings, token), scheme="Token")
+async def _reader(request: Request, token: ConduitToken, session: ReadSessionDep) -> User:
+    return required(await caller(request, session, token), scheme="Token")
 
 
-async def _optional(
-    token: ConduitToken, session: ReadSessionDep, settings: SettingsDep
-) -> User | None:
-    return await caller(session, settings, token)
+async def _optional(request: Request, token: ConduitToken, session: ReadSessionDep) -> User | None:
+    return await caller(request, session, token)
 
 
 Writer = Annotated[User, Depends(_writer)]

@@ -3,7 +3,7 @@ API, Conduit's envelopes and errors (conduit/errors.py)."""
 
 from typing import Annotated
 
-from fastapi import Path, Response, status
+from fastapi import Path, Request, Response, status
 
 from inkwell.auth import service as auth_service
 from inkwell.auth.dependencies import ClientAddress, caller, required
@@ -93,6 +93,7 @@ async def current_user(caller: Reader, token: ConduitToken) -> Response:
     "/user", summary="Change your account (Conduit)", responses=error_responses(401, 409, 422)
 )
 async def update_current_user(
+    request: Request,
     body: UpdateUserRequest,
     token: ConduitToken,
     session: SessionDep,
@@ -110,7 +111,7 @@ async def update_current_user(
         # hash is made before the transaction begins, so that it waits on nothing.
         auth_service.read_access_token(settings, token or "")
         hashed = await hasher.hash(password)
-    user = required(await caller(session, settings, token), scheme="Token")
+    user = required(await caller(request, session, token), scheme="Token")
     if hashed is not None:
         users_service.replace_password(user, hashed)
     data = UserUpdate.model_validate(changes.changes())

@@ -33,6 +33,10 @@ from inkwell.main import create_app
 from tests.conftest import TABLES, ensure_postgres_database, per_worker_url, run_in_thread
 from tests.servers import Server, app_env, migrate, running_server, sqlite_url
 
+# The service runs in its own process, which coverage does not measure; measuring this
+# one would only trace hypothesis generating requests, at twice the time.
+pytestmark = pytest.mark.no_cover
+
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
 PASSWORD = "fuzzing-password-1"
 SPEC = create_app(Settings(_env_file=None)).openapi()  # type: ignore[call-arg]

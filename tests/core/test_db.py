@@ -1,7 +1,7 @@
 """The data layer: UTC timestamps, money as strings, commits before the response."""
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -16,10 +16,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
+from starlette.routing import BaseRoute
 
 from inkwell.conduit.articles import router as articles_router
 from inkwell.conduit.router import router as conduit_router
 from inkwell.core.db import AsyncReadSession, get_read_session, get_session
+from inkwell.core.routing import Route
 from inkwell.models import User
 from inkwell.posts.router import router as posts_router
 from inkwell.tags.router import router as tags_router
@@ -176,6 +178,29 @@ async def test_a_read_gives_its_connection_back_before_answering(
         response = await watching.get(path, headers=account.headers)
     assert response.status_code in (200, 404), response.text
     assert held == [0]
+
+
+def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    """Every API route, inside included routers too (FastAPI keeps them nested)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from _api_routes(included.routes)
+
+
+def test_every_route_that_reads_ends_its_snapshot(app: FastAPI) -> None:
+    """The read session is a plain dependency: only the route class ends its snapshot,
+    so every route that takes one, in any router, must be a `Route`."""
+    readers = [
+        route
+        for route in _api_routes(app.routes)
+        if get_read_session in set(_calls(route.dependant))
+    ]
+    assert len(readers) > 10
+    for route in readers:
+        assert isinstance(route, Route), route.path
 
 
 async def test_a_read_session_cannot_write_on_postgres(

@@ -37,7 +37,7 @@ from tests.servers import Server, app_env, migrate, running_server, sqlite_url
 # one would only trace hypothesis generating requests, at twice the time.
 pytestmark = pytest.mark.no_cover
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
 PASSWORD = "fuzzing-password-1"
 SPEC = create_app(Settings(_env_file=None)).openapi()  # type: ignore[call-arg]
 OPERATIONS = [(path, method) for path, methods in SPEC["paths"].items() for method in methods]

@@ -634,6 +634,29 @@ class ConduitReader(FastHttpUser):
             return f"not this user's document: {str(doc)[:200]}"
         return None if user.get("token") else "no token"
 
+    def _settle_article(
+        self,
+        response: ResponseContextManager,
+        slug: str,
+        expected: int,
+        validate: Validator | None = None,
+    ) -> Any:
+        """As `conduit_settle`, for a request on an article this user listed before: a
+        404 in Conduit's form means the article is gone from that slug since (a writer
+        changed its title, and the slug follows the title, or deleted it), so the slug
+        is forgotten and the answer counts as right."""
+        if response.status_code == 404:
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            if isinstance(body, dict) and isinstance(body.get("errors"), dict):
+                _succeed(response)
+                self.slugs = [known for known in self.slugs if known != slug]
+                self.favorited.discard(slug)
+                return None
+        return conduit_settle(response, expected, validate=validate)
+
     def _remember(self, page: Any) -> None:
         for article in page["articles"] if page else ():
             self.slugs.append(article["slug"])
@@ -666,13 +689,13 @@ class ConduitReader(FastHttpUser):
         with self.client.get(
             f"/api/articles/{quote(slug)}", name="/api/articles/{slug}", catch_response=True
         ) as response:
-            conduit_settle(response, 200, validate=check_article(slug))
+            self._settle_article(response, slug, 200, check_article(slug))
         with self.client.get(
             f"/api/articles/{quote(slug)}/comments",
             name="/api/articles/{slug}/comments",
             catch_response=True,
         ) as response:
-            conduit_settle(response, 200)
+            self._settle_article(response, slug, 200)
         return None
 
     @task(8)
@@ -687,7 +710,7 @@ class ConduitReader(FastHttpUser):
             name="/api/articles/{slug}/favorite",
             catch_response=True,
         ) as response:
-            doc = conduit_settle(response, 200, validate=check_article(slug))
+            doc = self._settle_article(response, slug, 200, check_article(slug))
         if doc is not None:
             if doc["article"]["favorited"] == undo:
                 _fail(response, f"favorited is {doc['article']['favorited']} after the change")
@@ -721,7 +744,7 @@ class ConduitReader(FastHttpUser):
             name="/api/articles/{slug}/comments",
             catch_response=True,
         ) as response:
-            conduit_settle(response, 200)
+            self._settle_article(response, slug, 200)
         return None
 
     @task(3)

@@ -260,7 +260,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     and on every test of PostgreSQL alone: the PostgreSQL pass runs the same lines of
     Inkwell but for its dialect's, which those tests measure. Unmeasured, it costs less,
     though not nothing (tests/users/test_router.py on PostgreSQL: 17 s without coverage,
-    24 s unmeasured under --cov, about 29 s measured): tracing nearly doubles a test's CPU."""
+    23-24 s unmeasured under --cov, 31 s measured): tracing nearly doubles a test's CPU."""
     for item in items:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("db_url") == "postgres":

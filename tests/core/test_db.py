@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from fastapi import APIRouter, FastAPI
-from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from httpx import ASGITransport, AsyncClient
 from sqlalchemy import event, func, select, text, update
@@ -21,7 +20,7 @@ from starlette.routing import BaseRoute
 from inkwell.conduit.articles import router as articles_router
 from inkwell.conduit.router import router as conduit_router
 from inkwell.core.db import AsyncReadSession, get_read_session, get_session
-from inkwell.core.routing import Route
+from inkwell.core.routing import Route, dependency_calls
 from inkwell.models import User
 from inkwell.posts.router import router as posts_router
 from inkwell.tags.router import router as tags_router
@@ -123,12 +122,6 @@ async def test_reads_see_one_snapshot_on_postgres(
     assert seen == expected
 
 
-def _calls(dependant: Dependant) -> Iterator[Any]:
-    for dependency in dependant.dependencies:
-        yield dependency.call
-        yield from _calls(dependency)
-
-
 @pytest.mark.parametrize(
     "router",
     [users_router, posts_router, tags_router, transfers_router, conduit_router, articles_router],
@@ -137,7 +130,7 @@ def test_reads_and_writes_take_their_own_session_type(router: APIRouter) -> None
     """A GET reads through an AsyncReadSession only; a write has its AsyncSession."""
     for route in router.routes:
         assert isinstance(route, APIRoute)
-        calls = set(_calls(route.dependant))
+        calls = set(dependency_calls(route.dependant))
         reads = calls & {get_read_session}
         if route.methods == {"GET"}:
             assert get_session not in calls, route.path
@@ -196,7 +189,7 @@ def test_every_route_that_reads_ends_its_snapshot(app: FastAPI) -> None:
     readers = [
         route
         for route in _api_routes(app.routes)
-        if get_read_session in set(_calls(route.dependant))
+        if get_read_session in set(dependency_calls(route.dependant))
     ]
     assert len(readers) > 10
     for route in readers:

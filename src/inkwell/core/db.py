@@ -198,6 +198,13 @@ class AsyncReadSession(AsyncSession):
         async with self._lookup_bind.connect() as connection:
             return (await connection.execute(statement, params)).all()
 
+    async def lookup_first(
+        self, statement: Executable, params: Mapping[str, Any] | None = None
+    ) -> Row[Any] | None:
+        """The first row of a `lookup`, None when it finds none."""
+        rows = await self.lookup(statement, params)
+        return rows[0] if rows else None
+
 
 def create_sessionmaker(
     engine: AsyncEngine, *, write: bool = False

@@ -56,7 +56,7 @@ class Route(APIRoute):
         handler = super().get_route_handler()
         if self.body_field is not None:
             handler = _exact_json(handler)
-        if get_read_session in _calls(self.dependant):
+        if get_read_session in dependency_calls(self.dependant):
             handler = _ending_read(handler)
         return handler
 
@@ -78,10 +78,11 @@ def _ending_read(handler: Handler) -> Handler:
     return reading
 
 
-def _calls(dependant: Dependant) -> Iterable[Callable[..., Any] | None]:
+def dependency_calls(dependant: Dependant) -> Iterable[Callable[..., Any] | None]:
+    """Every dependency's callable under `dependant`, sub-dependencies included."""
     for dependency in dependant.dependencies:
         yield dependency.call
-        yield from _calls(dependency)
+        yield from dependency_calls(dependency)
 
 
 class NoStoreRoute(Route):

@@ -208,10 +208,10 @@ async def _get_own_or_raise(
 async def get_row(session: AsyncReadSession, post_id: int, *, viewer_id: int | None) -> PostRow:
     """The read statement of one post the viewer may see; someone else's draft is 404."""
     query = _ROW_BY_ID_PUBLIC if viewer_id is None else _ROW_BY_ID_VISIBLE
-    rows = await session.lookup(query, {"post_id": post_id, "viewer_id": viewer_id})
-    if not rows:
+    row = await session.lookup_first(query, {"post_id": post_id, "viewer_id": viewer_id})
+    if row is None:
         raise PostNotFound(f"Post {post_id} does not exist.")
-    return cast(PostRow, rows[0])
+    return cast(PostRow, row)
 
 
 async def get_row_by_slug(
@@ -219,10 +219,10 @@ async def get_row_by_slug(
 ) -> PostRow:
     """The read statement of the post with this slug, if the viewer may see it (404)."""
     query = _ROW_BY_SLUG_PUBLIC if viewer_id is None else _ROW_BY_SLUG_VISIBLE
-    rows = await session.lookup(query, {"slug": slug, "viewer_id": viewer_id})
-    if not rows:
+    row = await session.lookup_first(query, {"slug": slug, "viewer_id": viewer_id})
+    if row is None:
         raise PostNotFound(f"Post {slug!r} does not exist.")
-    return cast(PostRow, rows[0])
+    return cast(PostRow, row)
 
 
 def _filter_values(

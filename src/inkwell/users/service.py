@@ -133,10 +133,10 @@ async def get_by_username_or_raise(session: AsyncSession, username: str) -> User
 
 async def get_row(session: AsyncReadSession, user_id: int) -> UserRow:
     """The read statement of one open account (404 otherwise)."""
-    rows = await session.lookup(_ROW_BY_ID, {"user_id": user_id})
-    if not rows:
+    row = await session.lookup_first(_ROW_BY_ID, {"user_id": user_id})
+    if row is None:
         raise UserNotFound(f"User {user_id} does not exist.")
-    return cast(UserRow, rows[0])
+    return cast(UserRow, row)
 
 
 async def list_rows(

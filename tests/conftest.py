@@ -171,15 +171,10 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
-def postgres_dsn(url: str) -> str:
-    """asyncpg's own form of a PostgreSQL URL, for connections beside the service's."""
-    return asyncpg_dsn(url)
-
-
 async def terminate_service_backends(url: str) -> int:
     """Kill every connection the service holds on the database of `url`, as a database
     restart would; how many there were."""
-    conn = await asyncpg.connect(postgres_dsn(url))
+    conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
         killed = await conn.fetch(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "

@@ -15,7 +15,8 @@ from inkwell_client import ConnectionFailed, RetryPolicy, TransferRead
 
 from tests.client.conftest import Live, Member, MemberFactory
 from tests.client.proxy import Drop, FaultProxy
-from tests.conftest import postgres_dsn, terminate_service_backends
+from tests.conftest import terminate_service_backends
+from tests.servers import asyncpg_dsn
 
 pytestmark = pytest.mark.xdist_group("client")
 
@@ -168,7 +169,7 @@ async def test_a_request_still_in_progress_is_waited_out(live: Live, member: Mem
     bob = await member()
     key = "in-flight-1"
     # Another request with this key is "in flight": it holds the service's advisory lock.
-    holder = await asyncpg.connect(postgres_dsn(live.database_url))
+    holder = await asyncpg.connect(asyncpg_dsn(live.database_url))
     try:
         lock = holder.transaction()
         await lock.start()

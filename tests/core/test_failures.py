@@ -7,11 +7,11 @@ import pytest
 from httpx import AsyncClient, Response
 
 from tests.conftest import (
-    postgres_dsn,
     terminate_service_backends,
     until_the_service_waits_on_a_lock,
 )
 from tests.factories import assert_problem, make_account, make_user
+from tests.servers import asyncpg_dsn
 
 
 @pytest.mark.parametrize("pg_app", [{"db_pool_pre_ping": True}], indirect=True)
@@ -36,7 +36,7 @@ async def test_slow_query_is_503_not_a_stuck_worker(
     pg_client: AsyncClient, postgres_url: str
 ) -> None:
     account = await make_account(pg_client)
-    blocker = await asyncpg.connect(postgres_dsn(postgres_url))
+    blocker = await asyncpg.connect(asyncpg_dsn(postgres_url))
     try:
         # Another transaction holds the row: the PATCH waits on its lock until the
         # statement timeout cancels it.
@@ -68,7 +68,7 @@ async def _tag_race(
     The other transaction waits 30 s before it looks for deadlocks, the request's the
     default 1 s: in a cycle, the request is the one PostgreSQL aborts."""
     account = await make_account(client)
-    other = await asyncpg.connect(postgres_dsn(url))
+    other = await asyncpg.connect(asyncpg_dsn(url))
     try:
         tx = other.transaction()
         await tx.start()
@@ -108,7 +108,7 @@ async def test_a_deadlock_is_a_503_to_retry(pg_client: AsyncClient, postgres_url
     body = assert_problem(response, 503)
     assert body["type"].endswith("/transaction-conflict")
     assert response.headers["retry-after"] == "1"
-    conn = await asyncpg.connect(postgres_dsn(postgres_url))
+    conn = await asyncpg.connect(asyncpg_dsn(postgres_url))
     try:
         assert await conn.fetchval("SELECT count(*) FROM posts") == 0
     finally:

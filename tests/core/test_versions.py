@@ -8,8 +8,9 @@ from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import postgres_dsn, until_the_service_waits_on_a_lock
+from tests.conftest import until_the_service_waits_on_a_lock
 from tests.factories import assert_problem, deactivate, make_account, make_post
+from tests.servers import asyncpg_dsn
 
 
 async def _version(engine: AsyncEngine, table: str, row_id: int) -> int:
@@ -70,7 +71,7 @@ async def test_a_write_that_read_an_older_version_is_a_409(
     """Another transaction changes Alice's row between the PATCH's read and its write:
     the ORM's version check makes the PATCH lose with a 409, and it writes nothing."""
     alice = await make_account(pg_client)
-    other = await asyncpg.connect(postgres_dsn(postgres_url))
+    other = await asyncpg.connect(asyncpg_dsn(postgres_url))
     try:
         tx = other.transaction()
         await tx.start()

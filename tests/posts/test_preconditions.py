@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from inkwell.posts import service as posts_service
 from inkwell.posts.models import Post
 from inkwell.users.models import User
-from tests.conftest import postgres_dsn, until_the_service_waits_on_a_lock
+from tests.conftest import until_the_service_waits_on_a_lock
 from tests.factories import Account, assert_problem, make_account, post_payload
+from tests.servers import asyncpg_dsn
 
 
 async def current_tag(engine: AsyncEngine, post_id: int) -> str:
@@ -217,7 +218,7 @@ async def test_both_checks_passed_the_loser_is_409(
     writes and the ORM's version check turns the other into a 409, not a lost update."""
     author = await make_account(pg_client)
     post, tag = await _create(pg_client, author)
-    other = await asyncpg.connect(postgres_dsn(postgres_url))
+    other = await asyncpg.connect(asyncpg_dsn(postgres_url))
     try:
         tx = other.transaction()
         await tx.start()
@@ -245,7 +246,7 @@ async def test_a_delete_that_read_an_older_version_is_409(
     post before the DELETE runs: the changed post is not deleted unseen."""
     author = await make_account(pg_client)
     post, tag = await _create(pg_client, author)
-    other = await asyncpg.connect(postgres_dsn(postgres_url))
+    other = await asyncpg.connect(asyncpg_dsn(postgres_url))
     try:
         tx = other.transaction()
         await tx.start()

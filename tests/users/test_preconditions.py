@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.users import service as users_service
 from inkwell.users.models import User
-from tests.conftest import postgres_dsn, until_the_service_waits_on_a_lock
+from tests.conftest import until_the_service_waits_on_a_lock
 from tests.factories import Account, assert_problem, login, make_account, user_payload
 from tests.posts.test_preconditions import BAD_TAGS, assert_precondition_failed
+from tests.servers import asyncpg_dsn
 
 
 async def current_tag(engine: AsyncEngine, user_id: int, *, private: bool = True) -> str:
@@ -137,7 +138,7 @@ async def test_a_conditional_patch_that_lost_the_race_is_409(
     version check makes the PATCH a 409 and it writes nothing."""
     alice = await make_account(pg_client, full_name="Alice")
     tag = await current_tag(pg_app.state.engine, alice.id)
-    other = await asyncpg.connect(postgres_dsn(postgres_url))
+    other = await asyncpg.connect(asyncpg_dsn(postgres_url))
     try:
         tx = other.transaction()
         await tx.start()

@@ -27,11 +27,14 @@ def _freeze_counts(freeze: bool) -> tuple[int, int]:
     return int(out[0]), int(out[1])
 
 
+# Python 3.12 starts with a few hundred objects of its own frozen (3.11 and 3.13 with none).
+
+
 def test_startup_objects_are_frozen_out_of_the_collector() -> None:
     before, after = _freeze_counts(True)
-    assert before == 0
-    assert after > 10_000  # modules, models, schemas: everything start-up built
+    assert after - before > 10_000  # modules, models, schemas: everything start-up built
 
 
 def test_gc_freeze_can_be_turned_off() -> None:
-    assert _freeze_counts(False) == (0, 0)
+    before, after = _freeze_counts(False)
+    assert after == before

@@ -59,7 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         instrument_engine(engine)
         app.state.engine = engine
         app.state.write_sessionmaker = create_sessionmaker(engine, write=True)
-        app.state.read_sessionmaker = create_read_sessionmaker(engine, settings)
+        app.state.read_sessionmaker = create_read_sessionmaker(
+            engine, settings, app.state.read_cache
+        )
         tune_process(settings)
         try:
             yield

@@ -10,7 +10,6 @@ from inkwell.conduit import documents, service
 from inkwell.conduit.dependencies import OPTIONAL_TOKEN, PER_VIEWER, Reader, Viewer, Writer
 from inkwell.conduit.errors import PREFIX, error_responses
 from inkwell.conduit.schemas import NewArticleRequest, NewCommentRequest, UpdateArticleRequest
-from inkwell.core.cache import ReadCacheDep
 from inkwell.core.db import ReadSessionDep, SessionDep
 from inkwell.core.pagination import Limit, Page
 from inkwell.core.pagination import Skip as Offset
@@ -41,7 +40,6 @@ def _page(offset: int, limit: int) -> Page:
 )
 async def list_articles(
     session: ReadSessionDep,
-    cache: ReadCacheDep,
     viewer: Viewer,
     tag: Annotated[TagLookup | None, Query(description="Tag name")] = None,
     author: Annotated[UsernameLookup | None, Query(description="Author's username")] = None,
@@ -65,14 +63,13 @@ async def list_articles(
     total = await posts_service.count(
         session, viewer_id=None, published=True, tag=tag, author=author, favorited_by=favorited
     )
-    page = await service.articles(session, cache, rows, viewer)
+    page = await service.articles(session, rows, viewer)
     return json_response(documents.articles_envelope(page, total), headers=PER_VIEWER)
 
 
 @router.get("/feed", summary="Your feed (Conduit)", responses=error_responses(401, 422))
 async def feed(
     session: ReadSessionDep,
-    cache: ReadCacheDep,
     viewer: Reader,
     offset: Offset = 0,
     limit: Limit = 20,
@@ -85,7 +82,7 @@ async def feed(
     total = await posts_service.count(
         session, viewer_id=None, published=True, followed_by=viewer.id
     )
-    page = await service.articles(session, cache, rows, viewer)
+    page = await service.articles(session, rows, viewer)
     return json_response(documents.articles_envelope(page, total), headers=PER_VIEWER)
 
 
@@ -118,13 +115,11 @@ async def create_article(body: NewArticleRequest, caller: Writer, session: Sessi
     responses=error_responses(401, 404, 422),
     openapi_extra=OPTIONAL_TOKEN,
 )
-async def get_article(
-    slug: Slug, session: ReadSessionDep, cache: ReadCacheDep, viewer: Viewer
-) -> Response:
+async def get_article(slug: Slug, session: ReadSessionDep, viewer: Viewer) -> Response:
     """One published article, with its `body`."""
     await session.snapshot()  # the article's versions and its document agree
     row = await posts_service.get_row_by_slug(session, slug, viewer_id=None)
-    (article,) = await service.articles(session, cache, [row], viewer, view="article")
+    (article,) = await service.articles(session, [row], viewer, view="article")
     return json_response(documents.envelope("article", article), headers=PER_VIEWER)
 
 

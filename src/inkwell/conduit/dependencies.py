@@ -10,9 +10,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
-from inkwell.auth.dependencies import caller, required
+from inkwell.auth.dependencies import ReadingCaller, caller, required
 from inkwell.auth.service import InvalidToken
-from inkwell.core.db import ReadSessionDep, SessionDep
+from inkwell.core.db import SessionDep
 from inkwell.users.models import User
 
 _SCHEMES = frozenset({"token", "bearer"})
@@ -45,19 +45,18 @@ async def _writer(request: Request, token: ConduitToken, session: SessionDep) ->
     return required(await caller(request, session, token), scheme="Token")
 
 
-async def _reader(request: Request, token: ConduitToken, session: ReadSessionDep) -> User:
-    return required(await caller(request, session, token), scheme="Token")
+async def _token(request: Request) -> str | None:
+    return await conduit_token(await _authorization(request))
 
 
-async def _optional(request: Request, token: ConduitToken, session: ReadSessionDep) -> User | None:
-    return await caller(request, session, token)
-
+_reader = ReadingCaller(_authorization, _token, required_scheme="Token")
+_viewer = ReadingCaller(_authorization, _token, required_scheme=None)
 
 Writer = Annotated[User, Depends(_writer)]
 """The caller of a handler that writes (with `SessionDep`)."""
 Reader = Annotated[User, Depends(_reader)]
 """The caller of a handler that reads (with `ReadSessionDep`)."""
-Viewer = Annotated[User | None, Depends(_optional)]
+Viewer = Annotated[User | None, Depends(_viewer)]
 """The caller of a read open to anyone, or None."""
 
 # OpenAPI of an operation open to anyone that reads a token when sent: with the token

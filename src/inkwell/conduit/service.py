@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.conduit import documents
 from inkwell.conduit.schemas import ARTICLE
-from inkwell.core.cache import DocumentCache, Key, StaleRead
+from inkwell.core.cache import Key, StaleRead
+from inkwell.core.db import AsyncReadSession
 from inkwell.core.errors import TransactionConflict
 from inkwell.core.responses import render
 from inkwell.favorites import service as favorites_service
@@ -43,9 +44,7 @@ def shared_document(post: Post, view: View = "article") -> bytes:
     return render(ARTICLE, post, exclude=_EXCLUDE[view])
 
 
-async def _shared(
-    session: AsyncSession, cache: DocumentCache, view: View, rows: Sequence[PostRow]
-) -> list[bytes]:
+async def _shared(session: AsyncReadSession, view: View, rows: Sequence[PostRow]) -> list[bytes]:
     async def load(ids: list[int]) -> dict[Key, bytes]:
         posts = await posts_service.load(session, ids)
         return {
@@ -54,21 +53,20 @@ async def _shared(
         }
 
     try:
-        return await cache.documents([_row_key(view, row) for row in rows], load)
+        return await session.cache.documents([_row_key(view, row) for row in rows], load)
     except StaleRead:  # a write between the two statements, outside one snapshot
         raise TransactionConflict("The articles changed while they were read; retry.") from None
 
 
 async def articles(
-    session: AsyncSession,
-    cache: DocumentCache,
+    session: AsyncReadSession,
     rows: Sequence[PostRow],
     viewer: User | None,
     *,
     view: View = "brief",
 ) -> list[bytes]:
     """The article documents of these posts as this viewer sees them."""
-    shared = await _shared(session, cache, view, rows)
+    shared = await _shared(session, view, rows)
     viewer_id = viewer.id if viewer else None
     following = await follows_service.following_among(
         session, viewer_id, {row.author_id for row in rows}

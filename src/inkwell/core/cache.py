@@ -24,10 +24,10 @@ cannot see it half-updated; two that miss the same key both build it, with equal
 
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, cast
+from typing import cast
 
 from cachetools import LRUCache
-from fastapi import Depends, Request, Response
+from fastapi import Request, Response
 
 from inkwell.core.errors import TransactionConflict
 from inkwell.core.etag import etag, none_match
@@ -175,11 +175,3 @@ _CACHE_CONTROL = {
     for private in (False, True)
     for vary in (False, True)
 }
-
-
-async def get_read_cache(request: Request) -> DocumentCache:
-    cache: DocumentCache = request.app.state.read_cache
-    return cache
-
-
-ReadCacheDep = Annotated[DocumentCache, Depends(get_read_cache)]

@@ -30,6 +30,7 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
+from inkwell.core.cache import DocumentCache
 from inkwell.core.config import Settings
 from inkwell.core.errors import database_unavailable
 
@@ -166,6 +167,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+_NO_CACHE = DocumentCache(0)
+
+
 class AsyncReadSession(AsyncSession):
     """A session that only reads (Polar's `AsyncReadSession`): a handler given one does
     not write, one given `AsyncSession` (`SessionDep`) may. On PostgreSQL its transaction
@@ -177,11 +181,21 @@ class AsyncReadSession(AsyncSession):
     documents are all cached runs that one statement and nothing else; statements run
     as usual (documents loaded with their relationships) share one snapshot, begun when
     the first of them runs.
+
+    `cache` is the process's document cache (core.cache): a read takes the documents it
+    shows from it, and builds the missing ones through this session.
     """
 
-    def __init__(self, *args: Any, lookup_bind: AsyncEngine | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        lookup_bind: AsyncEngine | None = None,
+        cache: DocumentCache | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._lookup_bind = lookup_bind
+        self.cache = cache if cache is not None else _NO_CACHE
 
     async def snapshot(self) -> None:
         """Begin the session's snapshot now, so that the lookups after it share it: for
@@ -219,7 +233,7 @@ def create_sessionmaker(
 
 
 def create_read_sessionmaker(
-    engine: AsyncEngine, settings: Settings
+    engine: AsyncEngine, settings: Settings, cache: DocumentCache
 ) -> async_sessionmaker[AsyncReadSession]:
     """Sessions that read. On PostgreSQL, one REPEATABLE READ, READ ONLY snapshot, so a
     page of posts and the tags and authors loaded for it in later statements agree even
@@ -244,6 +258,7 @@ def create_read_sessionmaker(
         expire_on_commit=False,
         autoflush=False,
         lookup_bind=lookup_bind,
+        cache=cache,
     )
 
 
@@ -263,11 +278,15 @@ _READ_SESSION = "inkwell.read_session"
 
 
 async def get_read_session(request: Request) -> AsyncReadSession:
-    """A read's session, one per request. It costs nothing on the database until a
-    statement needs its snapshot; `end_read` ends that when the handler is done (the
-    route class calls it: core.routing.Route), before the answer is sent."""
-    sessionmaker: async_sessionmaker[AsyncReadSession] = request.app.state.read_sessionmaker
-    session = request.scope[_READ_SESSION] = sessionmaker()
+    """The request's read session, made on first use: by `ReadSessionDep` or by a
+    dependency that reads with it (the caller of a read, auth.dependencies). It costs
+    nothing on the database until a statement needs its snapshot; `end_read` ends that
+    when the handler is done (every route calls it: core.routing.Route), before the
+    answer is sent."""
+    session: AsyncReadSession | None = request.scope.get(_READ_SESSION)
+    if session is None:
+        sessionmaker: async_sessionmaker[AsyncReadSession] = request.app.state.read_sessionmaker
+        session = request.scope[_READ_SESSION] = sessionmaker()
     return session
 
 

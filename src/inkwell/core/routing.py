@@ -8,10 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from inkwell.core.db import end_read, get_read_session
+from inkwell.core.db import end_read
 
 
 class WrittenNumber(Decimal):
@@ -46,19 +45,16 @@ Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 class Route(APIRoute):
     """Every domain route. One that takes a body hands the endpoint a request that reads
-    JSON numbers exactly (and invalid UTF-8 as malformed JSON). One that reads through
-    `ReadSessionDep` ends its session's snapshot when the handler is done, raised or
-    not, before the answer is sent (`core.db.end_read`): a plain dependency and this
-    wrapper cost a fraction of a generator dependency's exit stack. Other routes are
-    called as FastAPI calls them."""
+    JSON numbers exactly (and invalid UTF-8 as malformed JSON). Each ends the request's
+    read snapshot, if one began, when the handler is done, raised or not, before the
+    answer is sent (`core.db.end_read`): the read session is a plain dependency, and
+    this wrapper costs a fraction of a generator dependency's exit stack."""
 
     def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
         if self.body_field is not None:
             handler = _exact_json(handler)
-        if get_read_session in dependency_calls(self.dependant):
-            handler = _ending_read(handler)
-        return handler
+        return _ending_read(handler)
 
 
 def _exact_json(handler: Handler) -> Handler:
@@ -76,13 +72,6 @@ def _ending_read(handler: Handler) -> Handler:
             await end_read(request.scope)
 
     return reading
-
-
-def dependency_calls(dependant: Dependant) -> Iterable[Callable[..., Any] | None]:
-    """Every dependency's callable under `dependant`, sub-dependencies included."""
-    for dependency in dependant.dependencies:
-        yield dependency.call
-        yield from dependency_calls(dependency)
 
 
 class NoStoreRoute(Route):

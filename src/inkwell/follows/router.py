@@ -6,7 +6,7 @@ from functools import partial
 from fastapi import Request, Response, status
 
 from inkwell.auth.dependencies import CurrentUser
-from inkwell.core.cache import DocumentCache, Read, ReadCacheDep, listing, respond_read
+from inkwell.core.cache import Read, listing, respond_read
 from inkwell.core.db import AsyncReadSession, ReadSessionDep, SessionDep
 from inkwell.core.errors import problem_responses
 from inkwell.core.etag import validator_responses
@@ -26,14 +26,13 @@ _LIST_RESPONSES = {**validator_responses(), **problem_responses(404, 422)}
 def _page(
     request: Request,
     session: AsyncReadSession,
-    cache: DocumentCache,
     page: Page,
     kind: str,
     rows: Sequence[FollowRow],
 ) -> Read:
     """A page of users' public documents (from the read cache where built before)."""
     keys = [users_service.public_key(r.id, r.version, r.user_created_at) for r in rows]
-    build = partial(users_service.documents, session, cache)
+    build = partial(users_service.documents, session)
     return listing(kind, keys, page.links(request, rows), build)
 
 
@@ -44,7 +43,7 @@ def _page(
     responses=_LIST_RESPONSES,
 )
 async def list_following(
-    request: Request, user_id: IdPath, session: ReadSessionDep, cache: ReadCacheDep, page: PageDep
+    request: Request, user_id: IdPath, session: ReadSessionDep, page: PageDep
 ) -> Response:
     """The public documents of the users this user follows, most recently followed
     first. Page with `skip`, or follow the `Link: rel="next"` header (`cursor`). Send
@@ -53,7 +52,7 @@ async def list_following(
     async def read() -> Read:
         await users_service.get_row(session, user_id)
         rows = await service.following_rows(session, user_id=user_id, page=page)
-        return _page(request, session, cache, page, "following-page", rows)
+        return _page(request, session, page, "following-page", rows)
 
     return await respond_read(request, read)
 
@@ -65,7 +64,7 @@ async def list_following(
     responses=_LIST_RESPONSES,
 )
 async def list_followers(
-    request: Request, user_id: IdPath, session: ReadSessionDep, cache: ReadCacheDep, page: PageDep
+    request: Request, user_id: IdPath, session: ReadSessionDep, page: PageDep
 ) -> Response:
     """The public documents of the users who follow this user, most recent first.
     Page with `skip`, or follow the `Link: rel="next"` header (`cursor`). Send the
@@ -74,7 +73,7 @@ async def list_followers(
     async def read() -> Read:
         await users_service.get_row(session, user_id)
         rows = await service.follower_rows(session, user_id=user_id, page=page)
-        return _page(request, session, cache, page, "followers-page", rows)
+        return _page(request, session, page, "followers-page", rows)
 
     return await respond_read(request, read)
 

@@ -6,13 +6,7 @@ from typing import Annotated
 from fastapi import Query, Request, Response, status
 
 from inkwell.auth.dependencies import CurrentUser, OptionalUser
-from inkwell.core.cache import (
-    Read,
-    ReadCacheDep,
-    listing,
-    respond_read,
-    single,
-)
+from inkwell.core.cache import Read, listing, respond_read, single
 from inkwell.core.db import ReadSessionDep, SessionDep
 from inkwell.core.errors import problem_responses
 from inkwell.core.etag import ETAG_HEADER, IfMatch, validator_responses
@@ -75,7 +69,6 @@ async def create_post(
 async def list_posts(
     request: Request,
     session: ReadSessionDep,
-    cache: ReadCacheDep,
     viewer: OptionalUser,
     page: PageDep,
     author: Annotated[UsernameLookup | None, Query(description="Author's username")] = None,
@@ -103,7 +96,7 @@ async def list_posts(
             favorited_by=favorited_by,
         )
         keys = [service.key(row) for row in rows]
-        build = partial(service.documents, session, cache)
+        build = partial(service.documents, session)
         return listing("posts-page", keys, page.links(request, rows), build)
 
     return await respond_read(request, read, private=viewer is not None, vary=True)
@@ -119,7 +112,6 @@ async def get_post(
     request: Request,
     post_id: IdPath,
     session: ReadSessionDep,
-    cache: ReadCacheDep,
     viewer: OptionalUser,
 ) -> Response:
     """One post with its author and tags. A draft is 404 to anyone but its author.
@@ -129,7 +121,7 @@ async def get_post(
 
     async def read() -> Read:
         row = await service.get_row(session, post_id, viewer_id=viewer_id)
-        build = partial(service.documents, session, cache)
+        build = partial(service.documents, session)
         return single(service.key(row), service.tag(row), build)
 
     return await respond_read(request, read, private=viewer is not None, vary=True)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import Select
 
-from inkwell.core.cache import DocumentCache, Key
+from inkwell.core.cache import Key
 from inkwell.core.db import AsyncReadSession, utcnow
 from inkwell.core.errors import ConcurrentUpdate, Conflict, Forbidden, NotFound, violated_unique
 from inkwell.core.etag import ensure_match, etag
@@ -288,9 +288,7 @@ async def load(session: AsyncSession, ids: Sequence[int]) -> Sequence[Post]:
     return (await session.scalars(_LOAD, {"ids": list(ids)})).all()
 
 
-async def documents(
-    session: AsyncSession, cache: DocumentCache, keys: Sequence[Key]
-) -> list[bytes]:
+async def documents(session: AsyncReadSession, keys: Sequence[Key]) -> list[bytes]:
     """The documents of these posts, from the cache or built through the ORM."""
 
     async def build(ids: list[int]) -> dict[Key, bytes]:
@@ -299,7 +297,7 @@ async def documents(
             _key(p.id, p.version, p.author.version, p.created_at): render(POST, p) for p in posts
         }
 
-    return await cache.documents(keys, build)
+    return await session.cache.documents(keys, build)
 
 
 async def create(session: AsyncSession, caller: User, *, user_id: int, data: PostCreate) -> Post:

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import Path, Request, Response
 
-from inkwell.core.cache import Read, ReadCacheDep, listing, respond_read
+from inkwell.core.cache import Read, listing, respond_read
 from inkwell.core.db import ReadSessionDep
 from inkwell.core.errors import problem_responses
 from inkwell.core.etag import validator_responses
@@ -43,7 +43,6 @@ async def list_tag_posts(
     name: Annotated[TagLookup, Path(description="Tag name")],
     request: Request,
     session: ReadSessionDep,
-    cache: ReadCacheDep,
     page: PageDep,
 ) -> Response:
     """Published posts with this tag, newest first. Page with `skip`, or follow the
@@ -57,7 +56,7 @@ async def list_tag_posts(
         if not rows:  # no post: is there such a tag at all (404)?
             await service.get_by_name_or_raise(session, name)
         keys = [posts_service.key(row) for row in rows]
-        build = partial(posts_service.documents, session, cache)
+        build = partial(posts_service.documents, session)
         return listing("posts-page", keys, page.links(request, rows), build)
 
     return await respond_read(request, read)

@@ -6,13 +6,7 @@ from fastapi import Query, Request, Response, status
 
 from inkwell.auth.dependencies import ClientAddress, CurrentReader, CurrentUser, OptionalUser
 from inkwell.auth.hashing import HasherDep
-from inkwell.core.cache import (
-    Read,
-    ReadCacheDep,
-    listing,
-    respond_read,
-    single,
-)
+from inkwell.core.cache import Read, listing, respond_read, single
 from inkwell.core.config import SettingsDep
 from inkwell.core.db import ReadSessionDep, SessionDep, SessionmakerDep
 from inkwell.core.errors import problem_responses
@@ -70,7 +64,6 @@ async def create_user(
 async def list_users(
     request: Request,
     session: ReadSessionDep,
-    cache: ReadCacheDep,
     page: PageDep,
     active_only: bool = Query(True, description="Only active accounts"),
 ) -> Response:
@@ -82,7 +75,7 @@ async def list_users(
     async def read() -> Read:
         rows = await service.list_rows(session, page=page, active_only=active_only)
         keys = [service.key(row) for row in rows]
-        build = partial(service.documents, session, cache)
+        build = partial(service.documents, session)
         return listing("users-page", keys, page.links(request, rows), build)
 
     return await respond_read(request, read)
@@ -94,11 +87,11 @@ async def list_users(
     summary="Get the caller",
     responses={**validator_responses(), **problem_responses(401)},
 )
-async def read_me(request: Request, user: CurrentReader, cache: ReadCacheDep) -> Response:
+async def read_me(request: Request, user: CurrentReader, session: ReadSessionDep) -> Response:
     """The account the bearer token belongs to, with its e-mail and balance."""
 
     async def read() -> Read:
-        return service.holder_read(cache, user)
+        return service.holder_read(session, user)
 
     return await respond_read(request, read, private=True, vary=True)
 
@@ -113,7 +106,6 @@ async def get_user(
     request: Request,
     user_id: IdPath,
     session: ReadSessionDep,
-    cache: ReadCacheDep,
     viewer: OptionalUser,
 ) -> Response:
     """One user by id; deleted accounts are 404. Your own account, with your bearer
@@ -123,11 +115,9 @@ async def get_user(
 
     async def read() -> Read:
         if viewer is not None and own:  # already loaded, open and active: no statement
-            return service.holder_read(cache, viewer)
+            return service.holder_read(session, viewer)
         row = await service.get_row(session, user_id)
-        return single(
-            service.key(row), service.tag(row), partial(service.documents, session, cache)
-        )
+        return single(service.key(row), service.tag(row), partial(service.documents, session))
 
     return await respond_read(request, read, private=own, vary=True)
 

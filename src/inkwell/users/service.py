@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from inkwell.auth import throttle
 from inkwell.auth.hashing import PasswordHasher
 from inkwell.comments import service as comments_service
-from inkwell.core.cache import DocumentCache, Key, Read, single
+from inkwell.core.cache import Key, Read, single
 from inkwell.core.config import Settings
 from inkwell.core.db import AsyncReadSession, utcnow
 from inkwell.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, violated_unique
@@ -147,19 +147,17 @@ async def list_rows(
     return cast(Sequence[UserRow], await session.lookup(query, page.params()))
 
 
-async def documents(
-    session: AsyncSession, cache: DocumentCache, keys: Sequence[Key]
-) -> list[bytes]:
+async def documents(session: AsyncReadSession, keys: Sequence[Key]) -> list[bytes]:
     """The public documents of these users, from the cache or built through the ORM."""
 
     async def load(ids: list[int]) -> dict[Key, bytes]:
         users = await session.scalars(_LOAD, {"ids": ids})
         return {_key(u.id, u.version, u.created_at, private=False): render(USER, u) for u in users}
 
-    return await cache.documents(keys, load)
+    return await session.cache.documents(keys, load)
 
 
-def holder_read(cache: DocumentCache, holder: User) -> Read:
+def holder_read(session: AsyncReadSession, holder: User) -> Read:
     """The holder's own document, built from the account their token loaded (no
     statement) unless kept under its version."""
 
@@ -167,7 +165,7 @@ def holder_read(cache: DocumentCache, holder: User) -> Read:
         return {private_key(holder): render(USER_PRIVATE, holder)}
 
     async def build(keys: Sequence[Key]) -> list[bytes]:
-        return await cache.documents(keys, load)
+        return await session.cache.documents(keys, load)
 
     return single(private_key(holder), tag_of(holder), build)
 

@@ -105,7 +105,8 @@ async def test_article_lists_run_a_constant_number_of_statements(
     assert following == favorited == {who == "fan"}
     # The page's rows, the filter's total, the shared documents (posts, authors, tags),
     # and for a signed-in viewer their account, whom they follow, what they favorited.
-    cold = 5 + (3 if viewer else 0)
+    # Without the cache, the page's rows load its posts: one statement fewer, each time.
+    cold = (5 if read_cache_entries else 4) + (3 if viewer else 0)
     assert small == large == cold, sql_counter.statements
     warm, _ = await _count(client, sql_counter, f"{url}{sep}limit=100", viewer)
     assert warm == (cold - 3 if read_cache_entries else cold), sql_counter.statements
@@ -115,7 +116,11 @@ async def test_article_lists_run_a_constant_number_of_statements(
 
 @pytest.mark.parametrize("who", ["fan", "stranger"])
 async def test_the_feed_runs_a_constant_number_of_statements(
-    client: AsyncClient, sql_counter: StatementCounter, viewers: dict[str, Any], who: str
+    client: AsyncClient,
+    sql_counter: StatementCounter,
+    viewers: dict[str, Any],
+    read_cache_entries: int,
+    who: str,
 ) -> None:
     viewer = viewers[who]
     small, page = await _count(client, sql_counter, "/api/articles/feed?limit=1", viewer)
@@ -123,7 +128,9 @@ async def test_the_feed_runs_a_constant_number_of_statements(
     if who == "fan":
         assert (len(page["articles"]), len(full["articles"])) == (1, 100)
         assert full["articlesCount"] == AUTHORS
-        assert small == large == 8, sql_counter.statements
+        # The account, the rows, the total, posts, authors, tags (the rows load the posts
+        # without the cache), whom the viewer follows, what they favorited.
+        assert small == large == (8 if read_cache_entries else 7), sql_counter.statements
     else:  # nothing to show: the account, the page's rows and its total
         assert full == {"articles": [], "articlesCount": 0}
         assert small == large == 3, sql_counter.statements

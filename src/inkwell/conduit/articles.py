@@ -118,7 +118,7 @@ async def create_article(body: NewArticleRequest, caller: Writer, session: Sessi
 async def get_article(slug: Slug, session: ReadSessionDep, viewer: Viewer) -> Response:
     """One published article, with its `body`."""
     await session.snapshot()  # the article's versions and its document agree
-    row = await posts_service.get_row_by_slug(session, slug, viewer_id=None)
+    row = await posts_service.get_row_by_slug(session, slug, viewer_id=None, documents=True)
     (article,) = await service.articles(session, [row], viewer, view="article")
     return json_response(documents.envelope("article", article), headers=PER_VIEWER)
 

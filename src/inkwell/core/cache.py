@@ -67,6 +67,10 @@ class DocumentCache:
             LRUCache(maxsize=entries, getsizeof=_slots) if entries else None
         )
 
+    @property
+    def enabled(self) -> bool:
+        return self._lru is not None
+
     def get(self, key: Key) -> bytes | None:
         return None if self._lru is None else self._lru.get(key)
 

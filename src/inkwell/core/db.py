@@ -14,7 +14,7 @@ on SQLite not the write lock) meanwhile. A handler that only reads takes
 import uuid
 from collections.abc import AsyncIterator, Mapping, MutableMapping, Sequence
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Executable, MetaData, Row, event
@@ -33,6 +33,8 @@ from sqlalchemy.types import TypeDecorator
 from inkwell.core.cache import DocumentCache
 from inkwell.core.config import Settings
 from inkwell.core.errors import database_unavailable
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -183,7 +185,12 @@ class AsyncReadSession(AsyncSession):
     the first of them runs.
 
     `cache` is the process's document cache (core.cache): a read takes the documents it
-    shows from it, and builds the missing ones through this session.
+    shows from it, and builds the missing ones through this session. Without one (it
+    is off), a lookup that names its `loading` form runs that instead: the same
+    statement, in the snapshot, with the documents' objects loaded by it, so that each
+    document is built without a second look-up (`loaded`). Not in a `revalidating`
+    session (its request has `If-None-Match`): most such reads end in a 304, after the
+    lookup alone.
     """
 
     def __init__(
@@ -196,6 +203,8 @@ class AsyncReadSession(AsyncSession):
         super().__init__(*args, **kwargs)
         self._lookup_bind = lookup_bind
         self.cache = cache if cache is not None else _NO_CACHE
+        self._loaded: dict[tuple[type[Any], int], Any] = {}
+        self.revalidating = False
 
     async def snapshot(self) -> None:
         """Begin the session's snapshot now, so that the lookups after it share it: for
@@ -204,20 +213,49 @@ class AsyncReadSession(AsyncSession):
         await self.connection()
 
     async def lookup(
-        self, statement: Executable, params: Mapping[str, Any] | None = None
+        self,
+        statement: Executable,
+        params: Mapping[str, Any] | None = None,
+        *,
+        loading: Executable | None = None,
     ) -> Sequence[Row[Any]]:
-        """Every row of one statement that needs no other statement's snapshot."""
+        """Every row of one statement that needs no other statement's snapshot.
+
+        `loading`: `statement` with one more column, the object each row's document is
+        built from (with what the document shows loaded). It runs instead when there is
+        no cache, and its objects are kept for `loaded`."""
+        if loading is not None and not self.cache.enabled and not self.revalidating:
+            rows = (await self.execute(loading, params)).all()
+            for row in rows:
+                loaded = row[-1]
+                self._loaded[type(loaded), loaded.id] = loaded
+            return rows
         if self._lookup_bind is None or self.in_transaction():
             return (await self.execute(statement, params)).all()
         async with self._lookup_bind.connect() as connection:
             return (await connection.execute(statement, params)).all()
 
     async def lookup_first(
-        self, statement: Executable, params: Mapping[str, Any] | None = None
+        self,
+        statement: Executable,
+        params: Mapping[str, Any] | None = None,
+        *,
+        loading: Executable | None = None,
     ) -> Row[Any] | None:
         """The first row of a `lookup`, None when it finds none."""
-        rows = await self.lookup(statement, params)
+        rows = await self.lookup(statement, params, loading=loading)
         return rows[0] if rows else None
+
+    def loaded(self, entity: type[T], ids: Sequence[int]) -> list[T] | None:
+        """The objects of these ids that a `loading` lookup loaded, or None unless it
+        loaded every one of them."""
+        found: list[T] = []
+        for id_ in ids:
+            loaded = self._loaded.get((entity, id_))
+            if loaded is None:
+                return None
+            found.append(loaded)
+        return found
 
 
 def create_sessionmaker(
@@ -287,6 +325,7 @@ async def get_read_session(request: Request) -> AsyncReadSession:
     if session is None:
         sessionmaker: async_sessionmaker[AsyncReadSession] = request.app.state.read_sessionmaker
         session = request.scope[_READ_SESSION] = sessionmaker()
+        session.revalidating = "if-none-match" in request.headers
     return session
 
 

@@ -120,7 +120,7 @@ async def get_post(
     viewer_id = viewer.id if viewer else None
 
     async def read() -> Read:
-        row = await service.get_row(session, post_id, viewer_id=viewer_id)
+        row = await service.get_row(session, post_id, viewer_id=viewer_id, documents=True)
         build = partial(service.documents, session)
         return single(service.key(row), service.tag(row), build)
 

@@ -116,7 +116,7 @@ async def get_user(
     async def read() -> Read:
         if viewer is not None and own:  # already loaded, open and active: no statement
             return service.holder_read(session, viewer)
-        row = await service.get_row(session, user_id)
+        row = await service.get_row(session, user_id, documents=True)
         return single(service.key(row), service.tag(row), partial(service.documents, session))
 
     return await respond_read(request, read, private=own, vary=True)

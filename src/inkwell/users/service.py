@@ -3,9 +3,10 @@
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import cast
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy import delete as delete_rows
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -71,6 +72,14 @@ _LOAD = (
     .execution_options(populate_existing=True)
 )
 
+
+@cache
+def _loading(query: Select[*tuple[object, ...]]) -> Select[*tuple[object, ...]]:
+    """A read statement that also loads its users for their documents (`lookup`'s
+    `loading`, run when the read cache is off): one statement where two would be."""
+    return query.add_columns(User).execution_options(populate_existing=True)
+
+
 # A read statement's row: id, version, created_at.
 UserRow = Row[int, int, datetime]
 
@@ -131,9 +140,11 @@ async def get_by_username_or_raise(session: AsyncSession, username: str) -> User
     return user
 
 
-async def get_row(session: AsyncReadSession, user_id: int) -> UserRow:
-    """The read statement of one open account (404 otherwise)."""
-    row = await session.lookup_first(_ROW_BY_ID, {"user_id": user_id})
+async def get_row(session: AsyncReadSession, user_id: int, *, documents: bool = False) -> UserRow:
+    """The read statement of one open account (404 otherwise). `documents`: its
+    document will be built (`documents`)."""
+    loading = _loading(_ROW_BY_ID) if documents else None
+    row = await session.lookup_first(_ROW_BY_ID, {"user_id": user_id}, loading=loading)
     if row is None:
         raise UserNotFound(f"User {user_id} does not exist.")
     return cast(UserRow, row)
@@ -144,14 +155,15 @@ async def list_rows(
 ) -> Sequence[UserRow]:
     """The read statement of a page of users, newest first, with their versions."""
     query = _PAGES[active_only, page.after is not None]
-    return cast(Sequence[UserRow], await session.lookup(query, page.params()))
+    rows = await session.lookup(query, page.params(), loading=_loading(query))
+    return cast(Sequence[UserRow], rows)
 
 
 async def documents(session: AsyncReadSession, keys: Sequence[Key]) -> list[bytes]:
     """The public documents of these users, from the cache or built through the ORM."""
 
     async def load(ids: list[int]) -> dict[Key, bytes]:
-        users = await session.scalars(_LOAD, {"ids": ids})
+        users = session.loaded(User, ids) or (await session.scalars(_LOAD, {"ids": ids})).all()
         return {_key(u.id, u.version, u.created_at, private=False): render(USER, u) for u in users}
 
     return await session.cache.documents(keys, load)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Executable, MetaData, Row, event
+from sqlalchemy import DateTime, Executable, MetaData, Row, Select, event, select
 from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncAttrs,
@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.base import ExecutableOption
 from sqlalchemy.types import TypeDecorator
 
 from inkwell.core.cache import DocumentCache
@@ -256,6 +257,24 @@ class AsyncReadSession(AsyncSession):
                 return None
             found.append(loaded)
         return found
+
+
+def loading_form(
+    query: Select[*tuple[object, ...]], entity: Any, *options: ExecutableOption
+) -> Select[*tuple[object, ...]]:
+    """`query`, a read statement, as `AsyncReadSession.lookup`'s `loading`: its rows, each
+    with one more column, the `entity` of its id, loaded with `options`. The rows are
+    picked as a subquery and only their objects joined to it, so an OFFSET skips narrow
+    rows, not whole ones (a page of posts 15,000 deep sorted 6.5 MB on disk the other
+    way). Rows come newest first, as every list pages (core.pagination)."""
+    rows = query.subquery()
+    return (
+        select(*rows.c, entity)
+        .join(entity, entity.id == rows.c.id)
+        .order_by(rows.c.created_at.desc(), rows.c.id.desc())
+        .options(*options)
+        .execution_options(populate_existing=True)
+    )
 
 
 def create_sessionmaker(

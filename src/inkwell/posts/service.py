@@ -15,7 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import Select
 
 from inkwell.core.cache import Key
-from inkwell.core.db import AsyncReadSession, utcnow
+from inkwell.core.db import AsyncReadSession, loading_form, utcnow
 from inkwell.core.errors import ConcurrentUpdate, Conflict, Forbidden, NotFound, violated_unique
 from inkwell.core.etag import ensure_match, etag
 from inkwell.core.pagination import Page, keyset_before, paginated
@@ -155,7 +155,7 @@ def _loading(query: Select[*tuple[object, ...]]) -> Select[*tuple[object, ...]]:
     """A read statement that also loads its posts for their documents (`lookup`'s
     `loading`, run when the read cache is off): the same rows, and three statements
     in all where the read statement and `_LOAD` would be four."""
-    return query.add_columns(Post).options(*_DOCUMENT).execution_options(populate_existing=True)
+    return loading_form(query, Post, *_DOCUMENT)
 
 
 def _key(post_id: int, version: int, author_version: int, created_at: datetime) -> Key:

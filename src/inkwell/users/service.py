@@ -16,7 +16,7 @@ from inkwell.auth.hashing import PasswordHasher
 from inkwell.comments import service as comments_service
 from inkwell.core.cache import Key, Read, single
 from inkwell.core.config import Settings
-from inkwell.core.db import AsyncReadSession, utcnow
+from inkwell.core.db import AsyncReadSession, loading_form, utcnow
 from inkwell.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, violated_unique
 from inkwell.core.etag import ensure_match, etag
 from inkwell.core.pagination import Page, keyset_before, paginated
@@ -77,7 +77,7 @@ _LOAD = (
 def _loading(query: Select[*tuple[object, ...]]) -> Select[*tuple[object, ...]]:
     """A read statement that also loads its users for their documents (`lookup`'s
     `loading`, run when the read cache is off): one statement where two would be."""
-    return query.add_columns(User).execution_options(populate_existing=True)
+    return loading_form(query, User)
 
 
 # A read statement's row: id, version, created_at.

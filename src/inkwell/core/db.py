@@ -14,6 +14,7 @@ on SQLite not the write lock) meanwhile. A handler that only reads takes
 import uuid
 from collections.abc import AsyncIterator, Mapping, MutableMapping, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -189,7 +190,7 @@ class AsyncReadSession(AsyncSession):
     shows from it, and builds the missing ones through this session. Without one (it
     is off), a lookup that names its `loading` form runs that instead: the same
     statement, in the snapshot, with the documents' objects loaded by it, so that each
-    document is built without a second look-up (`loaded`). Not in a `revalidating`
+    document is built without a second look-up (`objects`). Not in a `revalidating`
     session (its request has `If-None-Match`): most such reads end in a 304, after the
     lookup alone.
     """
@@ -224,7 +225,7 @@ class AsyncReadSession(AsyncSession):
 
         `loading`: `statement` with one more column, the object each row's document is
         built from (with what the document shows loaded). It runs instead when there is
-        no cache, and its objects are kept for `loaded`."""
+        no cache, and its objects are kept for `objects`."""
         if loading is not None and not self.cache.enabled and not self.revalidating:
             rows = (await self.execute(loading, params)).all()
             for row in rows:
@@ -247,18 +248,22 @@ class AsyncReadSession(AsyncSession):
         rows = await self.lookup(statement, params, loading=loading)
         return rows[0] if rows else None
 
-    def loaded(self, entity: type[T], ids: Sequence[int]) -> list[T] | None:
-        """The objects of these ids that a `loading` lookup loaded, or None unless it
-        loaded every one of them."""
+    async def objects(
+        self, entity: type[T], statement: Executable, ids: Sequence[int]
+    ) -> Sequence[T]:
+        """The `entity` objects of these ids for their documents: those a `loading`
+        lookup loaded, when it loaded every one; otherwise `statement` runs with the
+        ids bound as `ids`."""
         found: list[T] = []
         for id_ in ids:
             loaded = self._loaded.get((entity, id_))
             if loaded is None:
-                return None
+                return (await self.scalars(statement, {"ids": list(ids)})).all()
             found.append(loaded)
         return found
 
 
+@cache
 def loading_form(
     query: Select[*tuple[object, ...]], entity: Any, *options: ExecutableOption
 ) -> Select[*tuple[object, ...]]:
@@ -266,7 +271,8 @@ def loading_form(
     with one more column, the `entity` of its id, loaded with `options`. The rows are
     picked as a subquery and only their objects joined to it, so an OFFSET skips narrow
     rows, not whole ones (a page of posts 15,000 deep sorted 6.5 MB on disk the other
-    way). Rows come newest first, as every list pages (core.pagination)."""
+    way). Rows come newest first, as every list pages (core.pagination). Built once per
+    read statement (they are built once per shape and bound at execution)."""
     rows = query.subquery()
     return (
         select(*rows.c, entity)

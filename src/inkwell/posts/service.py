@@ -150,14 +150,6 @@ def _count_query(**filters: bool) -> Select[int]:
     return _filtered(query, **filters)  # type: ignore[return-value]
 
 
-@cache
-def _loading(query: Select[*tuple[object, ...]]) -> Select[*tuple[object, ...]]:
-    """A read statement that also loads its posts for their documents (`lookup`'s
-    `loading`, run when the read cache is off): the same rows, and three statements
-    in all where the read statement and `_LOAD` would be four."""
-    return loading_form(query, Post, *_DOCUMENT)
-
-
 def _key(post_id: int, version: int, author_version: int, created_at: datetime) -> Key:
     # `created_at` tells two posts apart that had the same id: SQLite gives the id of a
     # deleted last row to the next one, at the same version 1.
@@ -223,7 +215,7 @@ async def get_row(
     row = await session.lookup_first(
         query,
         {"post_id": post_id, "viewer_id": viewer_id},
-        loading=_loading(query) if documents else None,
+        loading=loading_form(query, Post, *_DOCUMENT) if documents else None,
     )
     if row is None:
         raise PostNotFound(f"Post {post_id} does not exist.")
@@ -239,7 +231,7 @@ async def get_row_by_slug(
     row = await session.lookup_first(
         query,
         {"slug": slug, "viewer_id": viewer_id},
-        loading=_loading(query) if documents else None,
+        loading=loading_form(query, Post, *_DOCUMENT) if documents else None,
     )
     if row is None:
         raise PostNotFound(f"Post {slug!r} does not exist.")
@@ -284,7 +276,9 @@ async def list_rows(
     feed). Drafts are only ever the viewer's own."""
     flags, values = _filter_values(viewer_id, author, tag, published, favorited_by, followed_by)
     query = _list_query(page.after is not None, **flags)
-    rows = await session.lookup(query, {**values, **page.params()}, loading=_loading(query))
+    rows = await session.lookup(
+        query, {**values, **page.params()}, loading=loading_form(query, Post, *_DOCUMENT)
+    )
     return cast(Sequence[PostRow], rows)
 
 
@@ -308,10 +302,7 @@ async def load(session: AsyncReadSession, ids: Sequence[int]) -> Sequence[Post]:
     versions in the database now (objects in the session are refreshed): three
     statements whatever their number, none when the read statement loaded them.
     Visibility is the caller's read statement's."""
-    loaded = session.loaded(Post, ids)
-    if loaded is not None:
-        return loaded
-    return (await session.scalars(_LOAD, {"ids": list(ids)})).all()
+    return await session.objects(Post, _LOAD, ids)
 
 
 async def documents(session: AsyncReadSession, keys: Sequence[Key]) -> list[bytes]:

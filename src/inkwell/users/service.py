@@ -3,10 +3,9 @@
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from functools import cache
 from typing import cast
 
-from sqlalchemy import Row, Select, bindparam, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy import delete as delete_rows
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -73,13 +72,6 @@ _LOAD = (
 )
 
 
-@cache
-def _loading(query: Select[*tuple[object, ...]]) -> Select[*tuple[object, ...]]:
-    """A read statement that also loads its users for their documents (`lookup`'s
-    `loading`, run when the read cache is off): one statement where two would be."""
-    return loading_form(query, User)
-
-
 # A read statement's row: id, version, created_at.
 UserRow = Row[int, int, datetime]
 
@@ -143,7 +135,7 @@ async def get_by_username_or_raise(session: AsyncSession, username: str) -> User
 async def get_row(session: AsyncReadSession, user_id: int, *, documents: bool = False) -> UserRow:
     """The read statement of one open account (404 otherwise). `documents`: its
     document will be built (`documents`)."""
-    loading = _loading(_ROW_BY_ID) if documents else None
+    loading = loading_form(_ROW_BY_ID, User) if documents else None
     row = await session.lookup_first(_ROW_BY_ID, {"user_id": user_id}, loading=loading)
     if row is None:
         raise UserNotFound(f"User {user_id} does not exist.")
@@ -155,7 +147,7 @@ async def list_rows(
 ) -> Sequence[UserRow]:
     """The read statement of a page of users, newest first, with their versions."""
     query = _PAGES[active_only, page.after is not None]
-    rows = await session.lookup(query, page.params(), loading=_loading(query))
+    rows = await session.lookup(query, page.params(), loading=loading_form(query, User))
     return cast(Sequence[UserRow], rows)
 
 
@@ -163,7 +155,7 @@ async def documents(session: AsyncReadSession, keys: Sequence[Key]) -> list[byte
     """The public documents of these users, from the cache or built through the ORM."""
 
     async def load(ids: list[int]) -> dict[Key, bytes]:
-        users = session.loaded(User, ids) or (await session.scalars(_LOAD, {"ids": ids})).all()
+        users = await session.objects(User, _LOAD, ids)
         return {_key(u.id, u.version, u.created_at, private=False): render(USER, u) for u in users}
 
     return await session.cache.documents(keys, load)

@@ -70,7 +70,8 @@ fmt: $(VENV)/.dev ## Format and autofix
 client: $(VENV)/.dev ## Regenerate the Python client's models from the app's OpenAPI description
 	$(BIN)/python scripts/client_models.py
 
-# newman runs the official RealWorld (Conduit) suite; pinned by its package-lock.json.
+# newman runs the official RealWorld (Conduit) suite, read from ../shared/realworld/ or
+# REALWORLD_DIR (never committed here); newman is pinned by its package-lock.json.
 REALWORLD := tests/realworld
 NEWMAN    := $(REALWORLD)/node_modules/.bin/newman
 
@@ -86,25 +87,12 @@ newman: $(NEWMAN) ## Install newman (pinned) for the official RealWorld suite
 realworld: $(VENV)/.dev $(NEWMAN) ## The official RealWorld suite alone, on SQLite and PostgreSQL
 	$(BIN)/pytest -p no:cacheprovider tests/conduit/test_official_suite.py $(PYTEST_ARGS)
 
-# The RealWorld front end that tests/frontend builds and drives in Chromium (see its README).
-FRONTEND := tests/frontend/vue3-realworld
-
-$(FRONTEND)/node_modules/.package-lock.json: $(FRONTEND)/package-lock.json
-	@command -v npm >/dev/null || { echo "npm is required for tests/frontend (Node.js 18+)"; exit 1; }
-	npm ci --prefix $(FRONTEND) --ignore-scripts --no-audit --no-fund --loglevel=error
-	@touch $@
-
-.PHONY: frontend
-frontend: $(FRONTEND)/node_modules/.package-lock.json ## Install the browser tests' front end (npm ci) and check for Chromium
-	@test -x /usr/bin/chromium || echo "warning: /usr/bin/chromium not found, the browser tests \
-	will be skipped: apt-get install chromium (Debian's package; .ci/run installs it)"
-
 # Coverage through sys.monitoring where the venv's Python has it (3.12+): the suite then runs at
 # nearly its unmeasured speed, where 3.11's tracer makes it half as slow again (pyproject.toml).
 COVERAGE_ENV = $(if $(filter 1,$(shell $(BIN)/python -c 'import sys; print(int(sys.version_info >= (3, 12)))')),COVERAGE_CORE=sysmon COVERAGE_CONCURRENCY=thread)
 
 .PHONY: pytest
-pytest: $(VENV)/.dev $(NEWMAN) frontend ## The test suite alone (the client, the RealWorld suite and front end against live servers), with coverage (>= 90%)
+pytest: $(VENV)/.dev $(NEWMAN) ## The test suite alone (the client and the RealWorld suite against live servers), with coverage (>= 90%)
 	$(COVERAGE_ENV) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --cov --cov-report=term $(PYTEST_ARGS)
 
 .PHONY: test

@@ -1,3 +1,0 @@
-export const CONFIG = {
-  API_HOST: String(import.meta.env.VITE_API_HOST) || '',
-}

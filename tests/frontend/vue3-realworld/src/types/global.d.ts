@@ -1,8 +1,0 @@
-declare module 'insane';
-
-interface ImportMeta {
-  env: {
-    BASE_URL: string
-    VITE_API_HOST: string
-  }
-}

@@ -236,6 +236,8 @@ _READ_PATHS = (
     "test_queries.py",
     "conduit/test_articles.py",
     "conduit/test_queries.py",
+    "conduit/test_validators.py",
+    "core/test_documents.py",
 )
 READ_CACHE_ENTRIES = Settings.model_fields["read_cache_entries"].default
 

@@ -20,8 +20,8 @@ from inkwell.auth.hashing import PasswordHasher
 from inkwell.core.config import Settings, get_settings
 from inkwell.core.db import create_engine, create_sessionmaker
 from inkwell.core.errors import DatabaseUnavailable
-from inkwell.core.logging import configure_logging
-from inkwell.core.migrations import database_revision, head_revision, upgrade
+from inkwell.core.ops.logging import configure_logging
+from inkwell.core.ops.migrations import database_revision, head_revision, upgrade
 from inkwell.idempotency import service as idempotency_service
 from inkwell.users import service as users_service
 from inkwell.users.models import User

@@ -18,17 +18,17 @@ from inkwell.conduit.router import router as conduit_router
 from inkwell.core.cache import DocumentCache
 from inkwell.core.config import Settings, get_settings
 from inkwell.core.db import create_engine, create_read_sessionmaker, create_sessionmaker
-from inkwell.core.docs import mount_docs
-from inkwell.core.errors import register_error_handlers
-from inkwell.core.health import router as health_router
-from inkwell.core.logging import configure_logging
-from inkwell.core.metrics import router as metrics_router
-from inkwell.core.middleware import RequestContextMiddleware
-from inkwell.core.migrations import head_revision
-from inkwell.core.observability import instrument_engine
-from inkwell.core.openapi import install_openapi
-from inkwell.core.routing import TrailingSlash
-from inkwell.core.runtime import tune_process
+from inkwell.core.http.docs import mount_docs
+from inkwell.core.http.middleware import RequestContextMiddleware
+from inkwell.core.http.openapi import install_openapi
+from inkwell.core.http.problems import register_error_handlers
+from inkwell.core.http.routing import TrailingSlash
+from inkwell.core.ops.health import router as health_router
+from inkwell.core.ops.logging import configure_logging
+from inkwell.core.ops.metrics import router as metrics_router
+from inkwell.core.ops.migrations import head_revision
+from inkwell.core.ops.observability import instrument_engine
+from inkwell.core.ops.runtime import tune_process
 from inkwell.favorites.router import router as favorites_router
 from inkwell.follows.router import router as follows_router
 from inkwell.posts.router import router as posts_router

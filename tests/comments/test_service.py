@@ -1,5 +1,7 @@
 """comments.service: a post's comments, their order, ownership and cascade."""
 
+import json
+
 import pytest
 from httpx import AsyncClient
 from sqlalchemy import func, select
@@ -7,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inkwell.comments import service
 from inkwell.comments.models import Comment
+from inkwell.core.db import AsyncReadSession
 from inkwell.core.pagination import Page
 from inkwell.posts import service as posts_service
 from tests.factories import load_user, make_account, make_post
@@ -31,19 +34,26 @@ async def _delete(sessions: Sessions, user_id: int, post_id: int, comment_id: in
 
 
 async def test_comments_are_listed_newest_first_with_their_authors(
-    client: AsyncClient, sessions: Sessions
+    client: AsyncClient, sessions: Sessions, readers: async_sessionmaker[AsyncReadSession]
 ) -> None:
     author = await make_account(client)
     post = await make_post(client, author, published=True)
     other = await make_post(client, author, published=True)
     ids = [await _comment(sessions, author.id, post["id"], f"Comment {i}") for i in range(3)]
     await _comment(sessions, author.id, other["id"], "Elsewhere")
-    async with sessions() as session:
-        every = await service.list_for_post(session, post["id"])
-        assert [c.id for c in every] == ids[::-1]
-        assert {c.author.id for c in every} == {author.id}
-        first = await service.list_for_post(session, post["id"], page=Page(0, 2, None))
-        assert [c.id for c in first] == ids[:0:-1]
+
+    async def comments(page: Page) -> list[dict[str, object]]:
+        async with readers() as session:
+            read = await service.read_page(session, post["id"], viewer_id=None, page=page)
+            documents: list[dict[str, object]] = json.loads(await read.body())
+            return documents
+
+    every = await comments(Page(0, 100, None))
+    assert [c["id"] for c in every] == ids[::-1]
+    brief = {k: author.user[k] for k in ("id", "username", "full_name")}
+    assert [c["author"] for c in every] == [brief] * 3
+    first = await comments(Page(0, 2, None))
+    assert [c["id"] for c in first] == ids[:0:-1]
 
 
 async def test_only_the_author_deletes_a_comment(client: AsyncClient, sessions: Sessions) -> None:

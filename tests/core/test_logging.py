@@ -12,7 +12,7 @@ from httpx import AsyncClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from inkwell.core.logging import redact
+from inkwell.core.ops.logging import redact
 from tests.conftest import api_client
 from tests.factories import make_account, user_payload
 

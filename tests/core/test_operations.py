@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 
-from inkwell.core import metrics
+from inkwell.core.ops import metrics
 from inkwell.main import create_app
 from tests.conftest import api_client, make_settings
 from tests.factories import assert_problem, make_user, user_payload

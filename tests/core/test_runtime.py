@@ -1,4 +1,4 @@
-"""Process tuning of a serving worker (core/runtime.py)."""
+"""Process tuning of a serving worker (core/ops/runtime.py)."""
 
 import subprocess
 import sys
@@ -8,7 +8,7 @@ import sys
 CHILD = """
 import gc
 from inkwell.core.config import Settings
-from inkwell.core.runtime import tune_process
+from inkwell.core.ops.runtime import tune_process
 
 settings = Settings(_env_file=None, gc_freeze={freeze})
 before = gc.get_freeze_count()

@@ -1,6 +1,7 @@
 """follows.service: idempotent, race-safe follows, and the lists of them."""
 
 import asyncio
+import json
 
 import pytest
 from httpx import AsyncClient
@@ -8,6 +9,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from inkwell.core.db import AsyncReadSession
 from inkwell.core.pagination import Page
 from inkwell.follows import service
 from inkwell.follows.models import Follow
@@ -72,7 +74,7 @@ async def test_concurrent_follows_leave_one_row(
 
 
 async def test_lists_are_newest_first_and_leave_out_closed_accounts(
-    client: AsyncClient, sessions: Sessions
+    client: AsyncClient, sessions: Sessions, readers: async_sessionmaker[AsyncReadSession]
 ) -> None:
     ada = await make_user(client)
     others = [await make_account(client) for _ in range(3)]
@@ -81,12 +83,16 @@ async def test_lists_are_newest_first_and_leave_out_closed_accounts(
         await _follow(sessions, other.id, ada["id"])
     assert (await client.delete(f"/users/{others[1].id}", headers=others[1].headers)).is_success
     page = Page(skip=0, limit=10, after=None)
-    async with sessions() as session:
-        following = await service.following_rows(session, user_id=ada["id"], page=page)
-        followers = await service.follower_rows(session, user_id=ada["id"], page=page)
-        assert [r.id for r in following] == [others[2].id, others[0].id]
-        assert [r.id for r in followers] == [others[2].id, others[0].id]
-        first = await service.following_rows(session, user_id=ada["id"], page=Page(0, 1, None))
+
+    async def ids(page: Page, *, of_followers: bool) -> list[int]:
+        async with readers() as session:
+            read = await service.read_page(
+                session, user_id=ada["id"], page=page, of_followers=of_followers
+            )
+            return [user["id"] for user in json.loads(await read.body())]
+
+    assert await ids(page, of_followers=False) == [others[2].id, others[0].id]
+    assert await ids(page, of_followers=True) == [others[2].id, others[0].id]
     # Closing an account forgot its follows both ways.
     assert await _count(sessions) == 4
-    assert [r.id for r in first] == [others[2].id]
+    assert await ids(Page(0, 1, None), of_followers=False) == [others[2].id]

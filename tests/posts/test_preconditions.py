@@ -10,7 +10,7 @@ from httpx import AsyncClient, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from inkwell.posts import service as posts_service
+from inkwell.posts import documents as posts_documents
 from inkwell.posts.models import Post
 from inkwell.users.models import User
 from tests.conftest import until_the_service_waits_on_a_lock
@@ -27,7 +27,7 @@ async def current_tag(engine: AsyncEngine, post_id: int) -> str:
     )
     async with engine.connect() as conn:
         version, author_version = (await conn.execute(query)).one()
-    return posts_service.document_tag(post_id, version, author_version)
+    return posts_documents.DOCUMENT.etag(post_id, (version, author_version), posts_documents.VIEW)
 
 
 async def _create(client: AsyncClient, author: Account, **over: Any) -> tuple[dict[str, Any], str]:

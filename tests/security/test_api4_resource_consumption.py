@@ -14,7 +14,7 @@ import pytest
 from httpx import AsyncClient
 
 from inkwell.auth.hashing import PasswordHasher
-from inkwell.core.runtime import tune_process
+from inkwell.core.ops.runtime import tune_process
 from tests.conftest import make_settings
 from tests.factories import assert_problem, make_account, make_post, post_payload, user_payload
 

@@ -11,7 +11,7 @@ from httpx import AsyncClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from inkwell.users import service as users_service
+from inkwell.users import documents as users_documents
 from inkwell.users.models import User
 from tests.conftest import until_the_service_waits_on_a_lock
 from tests.factories import Account, assert_problem, login, make_account, user_payload
@@ -24,7 +24,8 @@ async def current_tag(engine: AsyncEngine, user_id: int, *, private: bool = True
     async with engine.connect() as conn:
         version = await conn.scalar(select(User.version).where(User.id == user_id))
     assert isinstance(version, int)
-    return users_service.document_tag(user_id, version, private=private)
+    view = users_documents.PRIVATE if private else users_documents.PUBLIC
+    return users_documents.DOCUMENT.etag(user_id, (version,), view)
 
 
 def _patch(client: AsyncClient, account: Account, change: dict[str, Any], tag: Any) -> Any:

@@ -13,9 +13,8 @@ from fastapi.security.base import SecurityBase
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.auth.service import InvalidToken, read_access_token
-from inkwell.core.config import get_app_settings
-from inkwell.core.db import SessionDep, get_read_session
 from inkwell.core.errors import Unauthorized
+from inkwell.core.http.dependencies import ReadSessionDep, SessionDep, get_app_settings
 from inkwell.users.models import User
 
 # auto_error=False: a missing token is answered by our own problem document.
@@ -46,11 +45,11 @@ def required(user: User | None, *, scheme: str = "Bearer") -> User:
 
 
 class ReadingCaller(SecurityBase):
-    """The caller of a read, as one dependency: its security scheme reads the token, the
-    request's read session (core.db.get_read_session) reads the user. FastAPI costs
-    about 20 us per dependency and request, and the token, the session and the caller
-    were three. To OpenAPI this is `scheme` itself (FastAPI documents any SecurityBase
-    among a route's dependencies by its model and name).
+    """The caller of a read: its security scheme reads the token (FastAPI costs about
+    20 us per dependency and request: the token and the caller are one here), the
+    request's read session, the handler's own, reads the user. To OpenAPI this is
+    `scheme` itself (FastAPI documents any SecurityBase among a route's dependencies by
+    its model and name).
 
     `required_scheme`: the scheme a 401 names when no token is sent; None: the caller is
     optional (None without a token; a bad token is still a 401)."""
@@ -67,9 +66,9 @@ class ReadingCaller(SecurityBase):
         self._token = token
         self._required_scheme = required_scheme
 
-    async def __call__(self, request: Request) -> User | None:
+    async def __call__(self, request: Request, session: ReadSessionDep) -> User | None:
         token = await self._token(request)
-        user = await caller(request, await get_read_session(request), token)
+        user = await caller(request, session, token)
         if self._required_scheme is None:
             return user
         return required(user, scheme=self._required_scheme)

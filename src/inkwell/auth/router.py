@@ -8,10 +8,9 @@ from inkwell.auth import service
 from inkwell.auth.dependencies import ClientAddress
 from inkwell.auth.hashing import HasherDep
 from inkwell.auth.schemas import Login, Secret, Token
-from inkwell.core.config import SettingsDep
-from inkwell.core.db import SessionmakerDep
-from inkwell.core.errors import problem_responses
-from inkwell.core.routing import NoStoreRoute, Router
+from inkwell.core.http.dependencies import SessionmakerDep, SettingsDep
+from inkwell.core.http.problems import problem_responses
+from inkwell.core.http.routing import NoStoreRoute, Router
 
 router = Router(prefix="/auth", tags=["auth"], route_class=NoStoreRoute)
 

@@ -4,13 +4,14 @@ from fastapi import Request, Response, status
 
 from inkwell.auth.dependencies import CurrentUser, OptionalUser
 from inkwell.comments import service
-from inkwell.comments.schemas import COMMENT, COMMENTS, CommentCreate, CommentRead
-from inkwell.core.db import ReadSessionDep, SessionDep
-from inkwell.core.errors import problem_responses
-from inkwell.core.pagination import PageDep
-from inkwell.core.responses import respond
-from inkwell.core.routing import Router
-from inkwell.core.schemas import IdPath
+from inkwell.comments.schemas import COMMENT, CommentCreate, CommentRead
+from inkwell.core.http.conditional import respond_read, validator_responses
+from inkwell.core.http.dependencies import ReadSessionDep, SessionDep
+from inkwell.core.http.paging import PageDep
+from inkwell.core.http.params import IdPath
+from inkwell.core.http.problems import problem_responses
+from inkwell.core.http.responses import respond
+from inkwell.core.http.routing import Router
 from inkwell.posts import service as posts_service
 
 router = Router(prefix="/posts/{post_id}/comments", tags=["comments"])
@@ -20,7 +21,7 @@ router = Router(prefix="/posts/{post_id}/comments", tags=["comments"])
     "/",
     response_model=list[CommentRead],
     summary="List a post's comments",
-    responses=problem_responses(401, 404, 422),
+    responses={**validator_responses(), **problem_responses(401, 404, 422)},
 )
 async def list_comments(
     request: Request,
@@ -31,10 +32,11 @@ async def list_comments(
 ) -> Response:
     """The post's comments with their authors, newest first (ties by id, descending).
     A draft's comments are 404 to anyone but its author, like the draft. Page with
-    `skip`, or follow the `Link: rel="next"` header (keyset pagination by `cursor`)."""
-    post = await posts_service.get_row(session, post_id, viewer_id=viewer.id if viewer else None)
-    comments = await service.list_for_post(session, post.id, page=page)
-    return respond(COMMENTS, comments, headers=page.links(request, comments))
+    `skip`, or follow the `Link: rel="next"` header (keyset pagination by `cursor`).
+    Send the `ETag` back in `If-None-Match` to get 304 while the page is unchanged."""
+    viewer_id = viewer.id if viewer else None
+    read = await service.read_page(session, post_id, viewer_id=viewer_id, page=page)
+    return await respond_read(request, read, private=viewer is not None, vary=True)
 
 
 @router.post(

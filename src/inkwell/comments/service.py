@@ -1,17 +1,17 @@
 """Queries and rules of comments: a post's comments, written and deleted by their author."""
 
-from collections.abc import Sequence
-
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_
 from sqlalchemy import delete as delete_rows
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
-from sqlalchemy.sql import Select
 
-import inkwell.models  # noqa: F401 - every mapper, for the loader options built at import
+from inkwell.comments.documents import DOCUMENT, VIEW
 from inkwell.comments.models import Comment
+from inkwell.core import documents
+from inkwell.core.db import AsyncReadSession
+from inkwell.core.documents import DocumentKind, Read, Views
 from inkwell.core.errors import Forbidden, NotFound
 from inkwell.core.pagination import Page, keyset_before, paginated
+from inkwell.posts import service as posts_service
 from inkwell.posts.models import Post
 from inkwell.users.models import User
 
@@ -24,23 +24,22 @@ class NotYourComment(Forbidden):
     slug = "not-your-comment"
 
 
-# Comments with their author (the columns a comment's documents show, in either
-# dialect): two statements whatever their number.
-_COMMENTS: Select[Comment] = (
-    select(Comment)
-    .options(
-        selectinload(Comment.author).load_only(
-            User.id, User.username, User.full_name, User.bio, User.image, User.version
-        )
-    )
-    .where(Comment.post_id == bindparam("post_id"))
+# A post's comments, newest first: of a post the viewer may see (by id), or of a
+# published post (by slug, as Conduit addresses them).
+_ROWS = (
+    DOCUMENT.rows(Comment.author_id)
+    .join(Post, Post.id == Comment.post_id)
     .order_by(Comment.created_at.desc(), Comment.id.desc())
 )
-_ALL = _COMMENTS
+_OF_POST = _ROWS.where(
+    Post.id == bindparam("post_id"),
+    or_(Post.published.is_(True), Post.author_id == bindparam("viewer_id")),
+)
 _PAGES = {
-    False: paginated(_COMMENTS),
-    True: paginated(_COMMENTS.where(keyset_before(Comment.created_at, Comment.id))),
+    False: paginated(_OF_POST),
+    True: paginated(_OF_POST.where(keyset_before(Comment.created_at, Comment.id))),
 }
+_OF_PUBLISHED = _ROWS.where(Post.slug == bindparam("slug"), Post.published.is_(True))
 
 
 async def create(session: AsyncSession, author: User, post: Post, *, body: str) -> Comment:
@@ -52,15 +51,27 @@ async def create(session: AsyncSession, author: User, post: Post, *, body: str) 
     return comment
 
 
-async def list_for_post(
-    session: AsyncSession, post_id: int, *, page: Page | None = None
-) -> Sequence[Comment]:
-    """The comments of a post the viewer may see (posts.service.get_row or
-    get_row_by_slug decides), newest first, their authors loaded: a page, or all."""
-    if page is None:
-        return (await session.scalars(_ALL, {"post_id": post_id})).all()
+async def read_page(
+    session: AsyncReadSession, post_id: int, *, viewer_id: int | None, page: Page
+) -> Read:
+    """A page of the comments of a post the viewer may see (someone else's draft is
+    404, like the draft), newest first, with their authors."""
     query = _PAGES[page.after is not None]
-    return (await session.scalars(query, {"post_id": post_id, **page.params()})).all()
+    params = {"post_id": post_id, "viewer_id": viewer_id}
+    read = await documents.many(session, DOCUMENT, query, params, view=VIEW, page=page)
+    if read.empty:  # no comment: is there such a post at all?
+        await posts_service.ensure_visible(session, viewer_id=viewer_id, post_id=post_id)
+    return read
+
+
+async def read_published(
+    session: AsyncReadSession, slug: str, *, kind: DocumentKind[Comment], view: Views
+) -> Read:
+    """Every comment of the published post with this slug (404 otherwise), newest first."""
+    read = await documents.many(session, kind, _OF_PUBLISHED, {"slug": slug}, view=view)
+    if read.empty:
+        await posts_service.ensure_visible(session, viewer_id=None, slug=slug)
+    return read
 
 
 async def delete(session: AsyncSession, caller: User, post: Post, *, comment_id: int) -> None:

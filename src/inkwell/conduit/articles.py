@@ -3,21 +3,22 @@ addressed by slug, through the posts, favorites, follows and comments services."
 
 from typing import Annotated
 
-from fastapi import Path, Query, Response, status
+from fastapi import Path, Query, Request, Response, status
 
 from inkwell.comments import service as comments_service
-from inkwell.conduit import documents, service
-from inkwell.conduit.dependencies import OPTIONAL_TOKEN, PER_VIEWER, Reader, Viewer, Writer
+from inkwell.conduit import service
+from inkwell.conduit.dependencies import OPTIONAL_TOKEN, Reader, Viewer, Writer
 from inkwell.conduit.errors import PREFIX, error_responses
 from inkwell.conduit.schemas import NewArticleRequest, NewCommentRequest, UpdateArticleRequest
-from inkwell.core.db import ReadSessionDep, SessionDep
-from inkwell.core.pagination import Limit, Page
-from inkwell.core.pagination import Skip as Offset
-from inkwell.core.responses import json_response
-from inkwell.core.routing import Router
-from inkwell.core.schemas import IdPath
-from inkwell.favorites import service as favorites_service
-from inkwell.follows import service as follows_service
+from inkwell.core.documents import Read
+from inkwell.core.http.conditional import respond_read
+from inkwell.core.http.dependencies import ReadSessionDep, SessionDep
+from inkwell.core.http.paging import Limit
+from inkwell.core.http.paging import Skip as Offset
+from inkwell.core.http.params import IdPath
+from inkwell.core.http.responses import json_response
+from inkwell.core.http.routing import Router
+from inkwell.core.pagination import Page
 from inkwell.posts import service as posts_service
 from inkwell.posts.schemas import PostCreate, PostUpdate
 from inkwell.tags.schemas import TagLookup
@@ -32,6 +33,11 @@ def _page(offset: int, limit: int) -> Page:
     return Page(skip=offset, limit=limit, after=None)
 
 
+async def _respond(request: Request, read: Read) -> Response:
+    # What a viewer sees depends on their token (`following`, `favorited`).
+    return await respond_read(request, read, private=True, vary=True)
+
+
 @router.get(
     "/",
     summary="List articles (Conduit)",
@@ -39,6 +45,7 @@ def _page(offset: int, limit: int) -> Page:
     openapi_extra=OPTIONAL_TOKEN,
 )
 async def list_articles(
+    request: Request,
     session: ReadSessionDep,
     viewer: Viewer,
     tag: Annotated[TagLookup | None, Query(description="Tag name")] = None,
@@ -49,41 +56,26 @@ async def list_articles(
 ) -> Response:
     """Published articles, newest first, without their `body`, filtered by `tag`,
     `author` and the username that `favorited` them; `articlesCount` is the number of
-    articles of the filter in all pages. An unknown tag or user gives `[]` and 0."""
-    await session.snapshot()  # the page, its total and its documents agree
-    rows = await posts_service.list_rows(
-        session,
-        viewer_id=None,
-        published=True,
-        page=_page(offset, limit),
-        tag=tag,
-        author=author,
-        favorited_by=favorited,
+    articles of the filter in all pages. An unknown tag or user gives `[]` and 0. Send
+    the `ETag` back in `If-None-Match` to get 304 while nothing you see changed."""
+    page = _page(offset, limit)
+    read = await service.articles(
+        session, viewer, page=page, tag=tag, author=author, favorited_by=favorited
     )
-    total = await posts_service.count(
-        session, viewer_id=None, published=True, tag=tag, author=author, favorited_by=favorited
-    )
-    page = await service.articles(session, rows, viewer)
-    return json_response(documents.articles_envelope(page, total), headers=PER_VIEWER)
+    return await _respond(request, read)
 
 
 @router.get("/feed", summary="Your feed (Conduit)", responses=error_responses(401, 422))
 async def feed(
+    request: Request,
     session: ReadSessionDep,
     viewer: Reader,
     offset: Offset = 0,
     limit: Limit = 20,
 ) -> Response:
     """Published articles by the authors you follow, newest first, without `body`."""
-    await session.snapshot()  # the page, its total and its documents agree
-    rows = await posts_service.list_rows(
-        session, viewer_id=None, published=True, page=_page(offset, limit), followed_by=viewer.id
-    )
-    total = await posts_service.count(
-        session, viewer_id=None, published=True, followed_by=viewer.id
-    )
-    page = await service.articles(session, rows, viewer)
-    return json_response(documents.articles_envelope(page, total), headers=PER_VIEWER)
+    read = await service.articles(session, viewer, page=_page(offset, limit), feed=True)
+    return await _respond(request, read)
 
 
 @router.post(
@@ -115,12 +107,12 @@ async def create_article(body: NewArticleRequest, caller: Writer, session: Sessi
     responses=error_responses(401, 404, 422),
     openapi_extra=OPTIONAL_TOKEN,
 )
-async def get_article(slug: Slug, session: ReadSessionDep, viewer: Viewer) -> Response:
-    """One published article, with its `body`."""
-    await session.snapshot()  # the article's versions and its document agree
-    row = await posts_service.get_row_by_slug(session, slug, viewer_id=None, documents=True)
-    (article,) = await service.articles(session, [row], viewer, view="article")
-    return json_response(documents.envelope("article", article), headers=PER_VIEWER)
+async def get_article(
+    request: Request, slug: Slug, session: ReadSessionDep, viewer: Viewer
+) -> Response:
+    """One published article, with its `body`. Send the `ETag` back in `If-None-Match`
+    to get 304 while nothing you see of it changed."""
+    return await _respond(request, await service.article(session, viewer, slug))
 
 
 @router.put(
@@ -162,9 +154,7 @@ async def delete_article(slug: Slug, caller: Writer, session: SessionDep) -> Non
 )
 async def favorite(slug: Slug, caller: Writer, session: SessionDep) -> Response:
     """Add the article to your favorites (again: nothing changes)."""
-    post = await posts_service.get_by_slug_or_raise(session, slug, viewer_id=None)
-    post = await favorites_service.favorite(session, caller, post)
-    return json_response(await service.written(session, post, caller))
+    return json_response(await service.favorite(session, caller, slug, favorited=True))
 
 
 @router.delete(
@@ -174,9 +164,7 @@ async def favorite(slug: Slug, caller: Writer, session: SessionDep) -> Response:
 )
 async def unfavorite(slug: Slug, caller: Writer, session: SessionDep) -> Response:
     """Remove the article from your favorites (not one: nothing changes)."""
-    post = await posts_service.get_by_slug_or_raise(session, slug, viewer_id=None)
-    post = await favorites_service.unfavorite(session, caller, post)
-    return json_response(await service.written(session, post, caller))
+    return json_response(await service.favorite(session, caller, slug, favorited=False))
 
 
 @router.get(
@@ -185,15 +173,12 @@ async def unfavorite(slug: Slug, caller: Writer, session: SessionDep) -> Respons
     responses=error_responses(401, 404, 422),
     openapi_extra=OPTIONAL_TOKEN,
 )
-async def list_comments(slug: Slug, session: ReadSessionDep, viewer: Viewer) -> Response:
-    """`{"comments": [...]}`, newest first, each author with your `following`."""
-    row = await posts_service.get_row_by_slug(session, slug, viewer_id=None)
-    comments = await comments_service.list_for_post(session, row.id)
-    following = await follows_service.following_among(
-        session, viewer.id if viewer else None, {c.author_id for c in comments}
-    )
-    body = b"[" + b",".join(documents.comments(comments, following=following)) + b"]"
-    return json_response(documents.envelope("comments", body), headers=PER_VIEWER)
+async def list_comments(
+    request: Request, slug: Slug, session: ReadSessionDep, viewer: Viewer
+) -> Response:
+    """`{"comments": [...]}`, newest first, each author with your `following`. Send the
+    `ETag` back in `If-None-Match` to get 304 while nothing you see of them changed."""
+    return await _respond(request, await service.comments(session, viewer, slug))
 
 
 @router.post(
@@ -207,8 +192,7 @@ async def create_comment(
     """`{"comment": {"body"}}` -> `{"comment": {...}}`."""
     post = await posts_service.get_by_slug_or_raise(session, slug, viewer_id=None)
     comment = await comments_service.create(session, caller, post, body=body.comment.body)
-    (document,) = documents.comments([comment], following=set())
-    return json_response(documents.envelope("comment", document))
+    return json_response(service.commented(comment))
 
 
 @router.delete(

@@ -12,7 +12,7 @@ from fastapi.security import APIKeyHeader
 
 from inkwell.auth.dependencies import ReadingCaller, caller, required
 from inkwell.auth.service import InvalidToken
-from inkwell.core.db import SessionDep
+from inkwell.core.http.dependencies import SessionDep
 from inkwell.users.models import User
 
 _SCHEMES = frozenset({"token", "bearer"})

@@ -1,21 +1,53 @@
-"""Conduit documents: built through the ORM and pydantic, wrapped in their envelopes.
+"""Conduit's documents: the domain's kinds of document in Conduit's views, and envelopes.
 
-An article's document has a shared part, the same for every viewer (kept in the read
-cache under the versions of the post and its author, like the native post documents),
-and two per-viewer members: `author.following` and `favorited`. Those come last in the
-document (conduit/schemas.Article), so the shared bytes are made personal by replacing
-their fixed ending, `false},"favorited":false}`, with the viewer's two booleans: no
-document is parsed or rebuilt per request.
+An article, a profile and a comment are a post's, a user's and a comment's documents
+(posts.documents, users.documents, comments.documents: the same rows, versions and
+loading) rendered by Conduit's schemas. What a viewer sees of them besides (whether they
+follow the author, whether they favorited the article) is part of the view, so each
+combination is keyed, tagged, built and cached like any other document.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable
 
-from inkwell.comments.models import Comment as CommentRow
-from inkwell.conduit.schemas import COMMENT, PROFILE, USER, Comment, Profile
+from inkwell.comments import documents as comments_documents
+from inkwell.comments.models import Comment as CommentEntity
+from inkwell.conduit.schemas import ARTICLE, COMMENT, PROFILE, USER
+from inkwell.core.documents import DocumentKind, View
+from inkwell.posts import documents as posts_documents
+from inkwell.posts.models import Post
+from inkwell.users import documents as users_documents
 from inkwell.users.models import User
 
-_SHARED_ENDING = b'false},"favorited":false}'
-_JSON = {True: b"true", False: b"false"}
+
+def _article(post: Post, view: View) -> bytes:
+    """("article" or "brief" without `body`, following the author, favorited)."""
+    name, following, favorited = view
+    document = ARTICLE.validate_python(post, from_attributes=True)
+    document.author.following = bool(following)
+    document.favorited = bool(favorited)
+    return ARTICLE.dump_json(document, exclude={"body"} if name == "brief" else None)
+
+
+def _profile(user: User, view: View) -> bytes:
+    """("profile", following them)."""
+    document = PROFILE.validate_python(user, from_attributes=True)
+    document.following = bool(view[1])
+    return PROFILE.dump_json(document)
+
+
+def _comment(comment: CommentEntity, view: View) -> bytes:
+    """("conduit", following its author)."""
+    document = COMMENT.validate_python(comment, from_attributes=True)
+    document.author.following = bool(view[1])
+    return COMMENT.dump_json(document)
+
+
+ARTICLES: DocumentKind[Post] = posts_documents.DOCUMENT.with_views(article=_article, brief=_article)
+PROFILES: DocumentKind[User] = users_documents.DOCUMENT.with_views(profile=_profile)
+COMMENTS: DocumentKind[CommentEntity] = comments_documents.DOCUMENT.with_views(conduit=_comment)
+
+# Wraps a read's body (a document or an array of them), given its total if it has one.
+Envelope = Callable[[bytes, int | None], bytes]
 
 
 def envelope(name: str, document: bytes) -> bytes:
@@ -23,37 +55,17 @@ def envelope(name: str, document: bytes) -> bytes:
     return b'{"' + name.encode() + b'":' + document + b"}"
 
 
-def articles_envelope(documents: Sequence[bytes], count: int) -> bytes:
-    """`{"articles": [...], "articlesCount": count}`."""
-    return b'{"articles":[' + b",".join(documents) + b'],"articlesCount":%d}' % count
+def enveloped(name: str) -> Envelope:
+    """A read's body in `{"name": ...}`."""
+    return lambda body, _total: envelope(name, body)
 
 
-def personal(shared: bytes, *, following: bool, favorited: bool) -> bytes:
-    """An article's shared document with the viewer's `following` and `favorited`."""
-    if not shared.endswith(_SHARED_ENDING):  # a schema change broke the design
-        raise ValueError("an article document must end with its per-viewer members")
-    head = shared[: -len(_SHARED_ENDING)]
-    return head + _JSON[following] + b'},"favorited":' + _JSON[favorited] + b"}"
+def articles_envelope(body: bytes, total: int | None) -> bytes:
+    """`{"articles": [...], "articlesCount": total}`."""
+    return b'{"articles":' + body + b',"articlesCount":%d}' % (total or 0)
 
 
 def user(account: User, token: str) -> bytes:
     """The caller's own account with their token: `{"user": {...}}`."""
     document = USER.validate_python(account, from_attributes=True)
     return envelope("user", USER.dump_json(document.model_copy(update={"token": token})))
-
-
-def profile(account: User, *, following: bool) -> bytes:
-    """`{"profile": {...}}` of a user, as this viewer sees it."""
-    document: Profile = PROFILE.validate_python(account, from_attributes=True)
-    document.following = following
-    return envelope("profile", PROFILE.dump_json(document))
-
-
-def comments(rows: Iterable[CommentRow], *, following: set[int]) -> list[bytes]:
-    """Comments (with their authors loaded), each author's `following` as the viewer's."""
-    documents: list[bytes] = []
-    for row in rows:
-        document: Comment = COMMENT.validate_python(row, from_attributes=True)
-        document.author.following = row.author_id in following
-        documents.append(COMMENT.dump_json(document))
-    return documents

@@ -8,10 +8,9 @@ from fastapi import Path, Request, Response, status
 from inkwell.auth import service as auth_service
 from inkwell.auth.dependencies import ClientAddress, caller, required
 from inkwell.auth.hashing import HasherDep
-from inkwell.conduit import documents
+from inkwell.conduit import documents, service
 from inkwell.conduit.dependencies import (
     OPTIONAL_TOKEN,
-    PER_VIEWER,
     ConduitToken,
     Reader,
     Viewer,
@@ -19,11 +18,10 @@ from inkwell.conduit.dependencies import (
 )
 from inkwell.conduit.errors import PREFIX, error_responses
 from inkwell.conduit.schemas import TAGS, LoginUserRequest, NewUserRequest, UpdateUserRequest
-from inkwell.core.config import SettingsDep
-from inkwell.core.db import ReadSessionDep, SessionDep, SessionmakerDep
-from inkwell.core.responses import json_response
-from inkwell.core.routing import NoStoreRoute, Router
-from inkwell.follows import service as follows_service
+from inkwell.core.http.conditional import respond_read
+from inkwell.core.http.dependencies import ReadSessionDep, SessionDep, SessionmakerDep, SettingsDep
+from inkwell.core.http.responses import json_response
+from inkwell.core.http.routing import NoStoreRoute, Router
 from inkwell.tags import service as tags_service
 from inkwell.users import service as users_service
 from inkwell.users.schemas import UserCreate, UsernameLookup, UserUpdate
@@ -128,12 +126,13 @@ Username = Annotated[UsernameLookup, Path(description="The user's username")]
     responses=error_responses(401, 404, 422),
     openapi_extra=OPTIONAL_TOKEN,
 )
-async def get_profile(username: Username, session: ReadSessionDep, viewer: Viewer) -> Response:
-    """`{"profile": {...}}`, with whether you follow them."""
-    user = await users_service.get_by_username_or_raise(session, username)
-    viewer_id = viewer.id if viewer else None
-    following = await follows_service.following_among(session, viewer_id, [user.id])
-    return json_response(documents.profile(user, following=bool(following)), headers=PER_VIEWER)
+async def get_profile(
+    request: Request, username: Username, session: ReadSessionDep, viewer: Viewer
+) -> Response:
+    """`{"profile": {...}}`, with whether you follow them. Send the `ETag` back in
+    `If-None-Match` to get 304 while nothing you see of it changed."""
+    read = await service.profile(session, viewer, username)
+    return await respond_read(request, read, private=True, vary=True)
 
 
 @router.post(
@@ -143,9 +142,7 @@ async def get_profile(username: Username, session: ReadSessionDep, viewer: Viewe
 )
 async def follow(username: Username, caller: Writer, session: SessionDep) -> Response:
     """Follow them (again: nothing changes); yourself: 409."""
-    user = await users_service.get_by_username_or_raise(session, username)
-    await follows_service.follow(session, caller, user)
-    return json_response(documents.profile(user, following=True))
+    return json_response(await service.follow(session, caller, username, following=True))
 
 
 @router.delete(
@@ -155,9 +152,7 @@ async def follow(username: Username, caller: Writer, session: SessionDep) -> Res
 )
 async def unfollow(username: Username, caller: Writer, session: SessionDep) -> Response:
     """Stop following them (not following: nothing changes)."""
-    user = await users_service.get_by_username_or_raise(session, username)
-    await follows_service.unfollow(session, caller, user)
-    return json_response(documents.profile(user, following=False))
+    return json_response(await service.follow(session, caller, username, following=False))
 
 
 @router.get("/tags/", summary="Tags in use (Conduit)")

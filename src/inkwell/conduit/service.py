@@ -1,83 +1,115 @@
-"""Conduit's reads, composed from the domain services in a constant number of statements.
+"""Conduit's reads: the domain's reads in Conduit's views, with each viewer's part.
 
-A list of articles is: the read statement of the page (posts.service.list_rows, ids
-and versions), the total of its filter (posts.service.count), the shared documents from
-the read cache (built through the ORM, in three statements, only for those missing),
-then the viewer's part: whom of the page's authors they follow and which of its posts
-they favorited, one statement each (none for an anonymous viewer). The page size
-changes none of these counts.
+A list of articles is the read statement of its page with the total of its filter
+(posts.service.read_page), then, for a signed-in viewer, whom of the page's authors they
+follow and which of its posts they favorited, one statement each (none for an anonymous
+viewer); the documents come from the read cache, built through the ORM when missing.
+The page size changes none of these counts.
 """
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inkwell.conduit import documents
-from inkwell.conduit.schemas import ARTICLE
-from inkwell.core.cache import Key, StaleRead
+from inkwell.comments import service as comments_service
+from inkwell.conduit.documents import (
+    ARTICLES,
+    COMMENTS,
+    PROFILES,
+    articles_envelope,
+    envelope,
+    enveloped,
+)
 from inkwell.core.db import AsyncReadSession
-from inkwell.core.errors import TransactionConflict
-from inkwell.core.responses import render
+from inkwell.core.documents import Read, View, Views
+from inkwell.core.pagination import Page
 from inkwell.favorites import service as favorites_service
 from inkwell.follows import service as follows_service
 from inkwell.posts import service as posts_service
 from inkwell.posts.models import Post
-from inkwell.posts.service import PostRow
+from inkwell.users import service as users_service
 from inkwell.users.models import User
 
-# A list's articles leave `body` out; one article has it.
-View = Literal["article", "brief"]
-_EXCLUDE: dict[View, set[str] | None] = {"article": None, "brief": {"body"}}
+
+def _article_views(session: AsyncSession, viewer: User | None, name: str) -> Views:
+    """Each article's view, with whether the viewer follows its author and favorited it."""
+    if viewer is None:
+        return (name, False, False)
+
+    async def views(rows: Sequence[Row[Any]]) -> list[View]:
+        following = await follows_service.following_among(
+            session, viewer.id, {row.author_id for row in rows}
+        )
+        favorited = await favorites_service.favorited_among(
+            session, viewer.id, [row.id for row in rows]
+        )
+        return [(name, row.author_id in following, row.id in favorited) for row in rows]
+
+    return views
 
 
-def _key(view: View, post_id: int, version: int, author_version: int, created_at: object) -> Key:
-    return ("conduit-" + view, post_id, version, author_version, created_at)
+def _following_views(session: AsyncSession, viewer: User | None, name: str, column: str) -> Views:
+    """Each row's view, with whether the viewer follows the user its `column` names."""
+    if viewer is None:
+        return (name, False)
 
+    async def views(rows: Sequence[Row[Any]]) -> list[View]:
+        ids = {getattr(row, column) for row in rows}
+        following = await follows_service.following_among(session, viewer.id, ids)
+        return [(name, getattr(row, column) in following) for row in rows]
 
-def _row_key(view: View, row: PostRow) -> Key:
-    return _key(view, row.id, row.version, row.author_version, row.created_at)
-
-
-def shared_document(post: Post, view: View = "article") -> bytes:
-    """The part of a post's article document that is the same for every viewer."""
-    return render(ARTICLE, post, exclude=_EXCLUDE[view])
-
-
-async def _shared(session: AsyncReadSession, view: View, rows: Sequence[PostRow]) -> list[bytes]:
-    async def load(ids: list[int]) -> dict[Key, bytes]:
-        posts = await posts_service.load(session, ids)
-        return {
-            _key(view, p.id, p.version, p.author.version, p.created_at): shared_document(p, view)
-            for p in posts
-        }
-
-    try:
-        return await session.cache.documents([_row_key(view, row) for row in rows], load)
-    except StaleRead:  # a write between the two statements, outside one snapshot
-        raise TransactionConflict("The articles changed while they were read; retry.") from None
+    return views
 
 
 async def articles(
     session: AsyncReadSession,
-    rows: Sequence[PostRow],
     viewer: User | None,
     *,
-    view: View = "brief",
-) -> list[bytes]:
-    """The article documents of these posts as this viewer sees them."""
-    shared = await _shared(session, view, rows)
-    viewer_id = viewer.id if viewer else None
-    following = await follows_service.following_among(
-        session, viewer_id, {row.author_id for row in rows}
+    page: Page,
+    tag: str | None = None,
+    author: str | None = None,
+    favorited_by: str | None = None,
+    feed: bool = False,
+) -> Read:
+    """`{"articles": [...], "articlesCount": n}`: published articles without `body`,
+    newest first; with `feed`, by the authors the viewer follows."""
+    read = await posts_service.read_page(
+        session,
+        viewer_id=None,
+        published=True,
+        page=page,
+        tag=tag,
+        author=author,
+        favorited_by=favorited_by,
+        followed_by=viewer.id if feed and viewer is not None else None,
+        kind=ARTICLES,
+        view=_article_views(session, viewer, "brief"),
+        total=True,
     )
-    favorited = await favorites_service.favorited_among(session, viewer_id, [r.id for r in rows])
-    return [
-        documents.personal(
-            document, following=row.author_id in following, favorited=row.id in favorited
-        )
-        for row, document in zip(rows, shared, strict=True)
-    ]
+    return read.wrap(articles_envelope)
+
+
+async def article(session: AsyncReadSession, viewer: User | None, slug: str) -> Read:
+    """`{"article": {...}}` of the published post with this slug."""
+    view = _article_views(session, viewer, "article")
+    read = await posts_service.read_published(session, slug, kind=ARTICLES, view=view)
+    return read.wrap(enveloped("article"))
+
+
+async def profile(session: AsyncReadSession, viewer: User | None, username: str) -> Read:
+    """`{"profile": {...}}` of the open account with this username."""
+    view = _following_views(session, viewer, "profile", "id")
+    read = await users_service.read_by_username(session, username, kind=PROFILES, view=view)
+    return read.wrap(enveloped("profile"))
+
+
+async def comments(session: AsyncReadSession, viewer: User | None, slug: str) -> Read:
+    """`{"comments": [...]}` of the published post with this slug, newest first."""
+    view = _following_views(session, viewer, "conduit", "author_id")
+    read = await comments_service.read_published(session, slug, kind=COMMENTS, view=view)
+    return read.wrap(enveloped("comments"))
 
 
 async def written(session: AsyncSession, post: Post, viewer: User) -> bytes:
@@ -85,7 +117,25 @@ async def written(session: AsyncSession, post: Post, viewer: User) -> bytes:
     its author and tags), with the viewer's `following` and `favorited`."""
     following = await follows_service.following_among(session, viewer.id, [post.author_id])
     favorited = await favorites_service.favorited_among(session, viewer.id, [post.id])
-    personal = documents.personal(
-        shared_document(post), following=bool(following), favorited=bool(favorited)
-    )
-    return documents.envelope("article", personal)
+    view = ("article", bool(following), bool(favorited))
+    return envelope("article", ARTICLES.render(post, view))
+
+
+async def favorite(session: AsyncSession, caller: User, slug: str, *, favorited: bool) -> bytes:
+    """Favorite (or no longer) the published article with this slug: its `{"article"}`."""
+    post = await posts_service.get_by_slug_or_raise(session, slug, viewer_id=None)
+    change = favorites_service.favorite if favorited else favorites_service.unfavorite
+    return await written(session, await change(session, caller, post), caller)
+
+
+async def follow(session: AsyncSession, caller: User, username: str, *, following: bool) -> bytes:
+    """Follow (or no longer) the open account with this username: its `{"profile"}`."""
+    user = await users_service.get_by_username_or_raise(session, username)
+    change = follows_service.follow if following else follows_service.unfollow
+    await change(session, caller, user)
+    return envelope("profile", PROFILES.render(user, ("profile", following)))
+
+
+def commented(comment: Any) -> bytes:
+    """`{"comment": {...}}` of a comment just written (by the viewer: not following)."""
+    return envelope("comment", COMMENTS.render(comment, ("conduit", False)))

@@ -22,26 +22,17 @@ used from one event loop without awaiting inside its operations, so concurrent r
 cannot see it half-updated; two that miss the same key both build it, with equal bytes.
 """
 
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import cast
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 
 from cachetools import LRUCache
-from fastapi import Request, Response
 
-from inkwell.core.errors import TransactionConflict
-from inkwell.core.etag import etag, none_match
-from inkwell.core.responses import json_response
-
-# (kind, id, *versions, view, ...): the id is always second.
+# (kind, id, created_at, *versions, *view): core.documents makes them.
 Key = tuple[Hashable, ...]
-# Builds the documents of these ids through the ORM, keyed by the versions it loaded.
-Loader = Callable[[list[int]], Awaitable[dict[Key, bytes]]]
+# Builds the documents of these keys through the ORM, keyed by the versions it loaded.
+Loader = Callable[[Sequence[Key]], Awaitable[dict[Key, bytes]]]
 
 SLOT_BYTES = 1024
 MAX_DOCUMENT_BYTES = 64 * SLOT_BYTES
-# A read whose documents changed under it is run again at most this many times.
-_ATTEMPTS = 3
 
 
 class CacheMismatch(RuntimeError):
@@ -83,7 +74,7 @@ class DocumentCache:
     def __len__(self) -> int:
         return 0 if self._lru is None else len(self._lru)
 
-    async def documents(self, keys: Sequence[Key], load: Loader) -> list[bytes]:
+    async def fetch(self, keys: Sequence[Key], load: Loader) -> list[bytes]:
         """The documents of `keys`, in order: cached ones as kept, the others built by
         `load` (one call, whatever their number) and kept under the versions loaded."""
         found = [self.get(key) for key in keys]
@@ -105,7 +96,7 @@ class DocumentCache:
 
 
 async def _load(keys: list[Key], load: Loader) -> dict[Key, bytes]:
-    built = await load([cast(int, key[1]) for key in keys])
+    built = await load(keys)
     if any(key not in built for key in keys):
         raise StaleRead
     return built
@@ -114,68 +105,3 @@ async def _load(keys: list[Key], load: Loader) -> dict[Key, bytes]:
 def join(documents: Sequence[bytes]) -> bytes:
     """A JSON array of serialized documents, as pydantic would dump the list."""
     return b"[" + b",".join(documents) + b"]"
-
-
-@dataclass(frozen=True)
-class Read:
-    """What a read statement found: the answer's ETag and headers, and its body to build."""
-
-    etag: str
-    body: Callable[[], Awaitable[bytes]]
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-
-Build = Callable[[Sequence[Key]], Awaitable[list[bytes]]]
-
-
-def listing(kind: str, keys: Sequence[Key], headers: Mapping[str, str], build: Build) -> Read:
-    """A page of documents: its ETag names every document's key, in order, and the
-    headers (the `Link` to the next page); its body is their JSON array."""
-
-    async def body() -> bytes:
-        return join(await build(keys))
-
-    return Read(etag(kind, tuple(keys), tuple(headers.items())), body, headers)
-
-
-def single(key: Key, tag: str, build: Build) -> Read:
-    """One document, and its ETag (`document_tag` of posts and users)."""
-
-    async def body() -> bytes:
-        return (await build([key]))[0]
-
-    return Read(tag, body)
-
-
-async def respond_read(
-    request: Request,
-    read: Callable[[], Awaitable[Read]],
-    *,
-    private: bool = False,
-    vary: bool = False,
-) -> Response:
-    """200 with the body, or 304 when `If-None-Match` names the current ETag (no body
-    built: only the read statement ran). `private` for answers that depend on the
-    caller's token, `vary` where the token may change the answer."""
-    condition = request.headers.get("if-none-match")
-    for _ in range(_ATTEMPTS):
-        found = await read()
-        headers = {"ETag": found.etag, **_CACHE_CONTROL[private, vary], **found.headers}
-        if none_match(condition, found.etag):
-            return Response(status_code=304, headers=headers)
-        try:
-            body = await found.body()
-        except StaleRead:
-            continue
-        return json_response(body, headers=headers)
-    raise TransactionConflict("The documents changed while they were read; try again.")
-
-
-_CACHE_CONTROL = {
-    (private, vary): {
-        "Cache-Control": "private, no-cache" if private else "no-cache",
-        **({"Vary": "Authorization"} if vary else {}),
-    }
-    for private in (False, True)
-    for vary in (False, True)
-}

@@ -4,7 +4,6 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Annotated, Literal
 
-from fastapi import Depends, Request
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -113,15 +112,3 @@ class Settings(BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
-
-
-async def get_app_settings(request: Request) -> Settings:
-    """The settings the running app was built with (tests build their own).
-
-    Dependencies are `async def` on purpose: FastAPI runs plain `def` ones in a
-    thread pool, a thread hop per request for nothing."""
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-SettingsDep = Annotated[Settings, Depends(get_app_settings)]

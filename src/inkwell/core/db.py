@@ -1,24 +1,19 @@
-"""Engine, session and declarative base shared by every domain.
+"""Engine, sessions and declarative base shared by every domain.
 
-One request is one unit of work. A handler that writes takes `SessionDep`, an
-`AsyncSession`: `get_session` commits once when the handler returns and rolls back
-when anything raised. It is declared with `scope="function"` so the commit happens
-*before* the response is sent: a 2xx means the data is durable. Its transaction
-starts at the request's first statement, not before (on SQLite with the write lock,
-BEGIN IMMEDIATE, so that two writers queue on the busy timeout instead of failing
-on a lock upgrade): a request that first hashes a password holds no connection (and
-on SQLite not the write lock) meanwhile. A handler that only reads takes
-`ReadSessionDep`, an `AsyncReadSession`: the type says which handlers write.
+Sessions that write are `AsyncSession`s; their transaction starts at the first
+statement, not before (on SQLite with the write lock, BEGIN IMMEDIATE, so that two
+writers queue on the busy timeout instead of failing on a lock upgrade). Sessions that
+only read are `AsyncReadSession`s: the type says which code writes. This module knows
+engines, sessions and statements; how a request gets its session (and commits it) is
+the HTTP side's (core.http.sessions).
 """
 
 import uuid
-from collections.abc import AsyncIterator, Mapping, MutableMapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from functools import cache
-from typing import Annotated, Any, TypeVar
+from typing import Any
 
-from fastapi import Depends, Request
-from sqlalchemy import DateTime, Executable, MetaData, Row, Select, event, select
+from sqlalchemy import DateTime, Executable, MetaData, Row, event
 from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncAttrs,
@@ -29,14 +24,11 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
-from sqlalchemy.sql.base import ExecutableOption
 from sqlalchemy.types import TypeDecorator
 
 from inkwell.core.cache import DocumentCache
 from inkwell.core.config import Settings
 from inkwell.core.errors import database_unavailable
-
-T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -175,24 +167,19 @@ _NO_CACHE = DocumentCache(0)
 
 
 class AsyncReadSession(AsyncSession):
-    """A session that only reads (Polar's `AsyncReadSession`): a handler given one does
-    not write, one given `AsyncSession` (`SessionDep`) may. On PostgreSQL its transaction
-    is READ ONLY, so a write through it fails instead of committing.
+    """A session that only reads (Polar's `AsyncReadSession`): code given one does not
+    write, code given an `AsyncSession` may. On PostgreSQL its transaction is READ ONLY,
+    so a write through it fails instead of committing.
 
     `lookup` runs a statement that stands alone (which rows a read shows, and their
     versions) outside any transaction when none has begun: one statement is its own
-    snapshot, and BEGIN and ROLLBACK would be two more round trips. A read whose
-    documents are all cached runs that one statement and nothing else; statements run
-    as usual (documents loaded with their relationships) share one snapshot, begun when
-    the first of them runs.
+    snapshot, and BEGIN and ROLLBACK would be two more round trips. Statements run as
+    usual share one snapshot, begun when the first of them runs.
 
-    `cache` is the process's document cache (core.cache): a read takes the documents it
-    shows from it, and builds the missing ones through this session. Without one (it
-    is off), a lookup that names its `loading` form runs that instead: the same
-    statement, in the snapshot, with the documents' objects loaded by it, so that each
-    document is built without a second look-up (`objects`). Not in a `revalidating`
-    session (its request has `If-None-Match`): most such reads end in a 304, after the
-    lookup alone.
+    `cache` is the process's document cache (core.cache), which reads of documents use
+    (core.documents). `revalidating`: the caller already holds a copy of what it reads
+    (the request side says so: an HTTP `If-None-Match`), so a read most likely ends
+    after its first statement, and that statement should load nothing more.
     """
 
     def __init__(
@@ -205,82 +192,16 @@ class AsyncReadSession(AsyncSession):
         super().__init__(*args, **kwargs)
         self._lookup_bind = lookup_bind
         self.cache = cache if cache is not None else _NO_CACHE
-        self._loaded: dict[tuple[type[Any], int], Any] = {}
         self.revalidating = False
 
-    async def snapshot(self) -> None:
-        """Begin the session's snapshot now, so that the lookups after it share it: for
-        reads whose statements must agree with each other (a page and the total of its
-        filter), not only their documents with the versions that keyed them."""
-        await self.connection()
-
     async def lookup(
-        self,
-        statement: Executable,
-        params: Mapping[str, Any] | None = None,
-        *,
-        loading: Executable | None = None,
+        self, statement: Executable, params: Mapping[str, Any] | None = None
     ) -> Sequence[Row[Any]]:
-        """Every row of one statement that needs no other statement's snapshot.
-
-        `loading`: `statement` with one more column, the object each row's document is
-        built from (with what the document shows loaded). It runs instead when there is
-        no cache, and its objects are kept for `objects`."""
-        if loading is not None and not self.cache.enabled and not self.revalidating:
-            rows = (await self.execute(loading, params)).all()
-            for row in rows:
-                loaded = row[-1]
-                self._loaded[type(loaded), loaded.id] = loaded
-            return rows
+        """Every row of one statement that needs no other statement's snapshot."""
         if self._lookup_bind is None or self.in_transaction():
             return (await self.execute(statement, params)).all()
         async with self._lookup_bind.connect() as connection:
             return (await connection.execute(statement, params)).all()
-
-    async def lookup_first(
-        self,
-        statement: Executable,
-        params: Mapping[str, Any] | None = None,
-        *,
-        loading: Executable | None = None,
-    ) -> Row[Any] | None:
-        """The first row of a `lookup`, None when it finds none."""
-        rows = await self.lookup(statement, params, loading=loading)
-        return rows[0] if rows else None
-
-    async def objects(
-        self, entity: type[T], statement: Executable, ids: Sequence[int]
-    ) -> Sequence[T]:
-        """The `entity` objects of these ids for their documents: those a `loading`
-        lookup loaded, when it loaded every one; otherwise `statement` runs with the
-        ids bound as `ids`."""
-        found: list[T] = []
-        for id_ in ids:
-            loaded = self._loaded.get((entity, id_))
-            if loaded is None:
-                return (await self.scalars(statement, {"ids": list(ids)})).all()
-            found.append(loaded)
-        return found
-
-
-@cache
-def loading_form(
-    query: Select[*tuple[object, ...]], entity: Any, *options: ExecutableOption
-) -> Select[*tuple[object, ...]]:
-    """`query`, a read statement, as `AsyncReadSession.lookup`'s `loading`: its rows, each
-    with one more column, the `entity` of its id, loaded with `options`. The rows are
-    picked as a subquery and only their objects joined to it, so an OFFSET skips narrow
-    rows, not whole ones (a page of posts 15,000 deep sorted 6.5 MB on disk the other
-    way). Rows come newest first, as every list pages (core.pagination). Built once per
-    read statement (they are built once per shape and bound at execution)."""
-    rows = query.subquery()
-    return (
-        select(*rows.c, entity)
-        .join(entity, entity.id == rows.c.id)
-        .order_by(rows.c.created_at.desc(), rows.c.id.desc())
-        .options(*options)
-        .execution_options(populate_existing=True)
-    )
 
 
 def create_sessionmaker(
@@ -323,55 +244,3 @@ def create_read_sessionmaker(
         lookup_bind=lookup_bind,
         cache=cache,
     )
-
-
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A unit of work that writes: committed once, before the response is sent."""
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.write_sessionmaker
-    async with sessionmaker() as session:
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            raise
-        await session.commit()
-
-
-_READ_SESSION = "inkwell.read_session"
-
-
-async def get_read_session(request: Request) -> AsyncReadSession:
-    """The request's read session, made on first use: by `ReadSessionDep` or by a
-    dependency that reads with it (the caller of a read, auth.dependencies). It costs
-    nothing on the database until a statement needs its snapshot; `end_read` ends that
-    when the handler is done (every route calls it: core.routing.Route), before the
-    answer is sent."""
-    session: AsyncReadSession | None = request.scope.get(_READ_SESSION)
-    if session is None:
-        sessionmaker: async_sessionmaker[AsyncReadSession] = request.app.state.read_sessionmaker
-        session = request.scope[_READ_SESSION] = sessionmaker()
-        session.revalidating = "if-none-match" in request.headers
-    return session
-
-
-async def end_read(scope: MutableMapping[str, Any]) -> None:
-    """End the request's read snapshot, if one began (rolled back, run to completion
-    even when the request is cancelled). A read answered by lookups alone began none."""
-    session: AsyncReadSession | None = scope.pop(_READ_SESSION, None)
-    if session is not None and session.in_transaction():
-        async with session:
-            pass
-
-
-async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:
-    """For services that run short transactions of their own (the throttles), so that
-    no connection is held while they wait or hash; SQLite's write lock included."""
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.write_sessionmaker
-    return sessionmaker
-
-
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-"""For handlers that write (POST, PATCH, DELETE)."""
-ReadSessionDep = Annotated[AsyncReadSession, Depends(get_read_session)]
-"""For handlers that read: every statement in one snapshot."""
-SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]

@@ -1,9 +1,8 @@
 """Pydantic building blocks shared by every domain's schemas."""
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Path
 from pydantic import (
     AwareDatetime,
     BaseModel,
@@ -12,6 +11,7 @@ from pydantic import (
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     PlainSerializer,
+    TypeAdapter,
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
@@ -20,7 +20,6 @@ from pydantic_core import PydanticCustomError, core_schema
 # Ids are 32-bit integers in both databases: larger values cannot exist, and
 # sending them to PostgreSQL would fail as a driver error instead of a 404.
 MAX_ID = 2**31 - 1
-IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="Resource id")]
 
 
 def _clean_text(value: str) -> str:
@@ -116,3 +115,12 @@ def reject_null(value: Any) -> Any:
     if value is None:
         raise ValueError("may be omitted but not null")
     return value
+
+
+T = TypeVar("T")
+
+
+def render(adapter: TypeAdapter[T], data: Any, **dump: Any) -> bytes:
+    """The JSON document of `data` (an ORM object or a list of them) as `adapter` shows it
+    (`dump`: pydantic's options, e.g. `exclude`)."""
+    return adapter.dump_json(adapter.validate_python(data, from_attributes=True), **dump)

@@ -3,14 +3,15 @@
 from fastapi import Response
 
 from inkwell.auth.dependencies import CurrentUser
-from inkwell.core.db import SessionDep
-from inkwell.core.errors import problem_responses
-from inkwell.core.etag import ETAG_HEADER
-from inkwell.core.responses import respond
-from inkwell.core.routing import Router
-from inkwell.core.schemas import IdPath
+from inkwell.core.http.conditional import ETAG_HEADER
+from inkwell.core.http.dependencies import SessionDep
+from inkwell.core.http.params import IdPath
+from inkwell.core.http.problems import problem_responses
+from inkwell.core.http.responses import respond
+from inkwell.core.http.routing import Router
 from inkwell.favorites import service
 from inkwell.posts import service as posts_service
+from inkwell.posts.documents import etag_of
 from inkwell.posts.schemas import POST, PostRead
 
 router = Router(prefix="/posts/{post_id}/favorite", tags=["favorites"])
@@ -27,7 +28,7 @@ async def favorite_post(post_id: IdPath, caller: CurrentUser, session: SessionDe
     post with its `favorites_count`, and its `ETag` (a change of the count changes it)."""
     post = await posts_service.get_or_raise(session, post_id, viewer_id=caller.id)
     post = await service.favorite(session, caller, post)
-    return respond(POST, post, headers={"ETag": posts_service.tag_of(post)})
+    return respond(POST, post, headers={"ETag": etag_of(post)})
 
 
 @router.delete(
@@ -41,4 +42,4 @@ async def unfavorite_post(post_id: IdPath, caller: CurrentUser, session: Session
     the post with its `favorites_count`, and its `ETag`."""
     post = await posts_service.get_or_raise(session, post_id, viewer_id=caller.id)
     post = await service.unfavorite(session, caller, post)
-    return respond(POST, post, headers={"ETag": posts_service.tag_of(post)})
+    return respond(POST, post, headers={"ETag": etag_of(post)})

@@ -1,39 +1,21 @@
 """HTTP endpoints of follows: whom a user follows, who follows them, and following."""
 
-from collections.abc import Sequence
-from functools import partial
-
 from fastapi import Request, Response, status
 
 from inkwell.auth.dependencies import CurrentUser
-from inkwell.core.cache import Read, listing, respond_read
-from inkwell.core.db import AsyncReadSession, ReadSessionDep, SessionDep
-from inkwell.core.errors import problem_responses
-from inkwell.core.etag import validator_responses
-from inkwell.core.pagination import Page, PageDep
-from inkwell.core.routing import Router
-from inkwell.core.schemas import IdPath
+from inkwell.core.http.conditional import respond_read, validator_responses
+from inkwell.core.http.dependencies import ReadSessionDep, SessionDep
+from inkwell.core.http.paging import PageDep
+from inkwell.core.http.params import IdPath
+from inkwell.core.http.problems import problem_responses
+from inkwell.core.http.routing import Router
 from inkwell.follows import service
-from inkwell.follows.service import FollowRow
 from inkwell.users import service as users_service
 from inkwell.users.schemas import UserRead
 
 router = Router(prefix="/users/{user_id}", tags=["follows"])
 
 _LIST_RESPONSES = {**validator_responses(), **problem_responses(404, 422)}
-
-
-def _page(
-    request: Request,
-    session: AsyncReadSession,
-    page: Page,
-    kind: str,
-    rows: Sequence[FollowRow],
-) -> Read:
-    """A page of users' public documents (from the read cache where built before)."""
-    keys = [users_service.public_key(r.id, r.version, r.user_created_at) for r in rows]
-    build = partial(users_service.documents, session)
-    return listing(kind, keys, page.links(request, rows), build)
 
 
 @router.get(
@@ -48,12 +30,7 @@ async def list_following(
     """The public documents of the users this user follows, most recently followed
     first. Page with `skip`, or follow the `Link: rel="next"` header (`cursor`). Send
     the `ETag` back in `If-None-Match` to get 304 while the page is unchanged."""
-
-    async def read() -> Read:
-        await users_service.get_row(session, user_id)
-        rows = await service.following_rows(session, user_id=user_id, page=page)
-        return _page(request, session, page, "following-page", rows)
-
+    read = await service.read_page(session, user_id=user_id, page=page, of_followers=False)
     return await respond_read(request, read)
 
 
@@ -69,12 +46,7 @@ async def list_followers(
     """The public documents of the users who follow this user, most recent first.
     Page with `skip`, or follow the `Link: rel="next"` header (`cursor`). Send the
     `ETag` back in `If-None-Match` to get 304 while the page is unchanged."""
-
-    async def read() -> Read:
-        await users_service.get_row(session, user_id)
-        rows = await service.follower_rows(session, user_id=user_id, page=page)
-        return _page(request, session, page, "followers-page", rows)
-
+    read = await service.read_page(session, user_id=user_id, page=page, of_followers=True)
     return await respond_read(request, read)
 
 

@@ -5,22 +5,23 @@ inserted with `ON CONFLICT DO NOTHING`, so any number of concurrent follows of o
 user by another leave one row, and nobody gets an error for following twice.
 """
 
-from collections.abc import Collection, Sequence
-from datetime import datetime
+from collections.abc import Collection
+from typing import Any
 
 from sqlalchemy import Row, bindparam, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
+from inkwell.core import documents
+from inkwell.core.db import AsyncReadSession
+from inkwell.core.documents import Read
 from inkwell.core.errors import Conflict
-from inkwell.core.pagination import Page, keyset_before, paginated
+from inkwell.core.pagination import Page, Position, keyset_before, paginated
 from inkwell.follows.models import Follow
+from inkwell.users import documents as users_documents
+from inkwell.users import service as users_service
 from inkwell.users.models import User
-
-# A list's row: the user's id, version and creation time (their document's key), and
-# when the follow began (the list's order and its cursor's position).
-FollowRow = Row[int, int, datetime, datetime]
 
 
 class CannotFollowYourself(Conflict):
@@ -60,7 +61,7 @@ async def following_among(
     return set(await session.scalars(query))
 
 
-def _list(of_followers: bool, after: bool) -> Select[int, int, datetime, datetime]:
+def _list(of_followers: bool, after: bool) -> Select[Any]:
     # Whom a user follows: the followees of their rows; their followers: the followers.
     subject, listed = (
         (Follow.followee_id, Follow.follower_id)
@@ -68,7 +69,8 @@ def _list(of_followers: bool, after: bool) -> Select[int, int, datetime, datetim
         else (Follow.follower_id, Follow.followee_id)
     )
     query = (
-        select(User.id, User.version, User.created_at.label("user_created_at"), Follow.created_at)
+        users_documents.DOCUMENT.rows(Follow.created_at.label("followed_at"))
+        .select_from(Follow)
         .join(User, User.id == listed)
         .where(subject == bindparam("user_id"), User.closed_at.is_(None))
         .order_by(Follow.created_at.desc(), listed.desc())
@@ -81,21 +83,28 @@ def _list(of_followers: bool, after: bool) -> Select[int, int, datetime, datetim
 _LISTS = {(f, a): _list(f, a) for f in (False, True) for a in (False, True)}
 
 
-async def _rows(
-    session: AsyncSession, *, user_id: int, page: Page, of_followers: bool
-) -> Sequence[FollowRow]:
-    query = _LISTS[of_followers, page.after is not None]
-    return (await session.execute(query, {"user_id": user_id, **page.params()})).all()
+def _followed_at(row: Row[Any]) -> Position:
+    return Position(row.followed_at, row.id)
 
 
-async def following_rows(session: AsyncSession, *, user_id: int, page: Page) -> Sequence[FollowRow]:
-    """The open accounts this user follows, most recently followed first."""
-    return await _rows(session, user_id=user_id, page=page, of_followers=False)
-
-
-async def follower_rows(session: AsyncSession, *, user_id: int, page: Page) -> Sequence[FollowRow]:
-    """The open accounts that follow this user, most recent first."""
-    return await _rows(session, user_id=user_id, page=page, of_followers=True)
+async def read_page(
+    session: AsyncReadSession, *, user_id: int, page: Page, of_followers: bool
+) -> Read:
+    """The public documents of the open accounts this user follows (or that follow
+    them: `of_followers`), most recent first; 404 for no open account of this id."""
+    read = await documents.many(
+        session,
+        users_documents.DOCUMENT,
+        _LISTS[of_followers, page.after is not None],
+        {"user_id": user_id},
+        view=users_documents.PUBLIC,
+        page=page,
+        order=("followed_at", "id"),
+        position=_followed_at,
+    )
+    if read.empty:  # no one: is there such a user at all?
+        await users_service.ensure_open(session, user_id)
+    return read
 
 
 async def forget(session: AsyncSession, user_id: int) -> None:

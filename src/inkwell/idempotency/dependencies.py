@@ -9,11 +9,12 @@ from fastapi import Depends, Header, Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inkwell.core.config import SettingsDep
-from inkwell.core.db import SessionDep
-from inkwell.core.responses import json_response
+from inkwell.core.http.dependencies import SessionDep, SettingsDep
+from inkwell.core.http.responses import json_response
 from inkwell.core.schemas import CleanText
 from inkwell.idempotency import service
+
+REPLAY_HEADER = "Idempotent-Replayed"
 
 KeyHeader = Annotated[
     str | None,
@@ -54,7 +55,9 @@ class Idempotency:
             self.session, user_id=user_id, key=self.key, fingerprint=fingerprint
         )
         if stored is not None:
-            return stored
+            return json_response(
+                stored.body, status_code=stored.status_code, headers={REPLAY_HEADER: "true"}
+            )
         body = await work()
         await service.remember(
             self.session,

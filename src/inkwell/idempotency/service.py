@@ -10,9 +10,9 @@ serialized, so a retry only runs once the first has committed and then replays.
 """
 
 import hashlib
+from dataclasses import dataclass
 from datetime import timedelta
 
-from fastapi import Response
 from pydantic import BaseModel
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +21,13 @@ from inkwell.core.db import utcnow
 from inkwell.core.errors import Conflict, Unprocessable
 from inkwell.idempotency.models import IdempotencyKey
 
-REPLAY_HEADER = "Idempotent-Replayed"
+
+@dataclass(frozen=True)
+class Answer:
+    """What the first request with a key answered, to answer its retries."""
+
+    status_code: int
+    body: bytes
 
 
 class RequestInFlight(Conflict):
@@ -39,8 +45,8 @@ def fingerprint(operation: str, body: BaseModel) -> str:
 
 async def replay(
     session: AsyncSession, *, user_id: int, key: str, fingerprint: str
-) -> Response | None:
-    """The stored response for this key, or None when the work is to be done now."""
+) -> Answer | None:
+    """The stored answer for this key, or None when the work is to be done now."""
     if session.get_bind().dialect.name == "postgresql":
         locked = await session.scalar(
             select(func.pg_try_advisory_xact_lock(user_id, func.hashtext(key)))
@@ -59,12 +65,7 @@ async def replay(
         return None
     if stored.fingerprint != fingerprint:
         raise KeyReused("This Idempotency-Key was already used with a different request.")
-    return Response(
-        content=stored.body,
-        status_code=stored.status_code,
-        media_type="application/json",
-        headers={REPLAY_HEADER: "true"},
-    )
+    return Answer(stored.status_code, stored.body.encode())
 
 
 async def remember(

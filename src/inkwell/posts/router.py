@@ -1,21 +1,21 @@
 """HTTP endpoints of the posts domain."""
 
-from functools import partial
 from typing import Annotated
 
 from fastapi import Query, Request, Response, status
 
 from inkwell.auth.dependencies import CurrentUser, OptionalUser
-from inkwell.core.cache import Read, listing, respond_read, single
-from inkwell.core.db import ReadSessionDep, SessionDep
-from inkwell.core.errors import problem_responses
-from inkwell.core.etag import ETAG_HEADER, IfMatch, validator_responses
-from inkwell.core.pagination import PageDep
-from inkwell.core.responses import render, respond
-from inkwell.core.routing import Router
-from inkwell.core.schemas import IdPath
+from inkwell.core.http.conditional import ETAG_HEADER, IfMatch, respond_read, validator_responses
+from inkwell.core.http.dependencies import ReadSessionDep, SessionDep
+from inkwell.core.http.paging import PageDep
+from inkwell.core.http.params import IdPath
+from inkwell.core.http.problems import problem_responses
+from inkwell.core.http.responses import respond
+from inkwell.core.http.routing import Router
+from inkwell.core.schemas import render
 from inkwell.idempotency.dependencies import IdempotencyDep
 from inkwell.posts import service
+from inkwell.posts.documents import etag_of
 from inkwell.posts.schemas import POST, PostCreate, PostRead, PostUpdate
 from inkwell.tags.schemas import TagLookup
 from inkwell.users.schemas import UsernameLookup
@@ -41,11 +41,11 @@ async def create_post(
     before are created. Send an `Idempotency-Key` to retry safely. The answer's `ETag`
     is the new post's, for a later `If-Match` (a replay has none)."""
 
-    tags: list[str] = []
+    etags: list[str] = []
 
     async def work() -> bytes:
         post = await service.create(session, caller, user_id=user_id, data=data)
-        tags.append(service.tag_of(post))
+        etags.append(etag_of(post))
         return render(POST, post)
 
     response = await idempotency.run(
@@ -55,8 +55,8 @@ async def create_post(
         status_code=status.HTTP_201_CREATED,
         work=work,
     )
-    if tags:  # not on a replay: the post may have changed since it was created
-        response.headers["ETag"] = tags[0]
+    if etags:  # not on a replay: the post may have changed since it was created
+        response.headers["ETag"] = etags[0]
     return response
 
 
@@ -83,22 +83,15 @@ async def list_posts(
     percent-encoded URL of the `Link: rel="next"` header (keyset pagination by `cursor`,
     as fast deep down as on the first page). The `ETag` changes with any post of the
     page; send it in `If-None-Match` to get 304 while none changed."""
-    viewer_id = viewer.id if viewer else None
-
-    async def read() -> Read:
-        rows = await service.list_rows(
-            session,
-            viewer_id=viewer_id,
-            page=page,
-            author=author,
-            tag=tag,
-            published=published,
-            favorited_by=favorited_by,
-        )
-        keys = [service.key(row) for row in rows]
-        build = partial(service.documents, session)
-        return listing("posts-page", keys, page.links(request, rows), build)
-
+    read = await service.read_page(
+        session,
+        viewer_id=viewer.id if viewer else None,
+        page=page,
+        author=author,
+        tag=tag,
+        published=published,
+        favorited_by=favorited_by,
+    )
     return await respond_read(request, read, private=viewer is not None, vary=True)
 
 
@@ -117,13 +110,7 @@ async def get_post(
     """One post with its author and tags. A draft is 404 to anyone but its author.
     The `ETag` changes with the post and its author's name; send it in
     `If-None-Match` to get 304 while neither changed."""
-    viewer_id = viewer.id if viewer else None
-
-    async def read() -> Read:
-        row = await service.get_row(session, post_id, viewer_id=viewer_id, documents=True)
-        build = partial(service.documents, session)
-        return single(service.key(row), service.tag(row), build)
-
+    read = await service.read(session, post_id, viewer_id=viewer.id if viewer else None)
     return await respond_read(request, read, private=viewer is not None, vary=True)
 
 
@@ -145,7 +132,7 @@ async def update_post(
     the answer's `ETag` is the new version's. A concurrent change that wins the race
     makes this one 409: read the post again and retry."""
     post = await service.update(session, caller, post_id=post_id, data=data, if_match=if_match)
-    return respond(POST, post, headers={"ETag": service.tag_of(post)})
+    return respond(POST, post, headers={"ETag": etag_of(post)})
 
 
 @router.delete(

@@ -1,38 +1,33 @@
 """Queries and rules of the posts domain."""
 
-from collections.abc import Sequence
-from datetime import datetime
-from functools import cache
-from typing import cast
+from functools import cache, partial
+from typing import Any
 
-from sqlalchemy import Row, bindparam, func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy import delete as delete_rows
 from sqlalchemy import update as update_rows
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import Select
 
-from inkwell.core.cache import Key
-from inkwell.core.db import AsyncReadSession, loading_form, utcnow
+from inkwell.core import documents
+from inkwell.core.db import AsyncReadSession, utcnow
+from inkwell.core.documents import DocumentKind, Read, Views
 from inkwell.core.errors import ConcurrentUpdate, Conflict, Forbidden, NotFound, violated_unique
-from inkwell.core.etag import ensure_match, etag
+from inkwell.core.etag import ensure_match
 from inkwell.core.pagination import Page, keyset_before, paginated
-from inkwell.core.responses import render
 from inkwell.favorites.models import Favorite
 from inkwell.follows.models import Follow
 from inkwell.posts import slugs
+from inkwell.posts.documents import DOCUMENT, VIEW, etag_of
 from inkwell.posts.models import Post
-from inkwell.posts.schemas import POST, PostCreate, PostUpdate
+from inkwell.posts.schemas import PostCreate, PostUpdate
 from inkwell.tags import service as tags_service
 from inkwell.tags.models import Tag
 from inkwell.users import service as users_service
 from inkwell.users.models import User
-
-# A read statement's row: id, version, author_version, created_at, author_id (whose
-# follows a viewer's part of a Conduit article asks about).
-PostRow = Row[int, int, int, datetime, int]
 
 
 class PostNotFound(NotFound):
@@ -51,16 +46,7 @@ class NoFreeSlug(Conflict):
 _SLUG_INDEX = frozenset({"ix_posts_slug", "posts.slug"})
 
 
-# Posts with author and tags: three statements whatever the page size. The author
-# is loaded with only the columns a post's documents show (in either dialect) and its
-# version, part of the post's ETag and document key: not the e-mail, hash or balance.
-_DOCUMENT = (
-    selectinload(Post.author).load_only(
-        User.id, User.username, User.full_name, User.bio, User.image, User.version
-    ),
-    selectinload(Post.tags),
-)
-_POSTS: Select[Post] = select(Post).options(*_DOCUMENT)
+_POSTS: Select[Post] = select(Post).options(*DOCUMENT.options)
 # Drafts are seen by their author only; everyone sees published posts.
 _PUBLISHED = Post.published.is_(True)
 _VISIBLE = or_(_PUBLISHED, Post.author_id == bindparam("viewer_id"))
@@ -74,25 +60,14 @@ _BY_SLUG = _POSTS.where(Post.slug == bindparam("slug"))
 _BY_SLUG_PUBLIC = _BY_SLUG.where(_PUBLISHED)
 _BY_SLUG_VISIBLE = _BY_SLUG.where(_VISIBLE)
 
-# What a read shows, decided in one statement: the ids of the posts and the versions
-# their documents depend on (their own and their author's), plus the position a next
-# page's cursor needs, and the author (for what the viewer's part of a document needs).
-# The documents come from the read cache or `_LOAD`.
-_ROWS = select(
-    Post.id, Post.version, User.version.label("author_version"), Post.created_at, Post.author_id
-).join(Post.author)
+# What a read shows, decided in one statement: the posts and the versions their
+# documents depend on, and their author (whose follows a viewer's part of a Conduit
+# article asks about).
+_ROWS = DOCUMENT.rows(Post.author_id)
 _ROW_BY_ID = _ROWS.where(Post.id == bindparam("post_id"))
 _ROW_BY_ID_PUBLIC = _ROW_BY_ID.where(_PUBLISHED)
 _ROW_BY_ID_VISIBLE = _ROW_BY_ID.where(_VISIBLE)
-_ROW_BY_SLUG = _ROWS.where(Post.slug == bindparam("slug"))
-_ROW_BY_SLUG_PUBLIC = _ROW_BY_SLUG.where(_PUBLISHED)
-_ROW_BY_SLUG_VISIBLE = _ROW_BY_SLUG.where(_VISIBLE)
-# The documents of posts a read statement chose, whatever their number in three
-# statements; objects already in the session are refreshed, so that each document is
-# built from, and kept under, the versions this statement loaded.
-_LOAD = _POSTS.where(Post.id.in_(bindparam("ids", expanding=True))).execution_options(
-    populate_existing=True
-)
+_ROW_BY_SLUG = _ROWS.where(Post.slug == bindparam("slug"), _PUBLISHED)
 
 
 _FAVORITER = aliased(User, name="favoriter")
@@ -109,7 +84,7 @@ _FOLLOWED_BY = Post.author_id.in_(
 
 
 def _filtered(
-    query: Select[*tuple[object, ...]],
+    query: Select[Any],
     *,
     viewer: bool,
     author: bool,
@@ -117,7 +92,7 @@ def _filtered(
     published: bool,
     favorited_by: bool,
     followed_by: bool,
-) -> Select[*tuple[object, ...]]:
+) -> Select[Any]:
     """`query` (of posts joined to their author) narrowed to the posts a filter shows."""
     query = query.where(_VISIBLE if viewer else _PUBLISHED)
     if author:
@@ -135,45 +110,19 @@ def _filtered(
 
 
 @cache
-def _list_query(after: bool, **filters: bool) -> Select[int, int, int, datetime, int]:
+def _list_query(after: bool, **filters: bool) -> Select[Any]:
     """The list statement for one combination of filters."""
     query = _filtered(_ROWS, **filters).order_by(Post.created_at.desc(), Post.id.desc())
     if after:
         query = query.where(keyset_before(Post.created_at, Post.id))
-    return paginated(query)  # type: ignore[arg-type]
+    return paginated(query)
 
 
 @cache
-def _count_query(**filters: bool) -> Select[int]:
+def _count_query(**filters: bool) -> Select[Any]:
     """The number of posts a combination of filters shows, whatever the page."""
     query = select(func.count()).select_from(Post).join(Post.author)
-    return _filtered(query, **filters)  # type: ignore[return-value]
-
-
-def _key(post_id: int, version: int, author_version: int, created_at: datetime) -> Key:
-    # `created_at` tells two posts apart that had the same id: SQLite gives the id of a
-    # deleted last row to the next one, at the same version 1.
-    return ("post", post_id, version, author_version, created_at)
-
-
-def key(row: PostRow) -> Key:
-    """The read cache's key of a post's document, from its read statement's row."""
-    return _key(row.id, row.version, row.author_version, row.created_at)
-
-
-def tag(row: PostRow) -> str:
-    """The ETag of a post's document, from its read statement's row."""
-    return document_tag(row.id, row.version, row.author_version)
-
-
-def document_tag(post_id: int, version: int, author_version: int) -> str:
-    """The ETag of a post's document: it shows the post and, embedded, its author."""
-    return etag("post", post_id, version, author_version)
-
-
-def tag_of(post: Post) -> str:
-    """The ETag of a loaded post's document (its author loaded too)."""
-    return document_tag(post.id, post.version, post.author.version)
+    return _filtered(query, **filters)
 
 
 async def get_or_raise(session: AsyncSession, post_id: int, *, viewer_id: int | None) -> Post:
@@ -202,63 +151,35 @@ async def _get_own_or_raise(
     post = await get_or_raise(session, post_id, viewer_id=author_id)
     if post.author_id != author_id:
         raise NotYourPost("Only the author can change or delete this post.")
-    ensure_match(if_match, tag_of(post))
+    ensure_match(if_match, etag_of(post))
     return post
 
 
-async def get_row(
-    session: AsyncReadSession, post_id: int, *, viewer_id: int | None, documents: bool = False
-) -> PostRow:
-    """The read statement of one post the viewer may see; someone else's draft is 404.
-    `documents`: its document will be built (`documents`)."""
-    query = _ROW_BY_ID_PUBLIC if viewer_id is None else _ROW_BY_ID_VISIBLE
-    row = await session.lookup_first(
-        query,
-        {"post_id": post_id, "viewer_id": viewer_id},
-        loading=loading_form(query, Post, *_DOCUMENT) if documents else None,
-    )
-    if row is None:
-        raise PostNotFound(f"Post {post_id} does not exist.")
-    return cast(PostRow, row)
-
-
-async def get_row_by_slug(
-    session: AsyncReadSession, slug: str, *, viewer_id: int | None, documents: bool = False
-) -> PostRow:
-    """The read statement of the post with this slug, if the viewer may see it (404).
-    `documents`: its document will be built (`documents`)."""
-    query = _ROW_BY_SLUG_PUBLIC if viewer_id is None else _ROW_BY_SLUG_VISIBLE
-    row = await session.lookup_first(
-        query,
-        {"slug": slug, "viewer_id": viewer_id},
-        loading=loading_form(query, Post, *_DOCUMENT) if documents else None,
-    )
-    if row is None:
-        raise PostNotFound(f"Post {slug!r} does not exist.")
-    return cast(PostRow, row)
-
-
-def _filter_values(
+async def read(
+    session: AsyncReadSession,
+    post_id: int,
+    *,
     viewer_id: int | None,
-    author: str | None,
-    tag: str | None,
-    published: bool | None,
-    favorited_by: str | None,
-    followed_by: int | None,
-) -> tuple[dict[str, bool], dict[str, object]]:
-    values: dict[str, object] = {
-        "viewer_id": viewer_id,
-        "author": author,
-        "tag": tag,
-        "published": published,
-        "favorited_by": favorited_by,
-        "followed_by": followed_by,
-    }
-    flags = {("viewer" if k == "viewer_id" else k): v is not None for k, v in values.items()}
-    return flags, values
+    kind: DocumentKind[Post] = DOCUMENT,
+    view: Views = VIEW,
+) -> Read:
+    """The document of one post the viewer may see; someone else's draft is 404."""
+    query = _ROW_BY_ID_PUBLIC if viewer_id is None else _ROW_BY_ID_VISIBLE
+    params = {"post_id": post_id, "viewer_id": viewer_id}
+    missing = partial(PostNotFound, f"Post {post_id} does not exist.")
+    return await documents.one(session, kind, query, params, view=view, missing=missing)
 
 
-async def list_rows(
+async def read_published(
+    session: AsyncReadSession, slug: str, *, kind: DocumentKind[Post], view: Views
+) -> Read:
+    """The document of the published post with this slug (404 otherwise)."""
+    missing = partial(PostNotFound, f"Post {slug!r} does not exist.")
+    params = {"slug": slug}
+    return await documents.one(session, kind, _ROW_BY_SLUG, params, view=view, missing=missing)
+
+
+async def read_page(
     session: AsyncReadSession,
     *,
     viewer_id: int | None,
@@ -268,53 +189,61 @@ async def list_rows(
     published: bool | None = None,
     favorited_by: str | None = None,
     followed_by: int | None = None,
-) -> Sequence[PostRow]:
-    """The read statement of a page: the posts it shows, newest first, with versions.
+    kind: DocumentKind[Post] = DOCUMENT,
+    view: Views = VIEW,
+    total: bool = False,
+) -> Read:
+    """A page of posts' documents, newest first; with `total`, the number of posts of
+    the filters in all pages.
 
     Filters: the author's username, a tag's name, published or drafts, favorited by the
     user with this username, and by authors the user with id `followed_by` follows (a
     feed). Drafts are only ever the viewer's own."""
-    flags, values = _filter_values(viewer_id, author, tag, published, favorited_by, followed_by)
-    query = _list_query(page.after is not None, **flags)
-    rows = await session.lookup(
-        query, {**values, **page.params()}, loading=loading_form(query, Post, *_DOCUMENT)
+    values: dict[str, Any] = {
+        "viewer_id": viewer_id,
+        "author": author,
+        "tag": tag,
+        "published": published,
+        "favorited_by": favorited_by,
+        "followed_by": followed_by,
+    }
+    flags = {("viewer" if k == "viewer_id" else k): v is not None for k, v in values.items()}
+    return await documents.many(
+        session,
+        kind,
+        _list_query(page.after is not None, **flags),
+        values,
+        view=view,
+        page=page,
+        total=_count_query(**flags) if total else None,
     )
-    return cast(Sequence[PostRow], rows)
 
 
-async def count(
+async def read_tagged(session: AsyncReadSession, tag: str, *, page: Page) -> Read:
+    """A page of the published posts with this tag; 404 for a tag that does not exist."""
+    read = await read_page(session, viewer_id=None, page=page, tag=tag, published=True)
+    if read.empty:  # no post: is there such a tag at all?
+        await tags_service.get_by_name_or_raise(session, tag)
+    return read
+
+
+async def ensure_visible(
     session: AsyncReadSession,
     *,
     viewer_id: int | None,
-    author: str | None = None,
-    tag: str | None = None,
-    published: bool | None = None,
-    favorited_by: str | None = None,
-    followed_by: int | None = None,
-) -> int:
-    """How many posts the filters of `list_rows` show in all pages together."""
-    flags, values = _filter_values(viewer_id, author, tag, published, favorited_by, followed_by)
-    return int((await session.lookup(_count_query(**flags), values))[0][0])
-
-
-async def load(session: AsyncReadSession, ids: Sequence[int]) -> Sequence[Post]:
-    """The posts with these ids (any order), their authors and tags loaded, at the
-    versions in the database now (objects in the session are refreshed): three
-    statements whatever their number, none when the read statement loaded them.
-    Visibility is the caller's read statement's."""
-    return await session.objects(Post, _LOAD, ids)
-
-
-async def documents(session: AsyncReadSession, keys: Sequence[Key]) -> list[bytes]:
-    """The documents of these posts, from the cache or built through the ORM."""
-
-    async def build(ids: list[int]) -> dict[Key, bytes]:
-        posts = await load(session, ids)
-        return {
-            _key(p.id, p.version, p.author.version, p.created_at): render(POST, p) for p in posts
-        }
-
-    return await session.cache.documents(keys, build)
+    post_id: int | None = None,
+    slug: str | None = None,
+) -> None:
+    """PostNotFound unless the viewer may see the post with this id, or the published
+    post with this slug."""
+    if slug is not None:
+        found = await session.lookup(_ROW_BY_SLUG, {"slug": slug})
+    else:
+        query = _ROW_BY_ID_PUBLIC if viewer_id is None else _ROW_BY_ID_VISIBLE
+        found = await session.lookup(query, {"post_id": post_id, "viewer_id": viewer_id})
+    if not found:
+        name = repr(slug) if slug is not None else post_id
+        raise PostNotFound(f"Post {name} does not exist.")
 
 
 async def create(session: AsyncSession, caller: User, *, user_id: int, data: PostCreate) -> Post:

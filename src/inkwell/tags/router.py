@@ -1,17 +1,15 @@
 """HTTP endpoints of the tags domain."""
 
-from functools import partial
 from typing import Annotated
 
 from fastapi import Path, Request, Response
 
-from inkwell.core.cache import Read, listing, respond_read
-from inkwell.core.db import ReadSessionDep
-from inkwell.core.errors import problem_responses
-from inkwell.core.etag import validator_responses
-from inkwell.core.pagination import Limit, PageDep, Skip
-from inkwell.core.responses import respond
-from inkwell.core.routing import Router
+from inkwell.core.http.conditional import respond_read, validator_responses
+from inkwell.core.http.dependencies import ReadSessionDep
+from inkwell.core.http.paging import Limit, PageDep, Skip
+from inkwell.core.http.problems import problem_responses
+from inkwell.core.http.responses import respond
+from inkwell.core.http.routing import Router
 from inkwell.posts import service as posts_service
 from inkwell.posts.schemas import PostRead
 from inkwell.tags import service
@@ -48,15 +46,5 @@ async def list_tag_posts(
     """Published posts with this tag, newest first. Page with `skip`, or follow the
     absolute, percent-encoded URL of the `Link: rel="next"` header (by `cursor`).
     Send the `ETag` back in `If-None-Match` to get 304 while the page is unchanged."""
-
-    async def read() -> Read:
-        rows = await posts_service.list_rows(
-            session, viewer_id=None, page=page, tag=name, published=True
-        )
-        if not rows:  # no post: is there such a tag at all (404)?
-            await service.get_by_name_or_raise(session, name)
-        keys = [posts_service.key(row) for row in rows]
-        build = partial(posts_service.documents, session)
-        return listing("posts-page", keys, page.links(request, rows), build)
-
+    read = await posts_service.read_tagged(session, name, page=page)
     return await respond_read(request, read)

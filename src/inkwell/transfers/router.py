@@ -3,16 +3,17 @@
 from fastapi import Request, Response, status
 
 from inkwell.auth.dependencies import CurrentReader, CurrentUser
-from inkwell.core.db import ReadSessionDep, SessionDep
-from inkwell.core.errors import problem_responses
-from inkwell.core.pagination import PageDep
-from inkwell.core.responses import render, respond
-from inkwell.core.routing import Router
+from inkwell.core.http.dependencies import ReadSessionDep, SessionDep
+from inkwell.core.http.paging import PageDep, link_headers
+from inkwell.core.http.problems import problem_responses
+from inkwell.core.http.responses import respond
+from inkwell.core.http.routing import ExactNumbersRoute, Router
+from inkwell.core.schemas import render
 from inkwell.idempotency.dependencies import IdempotencyDep
 from inkwell.transfers import service
 from inkwell.transfers.schemas import TRANSFER, TRANSFERS, TransferCreate, TransferRead
 
-router = Router(prefix="/transfers", tags=["transfers"])
+router = Router(prefix="/transfers", tags=["transfers"], route_class=ExactNumbersRoute)
 
 
 @router.post(
@@ -61,4 +62,4 @@ async def list_transfers(
     with `skip`, or follow the absolute, percent-encoded URL of the `Link: rel="next"`
     header (by `cursor`)."""
     rows = await service.list_for(session, caller.id, page=page)
-    return respond(TRANSFERS, rows, headers=page.links(request, rows))
+    return respond(TRANSFERS, rows, headers=link_headers(request, page.following(rows)))

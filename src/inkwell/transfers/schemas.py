@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter, WithJsonSchema
 
-from inkwell.core.routing import WrittenNumber
+from inkwell.core.http.routing import WrittenNumber
 from inkwell.core.schemas import MAX_ID, Money, ReadSchema, Schema, UTCTimestamp
 
 MAX_AMOUNT = Decimal("1000000")
@@ -22,7 +22,8 @@ _PLAIN_DECIMAL = re.compile(
 def _plain_amount(value: Any) -> Any:
     """Accept `"12.50"`, `12.5` or `12`; refuse exponents, NaN, booleans and 3+ places.
 
-    JSON numbers arrive as Decimal with their written digits (see core.routing.Route)."""
+    JSON numbers arrive as Decimal with their written digits
+    (core.http.routing.ExactNumbersRoute)."""
     if isinstance(value, bool):
         raise ValueError("must be a number or a decimal string")
     if isinstance(value, WrittenNumber):

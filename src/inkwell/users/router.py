@@ -1,21 +1,18 @@
 """HTTP endpoints of the users domain."""
 
-from functools import partial
-
 from fastapi import Query, Request, Response, status
 
 from inkwell.auth.dependencies import ClientAddress, CurrentReader, CurrentUser, OptionalUser
 from inkwell.auth.hashing import HasherDep
-from inkwell.core.cache import Read, listing, respond_read, single
-from inkwell.core.config import SettingsDep
-from inkwell.core.db import ReadSessionDep, SessionDep, SessionmakerDep
-from inkwell.core.errors import problem_responses
-from inkwell.core.etag import ETAG_HEADER, IfMatch, validator_responses
-from inkwell.core.pagination import PageDep
-from inkwell.core.responses import respond
-from inkwell.core.routing import Router
-from inkwell.core.schemas import IdPath
+from inkwell.core.http.conditional import ETAG_HEADER, IfMatch, respond_read, validator_responses
+from inkwell.core.http.dependencies import ReadSessionDep, SessionDep, SessionmakerDep, SettingsDep
+from inkwell.core.http.paging import PageDep
+from inkwell.core.http.params import IdPath
+from inkwell.core.http.problems import problem_responses
+from inkwell.core.http.responses import respond
+from inkwell.core.http.routing import Router
 from inkwell.users import service
+from inkwell.users.documents import etag_of
 from inkwell.users.schemas import (
     USER_PRIVATE,
     UserCreate,
@@ -51,7 +48,7 @@ async def create_user(
     user = await service.create(
         session, data=data, hasher=hasher, sessions=sessions, address=address, settings=settings
     )
-    headers = {"ETag": service.tag_of(user)}
+    headers = {"ETag": etag_of(user)}
     return respond(USER_PRIVATE, user, status_code=status.HTTP_201_CREATED, headers=headers)
 
 
@@ -71,13 +68,7 @@ async def list_users(
     descending). Page with `skip`, or follow the absolute, percent-encoded URL of
     the `Link: rel="next"` header (keyset pagination by `cursor`). Send the `ETag`
     back in `If-None-Match` to get 304 while the page is unchanged."""
-
-    async def read() -> Read:
-        rows = await service.list_rows(session, page=page, active_only=active_only)
-        keys = [service.key(row) for row in rows]
-        build = partial(service.documents, session)
-        return listing("users-page", keys, page.links(request, rows), build)
-
+    read = await service.read_page(session, page=page, active_only=active_only)
     return await respond_read(request, read)
 
 
@@ -89,11 +80,7 @@ async def list_users(
 )
 async def read_me(request: Request, user: CurrentReader, session: ReadSessionDep) -> Response:
     """The account the bearer token belongs to, with its e-mail and balance."""
-
-    async def read() -> Read:
-        return service.holder_read(session, user)
-
-    return await respond_read(request, read, private=True, vary=True)
+    return await respond_read(request, service.read_own(session, user), private=True, vary=True)
 
 
 @router.get(
@@ -111,14 +98,8 @@ async def get_user(
     """One user by id; deleted accounts are 404. Your own account, with your bearer
     token, comes with its e-mail and balance; anyone else's is its public document.
     Send the `ETag` back in `If-None-Match` to get 304 while it is unchanged."""
+    read = await service.read(session, user_id, viewer=viewer)
     own = viewer is not None and viewer.id == user_id
-
-    async def read() -> Read:
-        if viewer is not None and own:  # already loaded, open and active: no statement
-            return service.holder_read(session, viewer)
-        row = await service.get_row(session, user_id, documents=True)
-        return single(service.key(row), service.tag(row), partial(service.documents, session))
-
     return await respond_read(request, read, private=own, vary=True)
 
 
@@ -142,7 +123,7 @@ async def update_user(
     version's. A concurrent change that wins the race (a transfer, say) makes this
     one 409: read it again and retry."""
     user = await service.update(session, caller, user_id=user_id, data=data, if_match=if_match)
-    return respond(USER_PRIVATE, user, headers={"ETag": service.tag_of(user)})
+    return respond(USER_PRIVATE, user, headers={"ETag": etag_of(user)})
 
 
 @router.delete(

@@ -1,11 +1,10 @@
 """Queries and rules of the users domain."""
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from typing import cast
+from functools import partial
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy import delete as delete_rows
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -13,19 +12,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from inkwell.auth import throttle
 from inkwell.auth.hashing import PasswordHasher
 from inkwell.comments import service as comments_service
-from inkwell.core.cache import Key, Read, single
+from inkwell.core import documents
 from inkwell.core.config import Settings
-from inkwell.core.db import AsyncReadSession, loading_form, utcnow
+from inkwell.core.db import AsyncReadSession, utcnow
+from inkwell.core.documents import DocumentKind, Read, Views
 from inkwell.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, violated_unique
-from inkwell.core.etag import ensure_match, etag
+from inkwell.core.etag import ensure_match
 from inkwell.core.pagination import Page, keyset_before, paginated
-from inkwell.core.responses import render
 from inkwell.favorites import service as favorites_service
 from inkwell.follows import service as follows_service
 from inkwell.posts.models import Post
 from inkwell.transfers import service as transfers_service
+from inkwell.users.documents import DOCUMENT, PRIVATE, PUBLIC, etag_of
 from inkwell.users.models import User
-from inkwell.users.schemas import USER, USER_PRIVATE, UserCreate, UserUpdate
+from inkwell.users.schemas import UserCreate, UserUpdate
 
 
 class UserNotFound(NotFound):
@@ -49,10 +49,11 @@ class NotYourAccount(Forbidden):
 _OPEN = select(User).where(User.closed_at.is_(None))
 _BY_ID = _OPEN.where(User.id == bindparam("user_id"))
 _BY_USERNAME = _OPEN.where(User.username == bindparam("username"))
-# A read's statement: which users it shows and their versions (and, for the next page's
-# cursor, their position); the documents come from the read cache or `_LOAD`.
-_ROWS = select(User.id, User.version, User.created_at).where(User.closed_at.is_(None))
+# A read's statement: which users it shows and their versions (and, for the next
+# page's position, their creation time).
+_ROWS = DOCUMENT.rows().where(User.closed_at.is_(None))
 _ROW_BY_ID = _ROWS.where(User.id == bindparam("user_id"))
+_ROW_BY_USERNAME = _ROWS.where(User.username == bindparam("username"))
 _NEWEST_FIRST = _ROWS.order_by(User.created_at.desc(), User.id.desc())
 _ACTIVE = _NEWEST_FIRST.where(User.is_active)
 _KEYSET = keyset_before(User.created_at, User.id)
@@ -63,53 +64,6 @@ _PAGES = {
     (True, False): paginated(_ACTIVE),
     (True, True): paginated(_ACTIVE.where(_KEYSET)),
 }
-# Public documents of users a read statement chose, in one statement; objects already
-# in the session are refreshed, so each is kept under the version loaded.
-_LOAD = (
-    select(User)
-    .where(User.id.in_(bindparam("ids", expanding=True)))
-    .execution_options(populate_existing=True)
-)
-
-
-# A read statement's row: id, version, created_at.
-UserRow = Row[int, int, datetime]
-
-
-def _key(user_id: int, version: int, created_at: datetime, *, private: bool) -> Key:
-    # `created_at` tells apart accounts that had the same id in a database made anew.
-    return ("user", user_id, version, "private" if private else "public", created_at)
-
-
-def key(row: UserRow) -> Key:
-    """The read cache's key of a user's public document, from its read statement's row."""
-    return _key(row.id, row.version, row.created_at, private=False)
-
-
-def public_key(user_id: int, version: int, created_at: datetime) -> Key:
-    """The read cache's key of a user's public document, from its id, version and
-    creation time (as a read statement of another domain returns them)."""
-    return _key(user_id, version, created_at, private=False)
-
-
-def tag(row: UserRow) -> str:
-    """The ETag of a user's public document, from its read statement's row."""
-    return document_tag(row.id, row.version, private=False)
-
-
-def private_key(user: User) -> Key:
-    """The key of the holder's own document, of the account their token loaded."""
-    return _key(user.id, user.version, user.created_at, private=True)
-
-
-def document_tag(user_id: int, version: int, *, private: bool) -> str:
-    """The ETag of a user's document, public or the holder's own (one URL, two views)."""
-    return etag("user", user_id, version, "private" if private else "public")
-
-
-def tag_of(user: User) -> str:
-    """The ETag of the holder's own document of a loaded user (what their writes answer)."""
-    return document_tag(user.id, user.version, private=True)
 
 
 async def get(session: AsyncSession, user_id: int) -> User | None:
@@ -132,46 +86,46 @@ async def get_by_username_or_raise(session: AsyncSession, username: str) -> User
     return user
 
 
-async def get_row(session: AsyncReadSession, user_id: int, *, documents: bool = False) -> UserRow:
-    """The read statement of one open account (404 otherwise). `documents`: its
-    document will be built (`documents`)."""
-    loading = loading_form(_ROW_BY_ID, User) if documents else None
-    row = await session.lookup_first(_ROW_BY_ID, {"user_id": user_id}, loading=loading)
-    if row is None:
-        raise UserNotFound(f"User {user_id} does not exist.")
-    return cast(UserRow, row)
+async def read(
+    session: AsyncReadSession,
+    user_id: int,
+    *,
+    viewer: User | None = None,
+) -> Read:
+    """A user's document: the holder's own (with e-mail and balance) to the holder,
+    built from the account their token loaded without a statement; otherwise the
+    public one of an open account (404 otherwise)."""
+    if viewer is not None and viewer.id == user_id:
+        return documents.held(session, DOCUMENT, viewer, PRIVATE)
+    missing = partial(UserNotFound, f"User {user_id} does not exist.")
+    params = {"user_id": user_id}
+    return await documents.one(session, DOCUMENT, _ROW_BY_ID, params, view=PUBLIC, missing=missing)
 
 
-async def list_rows(
-    session: AsyncReadSession, *, page: Page, active_only: bool
-) -> Sequence[UserRow]:
-    """The read statement of a page of users, newest first, with their versions."""
+async def read_by_username(
+    session: AsyncReadSession, username: str, *, kind: DocumentKind[User], view: Views
+) -> Read:
+    """The document of the open account with this username (404 otherwise)."""
+    missing = partial(UserNotFound, f"User {username!r} does not exist.")
+    params = {"username": username}
+    return await documents.one(session, kind, _ROW_BY_USERNAME, params, view=view, missing=missing)
+
+
+def read_own(session: AsyncReadSession, holder: User) -> Read:
+    """The holder's own document, from the account their token loaded."""
+    return documents.held(session, DOCUMENT, holder, PRIVATE)
+
+
+async def read_page(session: AsyncReadSession, *, page: Page, active_only: bool) -> Read:
+    """A page of users' public documents, newest first."""
     query = _PAGES[active_only, page.after is not None]
-    rows = await session.lookup(query, page.params(), loading=loading_form(query, User))
-    return cast(Sequence[UserRow], rows)
+    return await documents.many(session, DOCUMENT, query, {}, view=PUBLIC, page=page)
 
 
-async def documents(session: AsyncReadSession, keys: Sequence[Key]) -> list[bytes]:
-    """The public documents of these users, from the cache or built through the ORM."""
-
-    async def load(ids: list[int]) -> dict[Key, bytes]:
-        users = await session.objects(User, _LOAD, ids)
-        return {_key(u.id, u.version, u.created_at, private=False): render(USER, u) for u in users}
-
-    return await session.cache.documents(keys, load)
-
-
-def holder_read(session: AsyncReadSession, holder: User) -> Read:
-    """The holder's own document, built from the account their token loaded (no
-    statement) unless kept under its version."""
-
-    async def load(_ids: list[int]) -> dict[Key, bytes]:
-        return {private_key(holder): render(USER_PRIVATE, holder)}
-
-    async def build(keys: Sequence[Key]) -> list[bytes]:
-        return await session.cache.documents(keys, load)
-
-    return single(private_key(holder), tag_of(holder), build)
+async def ensure_open(session: AsyncReadSession, user_id: int) -> None:
+    """UserNotFound unless this is an open account's id."""
+    if not await session.lookup(_ROW_BY_ID, {"user_id": user_id}):
+        raise UserNotFound(f"User {user_id} does not exist.")
 
 
 def ensure_self(caller: User, user_id: int) -> None:
@@ -259,7 +213,7 @@ async def update(
     change committed after this read fails the ORM's version check: 409."""
     ensure_self(caller, user_id)
     # Only the holder writes here, so the tag to match is their own document's.
-    ensure_match(if_match, tag_of(caller))
+    ensure_match(if_match, etag_of(caller))
     for field, value in data.model_dump(exclude_unset=True).items():
         setattr(caller, field, value)
     await _flush_unique(session)
@@ -284,7 +238,7 @@ async def close(
     ORM's version check makes a close that lost a race a 409.
     """
     ensure_self(caller, user_id)
-    ensure_match(if_match, tag_of(caller))
+    ensure_match(if_match, etag_of(caller))
     await session.execute(delete_rows(Post).where(Post.author_id == caller.id))
     await favorites_service.forget(session, caller.id)
     await follows_service.forget(session, caller.id)

@@ -15,15 +15,16 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from inkwell.core.errors import DomainError, InternalError, PayloadTooLarge, render_error
-from inkwell.core.logging import get_logger
-from inkwell.core.metrics import record_request
-from inkwell.core.observability import RequestStats, current_stats
-from inkwell.core.routing import TrailingSlash
+from inkwell.core.errors import DomainError, InternalError, PayloadTooLarge
+from inkwell.core.http.problems import render_error
+from inkwell.core.http.routing import TrailingSlash
+from inkwell.core.ops.logging import get_logger
+from inkwell.core.ops.metrics import record_request
+from inkwell.core.ops.observability import RequestStats, current_stats
 
 logger = get_logger("inkwell.request")
-# Asked first, so a request line below the level costs one cached check (the benchmark's
-# and many deployments' WARNING), not a call into structlog.
+# Asked first, so a request line below the level (WARNING in many deployments) costs one
+# cached check, not a call into structlog.
 _level_check = logging.getLogger("inkwell.request")
 
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")

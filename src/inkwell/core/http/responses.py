@@ -3,7 +3,7 @@
 Handlers validate ORM objects into their `*Read` schema and dump JSON bytes in
 one pass each (both in Rust), instead of letting FastAPI validate the returned
 models again and encode them through Python dicts. Every document, read or
-written, replayed or not, is rendered by `render`. `response_model=` on the
+written, replayed or not, is rendered by `core.schemas.render`. `response_model=` on the
 route still documents the shape in OpenAPI.
 """
 
@@ -13,13 +13,9 @@ from typing import Any, TypeVar
 from fastapi import Response
 from pydantic import TypeAdapter
 
+from inkwell.core.schemas import render
+
 T = TypeVar("T")
-
-
-def render(adapter: TypeAdapter[T], data: Any, **dump: Any) -> bytes:
-    """The JSON document of `data` (an ORM object or a list of them) as `adapter` shows it
-    (`dump`: pydantic's options, e.g. `exclude`)."""
-    return adapter.dump_json(adapter.validate_python(data, from_attributes=True), **dump)
 
 
 def respond(

@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from inkwell.core.errors import PROBLEM_JSON
+from inkwell.core.http.problems import PROBLEM_JSON
 from inkwell.core.schemas import Problem
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}

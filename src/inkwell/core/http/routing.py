@@ -1,4 +1,4 @@
-"""Routing: exact JSON numbers, reads' sessions ended before the answer is sent, uncached
+"""Routing: JSON bodies (numbers read exactly where they are money), uncached
 credentials, and collections with and without the trailing slash."""
 
 import json
@@ -9,8 +9,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
-
-from inkwell.core.db import end_read
 
 
 class WrittenNumber(Decimal):
@@ -25,8 +23,10 @@ class WrittenNumber(Decimal):
         return number
 
 
-class _ExactJSONRequest(Request):
-    """Reads JSON numbers with a fraction or an exponent as WrittenNumber, not float."""
+class _JSONRequest(Request):
+    """Reads invalid UTF-8 as malformed JSON (a 422 like any other), not a 400."""
+
+    parse_float: Any = float
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
@@ -34,44 +34,42 @@ class _ExactJSONRequest(Request):
             try:
                 text = body.decode("utf-8")
             except UnicodeDecodeError as exc:
-                # A JSON decode error, so that it is a 422 like any other malformed JSON.
                 raise json.JSONDecodeError("invalid UTF-8", "", exc.start) from None
-            self._json = json.loads(text, parse_float=WrittenNumber)
+            self._json = json.loads(text, parse_float=self.parse_float)
         return self._json
+
+
+class _ExactJSONRequest(_JSONRequest):
+    """Reads JSON numbers with a fraction or an exponent as WrittenNumber, not float."""
+
+    parse_float = WrittenNumber
 
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
 class Route(APIRoute):
-    """Every domain route. One that takes a body hands the endpoint a request that reads
-    JSON numbers exactly (and invalid UTF-8 as malformed JSON). Each ends the request's
-    read snapshot, if one began, when the handler is done, raised or not, before the
-    answer is sent (`core.db.end_read`): the read session is a plain dependency, and
-    this wrapper costs a fraction of a generator dependency's exit stack."""
+    """Every domain route. One that takes a body reads it as `request_class` does."""
+
+    request_class: type[_JSONRequest] = _JSONRequest
 
     def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
-        if self.body_field is not None:
-            handler = _exact_json(handler)
-        return _ending_read(handler)
+        if self.body_field is None:
+            return handler
+        request_class = self.request_class
+
+        async def reading_json(request: Request) -> Response:
+            return await handler(request_class(request.scope, request.receive))
+
+        return reading_json
 
 
-def _exact_json(handler: Handler) -> Handler:
-    async def exact(request: Request) -> Response:
-        return await handler(_ExactJSONRequest(request.scope, request.receive))
+class ExactNumbersRoute(Route):
+    """A route whose body has amounts of money: JSON numbers are read exactly
+    (`WrittenNumber`), never through a float."""
 
-    return exact
-
-
-def _ending_read(handler: Handler) -> Handler:
-    async def reading(request: Request) -> Response:
-        try:
-            return await handler(request)
-        finally:
-            await end_read(request.scope)
-
-    return reading
+    request_class = _ExactJSONRequest
 
 
 class NoStoreRoute(Route):

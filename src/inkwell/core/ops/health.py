@@ -6,13 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from inkwell.core.errors import (
-    DatabaseUnavailable,
-    ServiceUnavailable,
-    problem_for,
-    problem_responses,
-)
-from inkwell.core.migrations import database_revision
+from inkwell.core.errors import DatabaseUnavailable, ServiceUnavailable
+from inkwell.core.http.problems import problem_for, problem_responses
+from inkwell.core.ops.migrations import database_revision
 
 router = APIRouter(prefix="/health", tags=["operations"])
 

@@ -13,7 +13,7 @@ import structlog
 from structlog.typing import EventDict, Processor
 
 from inkwell.core.config import Settings
-from inkwell.core.observability import current_stats
+from inkwell.core.ops.observability import current_stats
 
 _SECRET_KEYS = re.compile(r"pass(word)?|secret|token|authorization|cookie|hash", re.I)
 _SECRET_VALUES = [

@@ -1,0 +1,27 @@
+"""The document of a comment: its body and, embedded, its author."""
+
+from sqlalchemy.orm import selectinload
+
+import inkwell.models  # noqa: F401 - every mapper, for the loader options built at import
+from inkwell.comments.models import Comment
+from inkwell.comments.schemas import COMMENT
+from inkwell.core.documents import DocumentKind, View
+from inkwell.core.schemas import render
+from inkwell.users.models import User
+
+# A comment is never edited: its document changes with its author's name alone. The
+# author is loaded with only the columns a comment's documents show (in either dialect).
+DOCUMENT: DocumentKind[Comment] = DocumentKind(
+    name="comment",
+    entity=Comment,
+    versions=(User.version.label("author_version"),),
+    versions_of=lambda comment: (comment.author.version,),
+    joins=(Comment.author,),
+    options=(
+        selectinload(Comment.author).load_only(
+            User.id, User.username, User.full_name, User.bio, User.image, User.version
+        ),
+    ),
+    views={"comment": lambda comment, _view: render(COMMENT, comment)},
+)
+VIEW: View = ("comment",)

@@ -1,0 +1,1 @@
+"""The HTTP side of the shared kit: routes, responses, request-scoped dependencies."""

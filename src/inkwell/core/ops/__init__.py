@@ -1,0 +1,1 @@
+"""Operating the service: health, metrics, logs, request statistics, migrations."""

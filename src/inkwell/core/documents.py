@@ -150,7 +150,7 @@ def _view_of(kind: DocumentKind[Any], key: Key) -> View:
     return key[3 + len(kind.versions) :]
 
 
-async def _documents(
+async def _fetch(
     session: AsyncReadSession, kind: DocumentKind[Any], found: _Found
 ) -> list[bytes]:
     """The documents of what a read found: from the cache, else built through the ORM
@@ -230,6 +230,7 @@ class Read:
         self._find = find
         self._found = found
         self._frame = frame
+        self._single = frame is _first
         self._page = page
         self._position = position or _created_at_and_id
         self._missing = missing
@@ -237,7 +238,7 @@ class Read:
     @property
     def etag(self) -> str:
         found = self._found
-        if self._page is None and self._frame is _first:
+        if self._single:
             key = found.keys[0]
             return etag(key[0], key[1], *key[3:])  # etag_of's: without created_at
         return etag("list", tuple(found.keys), found.total)
@@ -268,7 +269,7 @@ class Read:
     async def body(self) -> bytes:
         for _ in range(ATTEMPTS):
             try:
-                documents = await _documents(self._session, self._kind, self._found)
+                documents = await _fetch(self._session, self._kind, self._found)
             except StaleRead:
                 self._found = await self._find()
                 if self._missing is not None and not self._found.rows:

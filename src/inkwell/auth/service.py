@@ -100,7 +100,7 @@ async def _find(session: AsyncSession, login: str) -> User | None:
     return await session.scalar(
         select(User).where(
             or_(User.username == login, User.email == login.lower()),
-            User.closed_at.is_(None),
+            User.is_open,
         )
     )
 

@@ -70,7 +70,7 @@ def _list(of_followers: bool, after: bool) -> Select[int, int, datetime, datetim
     query = (
         select(User.id, User.version, User.created_at.label("user_created_at"), Follow.created_at)
         .join(User, User.id == listed)
-        .where(subject == bindparam("user_id"), User.closed_at.is_(None))
+        .where(subject == bindparam("user_id"), User.is_open)
         .order_by(Follow.created_at.desc(), listed.desc())
     )
     if after:

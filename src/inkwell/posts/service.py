@@ -100,7 +100,7 @@ _FAVORITER = aliased(User, name="favoriter")
 _FAVORITED_BY = Post.id.in_(
     select(Favorite.post_id)
     .join(_FAVORITER, Favorite.user_id == _FAVORITER.id)
-    .where(_FAVORITER.username == bindparam("favorited_by"), _FAVORITER.closed_at.is_(None))
+    .where(_FAVORITER.username == bindparam("favorited_by"), _FAVORITER.is_open)
 )
 # Posts whose author this user follows: their feed.
 _FOLLOWED_BY = Post.author_id.in_(
@@ -122,7 +122,7 @@ def _filtered(
     query = query.where(_VISIBLE if viewer else _PUBLISHED)
     if author:
         # Closed accounts have no posts left; the condition says so for the reader.
-        query = query.where(User.username == bindparam("author"), User.closed_at.is_(None))
+        query = query.where(User.username == bindparam("author"), User.is_open)
     if tag:
         query = query.where(Post.tags.any(Tag.name == bindparam("tag")))
     if published:

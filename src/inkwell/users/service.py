@@ -46,12 +46,12 @@ class NotYourAccount(Forbidden):
 
 # Statements of the hot reads, built once and run with bound values (building one
 # and computing its cache key cost more than running it from SQLAlchemy's cache).
-_OPEN = select(User).where(User.closed_at.is_(None))
+_OPEN = select(User).where(User.is_open)
 _BY_ID = _OPEN.where(User.id == bindparam("user_id"))
 _BY_USERNAME = _OPEN.where(User.username == bindparam("username"))
 # A read's statement: which users it shows and their versions (and, for the next page's
 # cursor, their position); the documents come from the read cache or `_LOAD`.
-_ROWS = select(User.id, User.version, User.created_at).where(User.closed_at.is_(None))
+_ROWS = select(User.id, User.version, User.created_at).where(User.is_open)
 _ROW_BY_ID = _ROWS.where(User.id == bindparam("user_id"))
 _NEWEST_FIRST = _ROWS.order_by(User.created_at.desc(), User.id.desc())
 _ACTIVE = _NEWEST_FIRST.where(User.is_active)

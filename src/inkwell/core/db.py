@@ -19,6 +19,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, Executable, MetaData, Row, Select, event, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncAttrs,
@@ -375,3 +376,24 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 ReadSessionDep = Annotated[AsyncReadSession, Depends(get_read_session)]
 """For handlers that read: every statement in one snapshot."""
 SessionmakerDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessionmaker)]
+
+
+async def insert_ignoring_duplicates(
+    session: AsyncSession,
+    model: type[Base],
+    values: Mapping[str, object] | Sequence[Mapping[str, object]],
+    *,
+    index_elements: Sequence[Any] | None = None,
+) -> int:
+    """Insert these rows, skipping those a unique constraint already holds (those of
+    `index_elements` only, when given): `INSERT ... ON CONFLICT DO NOTHING`, which each
+    database spells with its own dialect's construct. Concurrent inserts of one row
+    all succeed and leave one row (the losers wait for the winner's transaction). The
+    number of rows actually inserted, so that a caller can tell a new row from a
+    duplicate."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(model).values(values).on_conflict_do_nothing(index_elements=index_elements)
+    )
+    result = await session.execute(statement)
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -9,10 +9,10 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import Row, bindparam, delete, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
+from inkwell.core.db import insert_ignoring_duplicates
 from inkwell.core.errors import Conflict
 from inkwell.core.pagination import Page, keyset_before, paginated
 from inkwell.follows.models import Follow
@@ -35,9 +35,8 @@ def _ensure_other(follower: User, followee: User) -> None:
 async def follow(session: AsyncSession, follower: User, followee: User) -> None:
     """`follower` follows `followee` (already following: nothing changes)."""
     _ensure_other(follower, followee)
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(Follow).values(follower_id=follower.id, followee_id=followee.id)
-    await session.execute(insert.on_conflict_do_nothing())
+    pair = {"follower_id": follower.id, "followee_id": followee.id}
+    await insert_ignoring_duplicates(session, Follow, pair)
 
 
 async def unfollow(session: AsyncSession, follower: User, followee: User) -> None:

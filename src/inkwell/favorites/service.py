@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from inkwell.core.db import insert_ignoring_duplicates
 from inkwell.favorites.models import Favorite
 from inkwell.posts.models import Post
+from inkwell.users import closing
 from inkwell.users.models import User
 
 # The document shows the count, so the version moves on; `updated_at` is the post's
@@ -73,6 +74,7 @@ async def favorited_among(
     return set(await session.scalars(query))
 
 
+@closing.forgets_closed_accounts
 async def forget(session: AsyncSession, user_id: int) -> None:
     """A closed account's favorites no longer count: each post it favorited loses one
     (and moves its version on), then its rows go."""

@@ -16,6 +16,7 @@ from inkwell.core.db import insert_ignoring_duplicates
 from inkwell.core.errors import Conflict
 from inkwell.core.pagination import Page, keyset_before, paginated
 from inkwell.follows.models import Follow
+from inkwell.users import closing
 from inkwell.users.models import User
 
 # A list's row: the user's id, version and creation time (their document's key), and
@@ -97,6 +98,7 @@ async def follower_rows(session: AsyncSession, *, user_id: int, page: Page) -> S
     return await _rows(session, user_id=user_id, page=page, of_followers=True)
 
 
+@closing.forgets_closed_accounts
 async def forget(session: AsyncSession, user_id: int) -> None:
     """A closed account follows nobody and is followed by nobody."""
     await session.execute(

@@ -6,13 +6,11 @@ from decimal import Decimal
 from typing import cast
 
 from sqlalchemy import Row, bindparam, select
-from sqlalchemy import delete as delete_rows
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inkwell.auth import throttle
 from inkwell.auth.hashing import PasswordHasher
-from inkwell.comments import service as comments_service
 from inkwell.core.cache import Key, Read, single
 from inkwell.core.config import Settings
 from inkwell.core.db import AsyncReadSession, loading_form, utcnow
@@ -20,10 +18,8 @@ from inkwell.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, 
 from inkwell.core.etag import ensure_match, etag
 from inkwell.core.pagination import Page, keyset_before, paginated
 from inkwell.core.responses import render
-from inkwell.favorites import service as favorites_service
-from inkwell.follows import service as follows_service
-from inkwell.posts.models import Post
 from inkwell.transfers import service as transfers_service
+from inkwell.users import closing
 from inkwell.users.models import User
 from inkwell.users.schemas import USER, USER_PRIVATE, UserCreate, UserUpdate
 
@@ -275,8 +271,8 @@ def replace_password(user: User, hashed_password: str) -> None:
 async def close(
     session: AsyncSession, caller: User, *, user_id: int, if_match: str | None = None
 ) -> None:
-    """Delete the caller's own account: its posts, comments, favorites and follows go,
-    its balance and ledger rows stay.
+    """Delete the caller's own account: what every domain keeps of it goes (its posts,
+    comments, favorites and follows: users/closing.py), its balance and ledger rows stay.
 
     The row is kept (closed) so that money is never destroyed; reads and logins
     no longer see it, and its username and e-mail become free again. With `if_match`,
@@ -285,10 +281,7 @@ async def close(
     """
     ensure_self(caller, user_id)
     ensure_match(if_match, tag_of(caller))
-    await session.execute(delete_rows(Post).where(Post.author_id == caller.id))
-    await favorites_service.forget(session, caller.id)
-    await follows_service.forget(session, caller.id)
-    await comments_service.forget(session, caller.id)
+    await closing.forget(session, caller.id)
     caller.closed_at = utcnow()
     await session.flush()
 

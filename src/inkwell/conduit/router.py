@@ -143,8 +143,7 @@ async def get_profile(username: Username, session: ReadSessionDep, viewer: Viewe
 )
 async def follow(username: Username, caller: Writer, session: SessionDep) -> Response:
     """Follow them (again: nothing changes); yourself: 409."""
-    user = await users_service.get_by_username_or_raise(session, username)
-    await follows_service.follow(session, caller, user)
+    user = await follows_service.follow(session, caller, user_id=caller.id, followee=username)
     return json_response(documents.profile(user, following=True))
 
 
@@ -155,8 +154,7 @@ async def follow(username: Username, caller: Writer, session: SessionDep) -> Res
 )
 async def unfollow(username: Username, caller: Writer, session: SessionDep) -> Response:
     """Stop following them (not following: nothing changes)."""
-    user = await users_service.get_by_username_or_raise(session, username)
-    await follows_service.unfollow(session, caller, user)
+    user = await follows_service.unfollow(session, caller, user_id=caller.id, followee=username)
     return json_response(documents.profile(user, following=False))
 
 

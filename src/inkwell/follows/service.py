@@ -17,6 +17,7 @@ from inkwell.core.errors import Conflict
 from inkwell.core.pagination import Page, keyset_before, paginated
 from inkwell.follows.models import Follow
 from inkwell.users import closing
+from inkwell.users import service as users_service
 from inkwell.users.models import User
 
 # A list's row: the user's id, version and creation time (their document's key), and
@@ -33,19 +34,38 @@ def _ensure_other(follower: User, followee: User) -> None:
         raise CannotFollowYourself("You cannot follow yourself.")
 
 
-async def follow(session: AsyncSession, follower: User, followee: User) -> None:
-    """`follower` follows `followee` (already following: nothing changes)."""
-    _ensure_other(follower, followee)
-    pair = {"follower_id": follower.id, "followee_id": followee.id}
-    await insert_ignoring_duplicates(session, Follow, pair)
+async def _followee(session: AsyncSession, ref: int | str) -> User:
+    if isinstance(ref, int):
+        return await users_service.get_or_raise(session, ref)
+    return await users_service.get_by_username_or_raise(session, ref)
 
 
-async def unfollow(session: AsyncSession, follower: User, followee: User) -> None:
-    """`follower` no longer follows `followee` (not following: nothing changes)."""
-    _ensure_other(follower, followee)
-    await session.execute(
-        delete(Follow).where(Follow.follower_id == follower.id, Follow.followee_id == followee.id)
+async def follow(session: AsyncSession, caller: User, *, user_id: int, followee: int | str) -> User:
+    """The account `user_id`, the caller's own (NotYourAccount otherwise, before
+    anything is read), follows the open account `followee`, an id or a username
+    (UserNotFound otherwise); already following, nothing changes. The followee."""
+    users_service.ensure_self(caller, user_id)
+    user = await _followee(session, followee)
+    _ensure_other(caller, user)
+    await insert_ignoring_duplicates(
+        session, Follow, {"follower_id": caller.id, "followee_id": user.id}
     )
+    return user
+
+
+async def unfollow(
+    session: AsyncSession, caller: User, *, user_id: int, followee: int | str
+) -> User:
+    """The account `user_id`, the caller's own (NotYourAccount otherwise, before
+    anything is read), no longer follows the open account `followee`, an id or a
+    username (UserNotFound otherwise); not following, nothing changes. The followee."""
+    users_service.ensure_self(caller, user_id)
+    user = await _followee(session, followee)
+    _ensure_other(caller, user)
+    await session.execute(
+        delete(Follow).where(Follow.follower_id == caller.id, Follow.followee_id == user.id)
+    )
+    return user
 
 
 async def following_among(

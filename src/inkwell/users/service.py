@@ -1,6 +1,6 @@
 """Queries and rules of the users domain."""
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import cast
@@ -262,10 +262,25 @@ async def update(
     return caller
 
 
-def replace_password(user: User, hashed_password: str) -> None:
-    """The account's new password, hashed beforehand (auth.hashing.PasswordHasher) so
-    that no transaction waits on argon2; written by the request's flush."""
-    user.hashed_password = hashed_password
+async def update_with_password(
+    session: AsyncSession,
+    load_caller: Callable[[], Awaitable[User]],
+    *,
+    data: UserUpdate,
+    password: str | None,
+    hasher: PasswordHasher,
+) -> User:
+    """Change the caller's own account as `update` does, and its password when one is
+    sent. The password is hashed first, before `load_caller` reads the caller (the
+    transaction's first statement), so that neither the hash nor the wait for a
+    hashing slot holds a connection (or SQLite's write lock); the new hash is written
+    by the same flush as the other changes. Whoever calls this checks the caller's
+    token before, so that only an account holder makes us hash."""
+    hashed_password = None if password is None else await hasher.hash(password)
+    caller = await load_caller()
+    if hashed_password is not None:
+        caller.hashed_password = hashed_password
+    return await update(session, caller, user_id=caller.id, data=data)
 
 
 async def close(

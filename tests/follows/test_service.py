@@ -13,6 +13,7 @@ from inkwell.core.db import AsyncReadSession
 from inkwell.core.pagination import Page
 from inkwell.follows import service
 from inkwell.follows.models import Follow
+from inkwell.users.service import NotYourAccount
 from tests.factories import load_user, make_account, make_user, warm_pool
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -20,9 +21,8 @@ Sessions = async_sessionmaker[AsyncSession]
 
 async def _follow(sessions: Sessions, follower: int, followee: int) -> None:
     async with sessions() as session, session.begin():
-        await service.follow(
-            session, await load_user(session, follower), await load_user(session, followee)
-        )
+        caller = await load_user(session, follower)
+        await service.follow(session, caller, user_id=follower, followee=followee)
 
 
 async def _count(sessions: Sessions) -> int:
@@ -43,9 +43,23 @@ async def test_follow_is_idempotent_and_unfollow_undoes_it(
         assert await service.following_among(session, None, [bob["id"]]) == set()
         assert await service.following_among(session, bob["id"], [ada["id"]]) == set()
     async with sessions() as session, session.begin():
-        a, b = await load_user(session, ada["id"]), await load_user(session, bob["id"])
-        await service.unfollow(session, a, b)
-        await service.unfollow(session, a, b)
+        a = await load_user(session, ada["id"])
+        await service.unfollow(session, a, user_id=a.id, followee=bob["id"])
+        await service.unfollow(session, a, user_id=a.id, followee=bob["username"])
+    assert await _count(sessions) == 0
+
+
+async def test_only_the_account_holder_follows_as_it(
+    client: AsyncClient, sessions: Sessions
+) -> None:
+    # Checked by the service, so both dialects have the rule; before any lookup, so a
+    # missing followee is still 403, not 404.
+    ada, bob = await make_user(client), await make_user(client)
+    async with sessions() as session:
+        caller = await load_user(session, ada["id"])
+        for write in (service.follow, service.unfollow):
+            with pytest.raises(NotYourAccount):
+                await write(session, caller, user_id=bob["id"], followee=10**6)
     assert await _count(sessions) == 0
 
 

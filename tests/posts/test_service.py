@@ -100,7 +100,7 @@ async def test_filters_by_favorites_and_follows_and_their_counts(
     await make_post(client, bob, published=False)
     async with sessions() as session, session.begin():
         reader = await load_user(session, cy.id)
-        await follows_service.follow(session, reader, await load_user(session, bob.id))
+        await follows_service.follow(session, reader, user_id=cy.id, followee=bob.id)
         for post in (ada_posts[0], bob_posts[1]):
             loaded = await service.get_or_raise(session, post["id"], viewer_id=cy.id)
             await favorites_service.favorite(session, reader, loaded)

@@ -32,7 +32,7 @@ async def caller(request: Request, session: AsyncSession, token: str | None) -> 
         return None
     settings = await get_app_settings(request)
     user = await session.get(User, read_access_token(settings, token))
-    if user is None or user.closed_at is not None or not user.is_active:
+    if user is None or not user.is_open or not user.is_active:
         raise InvalidToken("The access token is invalid or has expired.")
     return user
 

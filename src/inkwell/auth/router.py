@@ -38,7 +38,7 @@ async def login(
     Wrong credentials and inactive accounts get the same 401. Too many failures for
     one account or from one address get 429 with `Retry-After`. Answers are never
     cached (`Cache-Control: no-store`)."""
-    token, expires_in = await service.log_in(
+    user = await service.authenticate(
         sessions,
         login=username,
         password=password,
@@ -46,4 +46,5 @@ async def login(
         hasher=hasher,
         settings=settings,
     )
+    token, expires_in = service.create_access_token(settings, user)
     return Token(access_token=token, expires_in=expires_in)

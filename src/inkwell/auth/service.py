@@ -27,22 +27,6 @@ class TooManyLogins(TooManyRequests):
     slug = "too-many-logins"
 
 
-async def log_in(
-    sessions: async_sessionmaker[AsyncSession],
-    *,
-    login: str,
-    password: str,
-    address: str,
-    hasher: PasswordHasher,
-    settings: Settings,
-) -> tuple[str, int]:
-    """An access token (and its lifetime) for the account `authenticate` lets in."""
-    user = await authenticate(
-        sessions, login=login, password=password, address=address, hasher=hasher, settings=settings
-    )
-    return create_access_token(settings, user)
-
-
 async def authenticate(
     sessions: async_sessionmaker[AsyncSession],
     *,
@@ -100,7 +84,7 @@ async def _find(session: AsyncSession, login: str) -> User | None:
     return await session.scalar(
         select(User).where(
             or_(User.username == login, User.email == login.lower()),
-            User.closed_at.is_(None),
+            User.is_open,
         )
     )
 

@@ -13,6 +13,7 @@ from inkwell.core.errors import Forbidden, NotFound
 from inkwell.core.pagination import Page, keyset_before, paginated
 from inkwell.posts import service as posts_service
 from inkwell.posts.models import Post
+from inkwell.users import closing
 from inkwell.users.models import User
 
 
@@ -86,6 +87,7 @@ async def delete(session: AsyncSession, caller: User, post: Post, *, comment_id:
     await session.flush()
 
 
+@closing.forgets_closed_accounts
 async def forget(session: AsyncSession, user_id: int) -> None:
     """A closed account's comments go with it."""
     await session.execute(delete_rows(Comment).where(Comment.author_id == user_id))

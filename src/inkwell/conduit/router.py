@@ -24,6 +24,7 @@ from inkwell.core.http.responses import json_response
 from inkwell.core.http.routing import NoStoreRoute, Router
 from inkwell.tags import service as tags_service
 from inkwell.users import service as users_service
+from inkwell.users.models import User
 from inkwell.users.schemas import UserCreate, UsernameLookup, UserUpdate
 
 router = Router(prefix=PREFIX, tags=["conduit"])
@@ -103,17 +104,18 @@ async def update_current_user(
     nothing; an empty `bio` or `image` clears it."""
     changes = body.user
     password = changes.new_password()
-    hashed = None
     if password is not None:
-        # The token is checked first, so that only an account holder makes us hash; the
-        # hash is made before the transaction begins, so that it waits on nothing.
+        # The token is checked first (no statement), so that only an account holder
+        # makes us hash; the caller is read after the hash (users_service decides).
         auth_service.read_access_token(settings, token or "")
-        hashed = await hasher.hash(password)
-    user = required(await caller(request, session, token), scheme="Token")
-    if hashed is not None:
-        users_service.replace_password(user, hashed)
+
+    async def load_caller() -> User:
+        return required(await caller(request, session, token), scheme="Token")
+
     data = UserUpdate.model_validate(changes.changes())
-    user = await users_service.update(session, user, user_id=user.id, data=data)
+    user = await users_service.update_with_password(
+        session, load_caller, data=data, password=password, hasher=hasher
+    )
     return json_response(documents.user(user, token or ""))
 
 

@@ -130,9 +130,8 @@ async def favorite(session: AsyncSession, caller: User, slug: str, *, favorited:
 
 async def follow(session: AsyncSession, caller: User, username: str, *, following: bool) -> bytes:
     """Follow (or no longer) the open account with this username: its `{"profile"}`."""
-    user = await users_service.get_by_username_or_raise(session, username)
     change = follows_service.follow if following else follows_service.unfollow
-    await change(session, caller, user)
+    user = await change(session, caller, user_id=caller.id, followee=username)
     return envelope("profile", PROFILES.render(user, ("profile", following)))
 
 

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Executable, MetaData, Row, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncAttrs,
@@ -244,3 +245,24 @@ def create_read_sessionmaker(
         lookup_bind=lookup_bind,
         cache=cache,
     )
+
+
+async def insert_ignoring_duplicates(
+    session: AsyncSession,
+    model: type[Base],
+    values: Mapping[str, object] | Sequence[Mapping[str, object]],
+    *,
+    index_elements: Sequence[Any] | None = None,
+) -> int:
+    """Insert these rows, skipping those a unique constraint already holds (those of
+    `index_elements` only, when given): `INSERT ... ON CONFLICT DO NOTHING`, which each
+    database spells with its own dialect's construct. Concurrent inserts of one row
+    all succeed and leave one row (the losers wait for the winner's transaction). The
+    number of rows actually inserted, so that a caller can tell a new row from a
+    duplicate."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(model).values(values).on_conflict_do_nothing(index_elements=index_elements)
+    )
+    result = await session.execute(statement)
+    return int(result.rowcount)  # type: ignore[attr-defined]

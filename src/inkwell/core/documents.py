@@ -150,9 +150,7 @@ def _view_of(kind: DocumentKind[Any], key: Key) -> View:
     return key[3 + len(kind.versions) :]
 
 
-async def _fetch(
-    session: AsyncReadSession, kind: DocumentKind[Any], found: _Found
-) -> list[bytes]:
+async def _fetch(session: AsyncReadSession, kind: DocumentKind[Any], found: _Found) -> list[bytes]:
     """The documents of what a read found: from the cache, else built through the ORM
     (from the entities the read loaded itself, when it loaded every one)."""
 

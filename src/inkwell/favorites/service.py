@@ -1,7 +1,7 @@
 """Queries and rules of favorites: which user favorited which post.
 
 Favoriting is idempotent and race-safe: the pair is the primary key, a favorite is
-inserted with `ON CONFLICT DO NOTHING ... RETURNING`, and only a row actually inserted
+inserted with `ON CONFLICT DO NOTHING`, and only a row actually inserted
 (or deleted) moves the post's `favorites_count`, in the same transaction, by a relative
 `UPDATE` that also moves the post's version on (its document shows the count). Twenty
 users favoriting at once give 20; one user favoriting ten times at once gives 1.
@@ -10,12 +10,13 @@ users favoriting at once give 20; one user favoriting ten times at once gives 1.
 from collections.abc import Collection
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from inkwell.core.db import insert_ignoring_duplicates
 from inkwell.favorites.models import Favorite
 from inkwell.posts.models import Post
+from inkwell.users import closing
 from inkwell.users.models import User
 
 # The document shows the count, so the version moves on; `updated_at` is the post's
@@ -43,14 +44,8 @@ async def favorite(session: AsyncSession, user: User, post: Post) -> Post:
     """`user` favorites `post`, a post they may see (posts.service.get_or_raise or
     get_by_slug_or_raise decides); already a favorite: nothing changes. The post is
     returned with its count and version as they are now."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = (
-        dialect.insert(Favorite)
-        .values(user_id=user.id, post_id=post.id)
-        .on_conflict_do_nothing()
-        .returning(Favorite.post_id)
-    )
-    if await session.scalar(insert) is not None:
+    pair = {"user_id": user.id, "post_id": post.id}
+    if await insert_ignoring_duplicates(session, Favorite, pair):
         await _move_count(session, post, +1)
     return post
 
@@ -79,6 +74,7 @@ async def favorited_among(
     return set(await session.scalars(query))
 
 
+@closing.forgets_closed_accounts
 async def forget(session: AsyncSession, user_id: int) -> None:
     """A closed account's favorites no longer count: each post it favorited loses one
     (and moves its version on), then its rows go."""

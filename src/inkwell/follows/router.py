@@ -10,7 +10,6 @@ from inkwell.core.http.params import IdPath
 from inkwell.core.http.problems import problem_responses
 from inkwell.core.http.routing import Router
 from inkwell.follows import service
-from inkwell.users import service as users_service
 from inkwell.users.schemas import UserRead
 
 router = Router(prefix="/users/{user_id}", tags=["follows"])
@@ -62,9 +61,7 @@ async def follow_user(
 ) -> None:
     """Follow another user, as yourself (403 for anyone else's account); already
     following, nothing changes. Following yourself is 409."""
-    users_service.ensure_self(caller, user_id)
-    followee = await users_service.get_or_raise(session, followee_id)
-    await service.follow(session, caller, followee)
+    await service.follow(session, caller, user_id=user_id, followee=followee_id)
 
 
 @router.delete(
@@ -79,6 +76,4 @@ async def unfollow_user(
 ) -> None:
     """Stop following a user, as yourself (403 for anyone else's account); not
     following, nothing changes."""
-    users_service.ensure_self(caller, user_id)
-    followee = await users_service.get_or_raise(session, followee_id)
-    await service.unfollow(session, caller, followee)
+    await service.unfollow(session, caller, user_id=user_id, followee=followee_id)

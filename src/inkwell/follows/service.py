@@ -9,16 +9,16 @@ from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import Row, bindparam, delete, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
 from inkwell.core import documents
-from inkwell.core.db import AsyncReadSession
+from inkwell.core.db import AsyncReadSession, insert_ignoring_duplicates
 from inkwell.core.documents import Read
 from inkwell.core.errors import Conflict
 from inkwell.core.pagination import Page, Position, keyset_before, paginated
 from inkwell.follows.models import Follow
+from inkwell.users import closing
 from inkwell.users import documents as users_documents
 from inkwell.users import service as users_service
 from inkwell.users.models import User
@@ -33,20 +33,38 @@ def _ensure_other(follower: User, followee: User) -> None:
         raise CannotFollowYourself("You cannot follow yourself.")
 
 
-async def follow(session: AsyncSession, follower: User, followee: User) -> None:
-    """`follower` follows `followee` (already following: nothing changes)."""
-    _ensure_other(follower, followee)
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(Follow).values(follower_id=follower.id, followee_id=followee.id)
-    await session.execute(insert.on_conflict_do_nothing())
+async def _followee(session: AsyncSession, ref: int | str) -> User:
+    if isinstance(ref, int):
+        return await users_service.get_or_raise(session, ref)
+    return await users_service.get_by_username_or_raise(session, ref)
 
 
-async def unfollow(session: AsyncSession, follower: User, followee: User) -> None:
-    """`follower` no longer follows `followee` (not following: nothing changes)."""
-    _ensure_other(follower, followee)
-    await session.execute(
-        delete(Follow).where(Follow.follower_id == follower.id, Follow.followee_id == followee.id)
+async def follow(session: AsyncSession, caller: User, *, user_id: int, followee: int | str) -> User:
+    """The account `user_id`, the caller's own (NotYourAccount otherwise, before
+    anything is read), follows the open account `followee`, an id or a username
+    (UserNotFound otherwise); already following, nothing changes. The followee."""
+    users_service.ensure_self(caller, user_id)
+    user = await _followee(session, followee)
+    _ensure_other(caller, user)
+    await insert_ignoring_duplicates(
+        session, Follow, {"follower_id": caller.id, "followee_id": user.id}
     )
+    return user
+
+
+async def unfollow(
+    session: AsyncSession, caller: User, *, user_id: int, followee: int | str
+) -> User:
+    """The account `user_id`, the caller's own (NotYourAccount otherwise, before
+    anything is read), no longer follows the open account `followee`, an id or a
+    username (UserNotFound otherwise); not following, nothing changes. The followee."""
+    users_service.ensure_self(caller, user_id)
+    user = await _followee(session, followee)
+    _ensure_other(caller, user)
+    await session.execute(
+        delete(Follow).where(Follow.follower_id == caller.id, Follow.followee_id == user.id)
+    )
+    return user
 
 
 async def following_among(
@@ -72,7 +90,7 @@ def _list(of_followers: bool, after: bool) -> Select[Any]:
         users_documents.DOCUMENT.rows(Follow.created_at.label("followed_at"))
         .select_from(Follow)
         .join(User, User.id == listed)
-        .where(subject == bindparam("user_id"), User.closed_at.is_(None))
+        .where(subject == bindparam("user_id"), User.is_open)
         .order_by(Follow.created_at.desc(), listed.desc())
     )
     if after:
@@ -107,6 +125,7 @@ async def read_page(
     return read
 
 
+@closing.forgets_closed_accounts
 async def forget(session: AsyncSession, user_id: int) -> None:
     """A closed account follows nobody and is followed by nobody."""
     await session.execute(

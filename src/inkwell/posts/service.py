@@ -26,6 +26,7 @@ from inkwell.posts.models import Post
 from inkwell.posts.schemas import PostCreate, PostUpdate
 from inkwell.tags import service as tags_service
 from inkwell.tags.models import Tag
+from inkwell.users import closing
 from inkwell.users import service as users_service
 from inkwell.users.models import User
 
@@ -75,7 +76,7 @@ _FAVORITER = aliased(User, name="favoriter")
 _FAVORITED_BY = Post.id.in_(
     select(Favorite.post_id)
     .join(_FAVORITER, Favorite.user_id == _FAVORITER.id)
-    .where(_FAVORITER.username == bindparam("favorited_by"), _FAVORITER.closed_at.is_(None))
+    .where(_FAVORITER.username == bindparam("favorited_by"), _FAVORITER.is_open)
 )
 # Posts whose author this user follows: their feed.
 _FOLLOWED_BY = Post.author_id.in_(
@@ -97,7 +98,7 @@ def _filtered(
     query = query.where(_VISIBLE if viewer else _PUBLISHED)
     if author:
         # Closed accounts have no posts left; the condition says so for the reader.
-        query = query.where(User.username == bindparam("author"), User.closed_at.is_(None))
+        query = query.where(User.username == bindparam("author"), User.is_open)
     if tag:
         query = query.where(Post.tags.any(Tag.name == bindparam("tag")))
     if published:
@@ -351,3 +352,10 @@ async def delete(
     result = await session.execute(statement.where(Post.version == post.version))
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise ConcurrentUpdate("The post changed while it was being deleted; read it again.")
+
+
+@closing.forgets_closed_accounts
+async def forget(session: AsyncSession, user_id: int) -> None:
+    """A closed account's posts go, and with each (ON DELETE CASCADE) its comments,
+    favorites and tag links."""
+    await session.execute(delete_rows(Post).where(Post.author_id == user_id))

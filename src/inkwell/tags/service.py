@@ -3,10 +3,9 @@
 from collections.abc import Sequence
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inkwell.core.db import AsyncReadSession
+from inkwell.core.db import AsyncReadSession, insert_ignoring_duplicates
 from inkwell.core.errors import NotFound
 from inkwell.posts.models import Post, post_tags
 from inkwell.tags.models import Tag
@@ -34,9 +33,8 @@ async def get_or_create(session: AsyncSession, names: Sequence[str]) -> list[Tag
     """
     if not names:
         return []
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(Tag).values([{"name": n} for n in sorted(set(names))])
-    await session.execute(insert.on_conflict_do_nothing(index_elements=[Tag.name]))
+    rows = [{"name": n} for n in sorted(set(names))]
+    await insert_ignoring_duplicates(session, Tag, rows, index_elements=[Tag.name])
     tags = await session.scalars(select(Tag).where(Tag.name.in_(names)))
     return list(tags)
 

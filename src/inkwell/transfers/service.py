@@ -59,14 +59,14 @@ async def _move(
     # in either direction, queue instead of deadlocking. SQLite has no FOR UPDATE;
     # there the request already holds the database's write lock (BEGIN IMMEDIATE).
     rows = await session.execute(
-        select(User.id, User.credits, User.is_active, User.closed_at)
+        select(User.id, User.credits, User.is_active, User.is_open.label("is_open"))
         .where(User.id.in_(sorted((sender_id, to_user_id))))
         .order_by(User.id)
         .with_for_update()
     )
     accounts = {row.id: row for row in rows}
     recipient = accounts.get(to_user_id)
-    if recipient is None or recipient.closed_at is not None:
+    if recipient is None or not recipient.is_open:
         raise RecipientNotFound(f"User {to_user_id} does not exist.")
     if not recipient.is_active:
         raise RecipientInactive(f"User {to_user_id} is not active and cannot receive credits.")

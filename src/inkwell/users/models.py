@@ -14,18 +14,16 @@ from sqlalchemy import (
     String,
     Text,
     func,
-    text,
     true,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql import ColumnElement
 
 from inkwell.core.db import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from inkwell.posts.models import Post
-
-
-_OPEN = text("closed_at IS NULL")
 
 
 class User(Base):
@@ -34,18 +32,6 @@ class User(Base):
         CheckConstraint("credits >= 0", name="credits_non_negative"),
         # Serves the newest-first listing; a B-tree is read backwards for DESC.
         Index("ix_users_created_at_id", "created_at", "id"),
-        # Unique among open accounts only: a closed account's username and e-mail
-        # can be registered again, while its row keeps its balance and history.
-        *(
-            Index(
-                f"ix_users_{column}_open",
-                column,
-                unique=True,
-                postgresql_where=_OPEN,
-                sqlite_where=_OPEN,
-            )
-            for column in ("email", "username")
-        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -80,4 +66,28 @@ class User(Base):
         cascade="all, delete-orphan",
         passive_deletes=True,
         lazy="raise",
+    )
+
+    @hybrid_property
+    def is_open(self) -> bool:
+        """The account is open: not closed (deleted by its holder). A closed account's
+        row stays for its balance and ledger, but nothing reads it as a user: in a
+        statement, `.where(User.is_open)`; on a loaded user, `user.is_open`."""
+        return self.closed_at is None
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_expression(cls) -> ColumnElement[bool]:
+        return cls.closed_at.is_(None)
+
+
+# Unique among open accounts only: a closed account's username and e-mail can be
+# registered again, while its row keeps its balance and history.
+for _column in (User.email, User.username):
+    Index(
+        f"ix_users_{_column.key}_open",
+        _column,
+        unique=True,
+        postgresql_where=User.is_open,
+        sqlite_where=User.is_open,
     )

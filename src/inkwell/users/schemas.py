@@ -165,4 +165,3 @@ class UserBrief(ReadSchema):
 
 USER = TypeAdapter(UserRead)
 USER_PRIVATE = TypeAdapter(UserPrivate)
-USERS = TypeAdapter(list[UserRead])

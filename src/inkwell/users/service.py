@@ -1,17 +1,16 @@
 """Queries and rules of the users domain."""
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 
 from sqlalchemy import bindparam, select
-from sqlalchemy import delete as delete_rows
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inkwell.auth import throttle
 from inkwell.auth.hashing import PasswordHasher
-from inkwell.comments import service as comments_service
 from inkwell.core import documents
 from inkwell.core.config import Settings
 from inkwell.core.db import AsyncReadSession, utcnow
@@ -19,10 +18,8 @@ from inkwell.core.documents import DocumentKind, Read, Views
 from inkwell.core.errors import Conflict, Forbidden, NotFound, TooManyRequests, violated_unique
 from inkwell.core.etag import ensure_match
 from inkwell.core.pagination import Page, keyset_before, paginated
-from inkwell.favorites import service as favorites_service
-from inkwell.follows import service as follows_service
-from inkwell.posts.models import Post
 from inkwell.transfers import service as transfers_service
+from inkwell.users import closing
 from inkwell.users.documents import DOCUMENT, PRIVATE, PUBLIC, etag_of
 from inkwell.users.models import User
 from inkwell.users.schemas import UserCreate, UserUpdate
@@ -46,12 +43,12 @@ class NotYourAccount(Forbidden):
 
 # Statements of the hot reads, built once and run with bound values (building one
 # and computing its cache key cost more than running it from SQLAlchemy's cache).
-_OPEN = select(User).where(User.closed_at.is_(None))
+_OPEN = select(User).where(User.is_open)
 _BY_ID = _OPEN.where(User.id == bindparam("user_id"))
 _BY_USERNAME = _OPEN.where(User.username == bindparam("username"))
 # A read's statement: which users it shows and their versions (and, for the next
 # page's position, their creation time).
-_ROWS = DOCUMENT.rows().where(User.closed_at.is_(None))
+_ROWS = DOCUMENT.rows().where(User.is_open)
 _ROW_BY_ID = _ROWS.where(User.id == bindparam("user_id"))
 _ROW_BY_USERNAME = _ROWS.where(User.username == bindparam("username"))
 _NEWEST_FIRST = _ROWS.order_by(User.created_at.desc(), User.id.desc())
@@ -220,17 +217,32 @@ async def update(
     return caller
 
 
-def replace_password(user: User, hashed_password: str) -> None:
-    """The account's new password, hashed beforehand (auth.hashing.PasswordHasher) so
-    that no transaction waits on argon2; written by the request's flush."""
-    user.hashed_password = hashed_password
+async def update_with_password(
+    session: AsyncSession,
+    load_caller: Callable[[], Awaitable[User]],
+    *,
+    data: UserUpdate,
+    password: str | None,
+    hasher: PasswordHasher,
+) -> User:
+    """Change the caller's own account as `update` does, and its password when one is
+    sent. The password is hashed first, before `load_caller` reads the caller (the
+    transaction's first statement), so that neither the hash nor the wait for a
+    hashing slot holds a connection (or SQLite's write lock); the new hash is written
+    by the same flush as the other changes. Whoever calls this checks the caller's
+    token before, so that only an account holder makes us hash."""
+    hashed_password = None if password is None else await hasher.hash(password)
+    caller = await load_caller()
+    if hashed_password is not None:
+        caller.hashed_password = hashed_password
+    return await update(session, caller, user_id=caller.id, data=data)
 
 
 async def close(
     session: AsyncSession, caller: User, *, user_id: int, if_match: str | None = None
 ) -> None:
-    """Delete the caller's own account: its posts, comments, favorites and follows go,
-    its balance and ledger rows stay.
+    """Delete the caller's own account: what every domain keeps of it goes (its posts,
+    comments, favorites and follows: users/closing.py), its balance and ledger rows stay.
 
     The row is kept (closed) so that money is never destroyed; reads and logins
     no longer see it, and its username and e-mail become free again. With `if_match`,
@@ -239,10 +251,7 @@ async def close(
     """
     ensure_self(caller, user_id)
     ensure_match(if_match, etag_of(caller))
-    await session.execute(delete_rows(Post).where(Post.author_id == caller.id))
-    await favorites_service.forget(session, caller.id)
-    await follows_service.forget(session, caller.id)
-    await comments_service.forget(session, caller.id)
+    await closing.forget(session, caller.id)
     caller.closed_at = utcnow()
     await session.flush()
 

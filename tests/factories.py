@@ -126,7 +126,7 @@ async def seed_posts(engine: AsyncEngine, count: int, *, tags_per_post: int = 3)
 
 
 async def load_user(session: AsyncSession, user_id: int) -> User:
-    """The account as a service receives it (CurrentUser loads it so)."""
+    """The account as a service receives it (Writer loads it so)."""
     return await users_service.get_or_raise(session, user_id)
 
 

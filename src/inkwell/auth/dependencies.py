@@ -1,8 +1,8 @@
 """Who is calling: the bearer token turned into a user (or a 401), and from where.
 
-The caller is read with the handler's own session: `CurrentUser` with the session that
-writes (a handler changes or links the caller's row in it), `OptionalUser` and
-`CurrentReader` with the read session's snapshot."""
+The caller is read with the handler's own session: `Writer` with the session that
+writes (a handler changes or links the caller's row in it), `Viewer` and
+`Reader` with the read session's snapshot."""
 
 from collections.abc import Awaitable, Callable
 from typing import Annotated
@@ -74,19 +74,19 @@ class ReadingCaller(SecurityBase):
         return required(user, scheme=self._required_scheme)
 
 
-get_optional_user = ReadingCaller(oauth2_scheme, oauth2_scheme, required_scheme=None)
-get_current_reader = ReadingCaller(oauth2_scheme, oauth2_scheme, required_scheme="Bearer")
+get_viewer = ReadingCaller(oauth2_scheme, oauth2_scheme, required_scheme=None)
+get_reader = ReadingCaller(oauth2_scheme, oauth2_scheme, required_scheme="Bearer")
 
 
-async def get_current_user(request: Request, token: TokenDep, session: SessionDep) -> User:
+async def get_writer(request: Request, token: TokenDep, session: SessionDep) -> User:
     return required(await caller(request, session, token))
 
 
-CurrentUser = Annotated[User, Depends(get_current_user)]
+Writer = Annotated[User, Depends(get_writer)]
 """The caller of a handler that writes (with `SessionDep`)."""
-CurrentReader = Annotated[User, Depends(get_current_reader)]
+Reader = Annotated[User, Depends(get_reader)]
 """The caller of a handler that reads (with `ReadSessionDep`)."""
-OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+Viewer = Annotated[User | None, Depends(get_viewer)]
 """The caller of a read open to anyone, or None."""
 
 

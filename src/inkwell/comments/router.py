@@ -2,7 +2,7 @@
 
 from fastapi import Request, Response, status
 
-from inkwell.auth.dependencies import CurrentUser, OptionalUser
+from inkwell.auth.dependencies import Viewer, Writer
 from inkwell.comments import service
 from inkwell.comments.schemas import COMMENT, CommentCreate, CommentRead
 from inkwell.core.http.conditional import respond_read, validator_responses
@@ -27,7 +27,7 @@ async def list_comments(
     request: Request,
     post_id: IdPath,
     session: ReadSessionDep,
-    viewer: OptionalUser,
+    viewer: Viewer,
     page: PageDep,
 ) -> Response:
     """The post's comments with their authors, newest first (ties by id, descending).
@@ -47,7 +47,7 @@ async def list_comments(
     responses=problem_responses(401, 404, 422),
 )
 async def create_comment(
-    post_id: IdPath, data: CommentCreate, caller: CurrentUser, session: SessionDep
+    post_id: IdPath, data: CommentCreate, caller: Writer, session: SessionDep
 ) -> Response:
     """Write a comment on a post you can see (a draft only if it is yours)."""
     post = await posts_service.get_or_raise(session, post_id, viewer_id=caller.id)
@@ -63,7 +63,7 @@ async def create_comment(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def delete_comment(
-    post_id: IdPath, comment_id: IdPath, caller: CurrentUser, session: SessionDep
+    post_id: IdPath, comment_id: IdPath, caller: Writer, session: SessionDep
 ) -> None:
     """Delete a comment you wrote (403 for anyone else's)."""
     post = await posts_service.get_or_raise(session, post_id, viewer_id=caller.id)

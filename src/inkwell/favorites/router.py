@@ -2,7 +2,7 @@
 
 from fastapi import Response
 
-from inkwell.auth.dependencies import CurrentUser
+from inkwell.auth.dependencies import Writer
 from inkwell.core.http.conditional import ETAG_HEADER
 from inkwell.core.http.dependencies import SessionDep
 from inkwell.core.http.params import IdPath
@@ -23,7 +23,7 @@ router = Router(prefix="/posts/{post_id}/favorite", tags=["favorites"])
     summary="Favorite a post",
     responses={200: ETAG_HEADER, **problem_responses(401, 404, 422)},
 )
-async def favorite_post(post_id: IdPath, caller: CurrentUser, session: SessionDep) -> Response:
+async def favorite_post(post_id: IdPath, caller: Writer, session: SessionDep) -> Response:
     """Add the post to your favorites; already there, nothing changes. The answer is the
     post with its `favorites_count`, and its `ETag` (a change of the count changes it)."""
     post = await posts_service.get_or_raise(session, post_id, viewer_id=caller.id)
@@ -37,7 +37,7 @@ async def favorite_post(post_id: IdPath, caller: CurrentUser, session: SessionDe
     summary="Unfavorite a post",
     responses={200: ETAG_HEADER, **problem_responses(401, 404, 422)},
 )
-async def unfavorite_post(post_id: IdPath, caller: CurrentUser, session: SessionDep) -> Response:
+async def unfavorite_post(post_id: IdPath, caller: Writer, session: SessionDep) -> Response:
     """Remove the post from your favorites; not there, nothing changes. The answer is
     the post with its `favorites_count`, and its `ETag`."""
     post = await posts_service.get_or_raise(session, post_id, viewer_id=caller.id)

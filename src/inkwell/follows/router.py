@@ -2,7 +2,7 @@
 
 from fastapi import Request, Response, status
 
-from inkwell.auth.dependencies import CurrentUser
+from inkwell.auth.dependencies import Writer
 from inkwell.core.http.conditional import respond_read, validator_responses
 from inkwell.core.http.dependencies import ReadSessionDep, SessionDep
 from inkwell.core.http.paging import PageDep
@@ -57,7 +57,7 @@ async def list_followers(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def follow_user(
-    user_id: IdPath, followee_id: IdPath, caller: CurrentUser, session: SessionDep
+    user_id: IdPath, followee_id: IdPath, caller: Writer, session: SessionDep
 ) -> None:
     """Follow another user, as yourself (403 for anyone else's account); already
     following, nothing changes. Following yourself is 409."""
@@ -72,7 +72,7 @@ async def follow_user(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def unfollow_user(
-    user_id: IdPath, followee_id: IdPath, caller: CurrentUser, session: SessionDep
+    user_id: IdPath, followee_id: IdPath, caller: Writer, session: SessionDep
 ) -> None:
     """Stop following a user, as yourself (403 for anyone else's account); not
     following, nothing changes."""

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Query, Request, Response, status
 
-from inkwell.auth.dependencies import CurrentUser, OptionalUser
+from inkwell.auth.dependencies import Viewer, Writer
 from inkwell.core.http.conditional import ETAG_HEADER, IfMatch, respond_read, validator_responses
 from inkwell.core.http.dependencies import ReadSessionDep, SessionDep
 from inkwell.core.http.paging import PageDep
@@ -33,7 +33,7 @@ router = Router(tags=["posts"])
 async def create_post(
     user_id: IdPath,
     data: PostCreate,
-    caller: CurrentUser,
+    caller: Writer,
     session: SessionDep,
     idempotency: IdempotencyDep,
 ) -> Response:
@@ -69,7 +69,7 @@ async def create_post(
 async def list_posts(
     request: Request,
     session: ReadSessionDep,
-    viewer: OptionalUser,
+    viewer: Viewer,
     page: PageDep,
     author: Annotated[UsernameLookup | None, Query(description="Author's username")] = None,
     tag: Annotated[TagLookup | None, Query(description="Tag name")] = None,
@@ -105,7 +105,7 @@ async def get_post(
     request: Request,
     post_id: IdPath,
     session: ReadSessionDep,
-    viewer: OptionalUser,
+    viewer: Viewer,
 ) -> Response:
     """One post with its author and tags. A draft is 404 to anyone but its author.
     The `ETag` changes with the post and its author's name; send it in
@@ -123,7 +123,7 @@ async def get_post(
 async def update_post(
     post_id: IdPath,
     data: PostUpdate,
-    caller: CurrentUser,
+    caller: Writer,
     session: SessionDep,
     if_match: IfMatch = None,
 ) -> Response:
@@ -143,7 +143,7 @@ async def update_post(
     responses=problem_responses(401, 403, 404, 409, 412, 422),
 )
 async def delete_post(
-    post_id: IdPath, caller: CurrentUser, session: SessionDep, if_match: IfMatch = None
+    post_id: IdPath, caller: Writer, session: SessionDep, if_match: IfMatch = None
 ) -> None:
     """Delete the post. Author only. With `If-Match`, only if the post is still the
     version you read (412 otherwise, and nothing is deleted)."""

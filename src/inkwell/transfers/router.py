@@ -2,7 +2,7 @@
 
 from fastapi import Request, Response, status
 
-from inkwell.auth.dependencies import CurrentReader, CurrentUser
+from inkwell.auth.dependencies import Reader, Writer
 from inkwell.core.http.dependencies import ReadSessionDep, SessionDep
 from inkwell.core.http.paging import PageDep, link_headers
 from inkwell.core.http.problems import problem_responses
@@ -25,7 +25,7 @@ router = Router(prefix="/transfers", tags=["transfers"], route_class=ExactNumber
 )
 async def create_transfer(
     data: TransferCreate,
-    caller: CurrentUser,
+    caller: Writer,
     session: SessionDep,
     idempotency: IdempotencyDep,
 ) -> Response:
@@ -56,7 +56,7 @@ async def create_transfer(
     responses=problem_responses(401, 422),
 )
 async def list_transfers(
-    request: Request, caller: CurrentReader, session: ReadSessionDep, page: PageDep
+    request: Request, caller: Reader, session: ReadSessionDep, page: PageDep
 ) -> Response:
     """Credits you sent and received (and your starting grant), newest first. Page
     with `skip`, or follow the absolute, percent-encoded URL of the `Link: rel="next"`

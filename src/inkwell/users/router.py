@@ -2,7 +2,7 @@
 
 from fastapi import Query, Request, Response, status
 
-from inkwell.auth.dependencies import ClientAddress, CurrentReader, CurrentUser, OptionalUser
+from inkwell.auth.dependencies import ClientAddress, Reader, Viewer, Writer
 from inkwell.auth.hashing import HasherDep
 from inkwell.core.http.conditional import ETAG_HEADER, IfMatch, respond_read, validator_responses
 from inkwell.core.http.dependencies import ReadSessionDep, SessionDep, SessionmakerDep, SettingsDep
@@ -78,7 +78,7 @@ async def list_users(
     summary="Get the caller",
     responses={**validator_responses(), **problem_responses(401)},
 )
-async def read_me(request: Request, user: CurrentReader, session: ReadSessionDep) -> Response:
+async def read_me(request: Request, user: Reader, session: ReadSessionDep) -> Response:
     """The account the bearer token belongs to, with its e-mail and balance."""
     return await respond_read(request, service.read_own(session, user), private=True, vary=True)
 
@@ -93,7 +93,7 @@ async def get_user(
     request: Request,
     user_id: IdPath,
     session: ReadSessionDep,
-    viewer: OptionalUser,
+    viewer: Viewer,
 ) -> Response:
     """One user by id; deleted accounts are 404. Your own account, with your bearer
     token, comes with its e-mail and balance; anyone else's is its public document.
@@ -112,7 +112,7 @@ async def get_user(
 async def update_user(
     user_id: IdPath,
     data: UserUpdate,
-    caller: CurrentUser,
+    caller: Writer,
     session: SessionDep,
     if_match: IfMatch = None,
 ) -> Response:
@@ -134,7 +134,7 @@ async def update_user(
     responses=problem_responses(401, 403, 409, 412, 422),
 )
 async def delete_user(
-    user_id: IdPath, caller: CurrentUser, session: SessionDep, if_match: IfMatch = None
+    user_id: IdPath, caller: Writer, session: SessionDep, if_match: IfMatch = None
 ) -> None:
     """Delete your own account (403 otherwise) and all of your posts. Your balance and
     transfer history stay in the ledger; the username and e-mail become free. With

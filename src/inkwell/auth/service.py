@@ -16,15 +16,15 @@ from inkwell.users.models import User
 
 
 class InvalidCredentials(Unauthorized):
-    slug = "invalid-credentials"
+    """No open, active account with this login and password."""
 
 
 class InvalidToken(Unauthorized):
-    slug = "invalid-token"
+    """A token that is malformed, expired, or of an account no longer open."""
 
 
 class TooManyLogins(TooManyRequests):
-    slug = "too-many-logins"
+    """Too many failed logins for this account or address lately."""
 
 
 async def authenticate(

@@ -18,11 +18,11 @@ from inkwell.users.models import User
 
 
 class CommentNotFound(NotFound):
-    slug = "comment-not-found"
+    """No comment of this id on this post."""
 
 
 class NotYourComment(Forbidden):
-    slug = "not-your-comment"
+    """A deletion of someone else's comment."""
 
 
 # A post's comments, newest first: of a post the viewer may see (by id), or of a

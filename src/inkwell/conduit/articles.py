@@ -33,6 +33,9 @@ def _page(offset: int, limit: int) -> Page:
     return Page(skip=offset, limit=limit, after=None)
 
 
+_FAVORITE = error_responses(401, 404, 422)
+
+
 async def _respond(request: Request, read: Read) -> Response:
     # What a viewer sees depends on their token (`following`, `favorited`).
     return await respond_read(request, read, private=True, vary=True)
@@ -147,21 +150,13 @@ async def delete_article(slug: Slug, caller: Writer, session: SessionDep) -> Non
     await posts_service.delete(session, caller, post_id=post.id)
 
 
-@router.post(
-    "/{slug}/favorite",
-    summary="Favorite an article (Conduit)",
-    responses=error_responses(401, 404, 422),
-)
+@router.post("/{slug}/favorite", summary="Favorite an article (Conduit)", responses=_FAVORITE)
 async def favorite(slug: Slug, caller: Writer, session: SessionDep) -> Response:
     """Add the article to your favorites (again: nothing changes)."""
     return json_response(await service.favorite(session, caller, slug, favorited=True))
 
 
-@router.delete(
-    "/{slug}/favorite",
-    summary="Unfavorite an article (Conduit)",
-    responses=error_responses(401, 404, 422),
-)
+@router.delete("/{slug}/favorite", summary="Unfavorite an article (Conduit)", responses=_FAVORITE)
 async def unfavorite(slug: Slug, caller: Writer, session: SessionDep) -> Response:
     """Remove the article from your favorites (not one: nothing changes)."""
     return json_response(await service.favorite(session, caller, slug, favorited=False))

@@ -137,20 +137,17 @@ async def get_profile(
     return await respond_read(request, read, private=True, vary=True)
 
 
-@router.post(
-    "/profiles/{username}/follow",
-    summary="Follow a user (Conduit)",
-    responses=error_responses(401, 404, 409, 422),
-)
+_FOLLOW = error_responses(401, 404, 409, 422)
+
+
+@router.post("/profiles/{username}/follow", summary="Follow a user (Conduit)", responses=_FOLLOW)
 async def follow(username: Username, caller: Writer, session: SessionDep) -> Response:
     """Follow them (again: nothing changes); yourself: 409."""
     return json_response(await service.follow(session, caller, username, following=True))
 
 
 @router.delete(
-    "/profiles/{username}/follow",
-    summary="Unfollow a user (Conduit)",
-    responses=error_responses(401, 404, 409, 422),
+    "/profiles/{username}/follow", summary="Unfollow a user (Conduit)", responses=_FOLLOW
 )
 async def unfollow(username: Username, caller: Writer, session: SessionDep) -> Response:
     """Stop following them (not following: nothing changes)."""

@@ -28,12 +28,22 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+# Where a class name's words meet: before each capital but the first.
+_KEBAB = re.compile(r"(?<!^)(?=[A-Z])")
+
 
 class DomainError(Exception):
     status: int = 400
     title: str = "Bad request"
+    # The last part of the problem's `type` URI: the class name in kebab case
+    # (`PostNotFound`: "post-not-found"), unless the class says otherwise.
     slug: str = "bad-request"
     headers: Mapping[str, str] | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "slug" not in cls.__dict__:
+            cls.slug = _KEBAB.sub("-", cls.__name__).lower()
 
     def __init__(
         self,
@@ -130,6 +140,8 @@ class ServiceUnavailable(DomainError):
 
 class DatabaseUnavailable(ServiceUnavailable):
     """The database cannot be reached or did not answer in time."""
+
+    slug = "unavailable"
 
 
 class TransactionConflict(ServiceUnavailable):

@@ -25,7 +25,7 @@ SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
 
 class InvalidCursor(Unprocessable):
-    slug = "invalid-cursor"
+    """A cursor this service did not issue, or one sent with `skip`."""
 
 
 @dataclass(frozen=True)

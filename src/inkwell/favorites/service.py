@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from inkwell.core.db import insert_ignoring_duplicates
 from inkwell.favorites.models import Favorite
+from inkwell.posts import service as posts_service
 from inkwell.posts.models import Post
 from inkwell.users import closing
 from inkwell.users.models import User
@@ -86,3 +87,12 @@ async def forget(session: AsyncSession, user_id: int) -> None:
         .execution_options(synchronize_session=False)
     )
     await session.execute(delete(Favorite).where(Favorite.user_id == user_id))
+
+
+async def favorite_post(
+    session: AsyncSession, caller: User, post_id: int, *, favorited: bool
+) -> Post:
+    """The caller favorites (or no longer) a post they may see (404 otherwise): the post
+    with its count and version as they are now."""
+    post = await posts_service.get_or_raise(session, post_id, viewer_id=caller.id)
+    return await (favorite if favorited else unfavorite)(session, caller, post)

@@ -1,5 +1,7 @@
 """HTTP endpoints of follows: whom a user follows, who follows them, and following."""
 
+from typing import Any
+
 from fastapi import Request, Response, status
 
 from inkwell.auth.dependencies import Writer
@@ -49,13 +51,15 @@ async def list_followers(
     return await respond_read(request, read)
 
 
-@router.put(
-    "/following/{followee_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    response_class=Response,
-    summary="Follow a user",
-    responses=problem_responses(401, 403, 404, 409, 422),
-)
+# Following and unfollowing: 204, or why not.
+_CHANGE: dict[str, Any] = {
+    "status_code": status.HTTP_204_NO_CONTENT,
+    "response_class": Response,
+    "responses": problem_responses(401, 403, 404, 409, 422),
+}
+
+
+@router.put("/following/{followee_id}", summary="Follow a user", **_CHANGE)
 async def follow_user(
     user_id: IdPath, followee_id: IdPath, caller: Writer, session: SessionDep
 ) -> None:
@@ -64,13 +68,7 @@ async def follow_user(
     await service.follow(session, caller, user_id=user_id, followee=followee_id)
 
 
-@router.delete(
-    "/following/{followee_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    response_class=Response,
-    summary="Unfollow a user",
-    responses=problem_responses(401, 403, 404, 409, 422),
-)
+@router.delete("/following/{followee_id}", summary="Unfollow a user", **_CHANGE)
 async def unfollow_user(
     user_id: IdPath, followee_id: IdPath, caller: Writer, session: SessionDep
 ) -> None:

@@ -25,7 +25,7 @@ from inkwell.users.models import User
 
 
 class CannotFollowYourself(Conflict):
-    slug = "cannot-follow-yourself"
+    """A follow of one's own account."""
 
 
 def _ensure_other(follower: User, followee: User) -> None:

@@ -2,6 +2,7 @@
 
 from sqlalchemy.orm import selectinload
 
+import inkwell.models  # noqa: F401 - every mapper, for the loader options built at import
 from inkwell.core.documents import DocumentKind, View
 from inkwell.core.schemas import render
 from inkwell.posts.models import Post

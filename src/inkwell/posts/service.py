@@ -32,15 +32,15 @@ from inkwell.users.models import User
 
 
 class PostNotFound(NotFound):
-    slug = "post-not-found"
+    """No post of this id or slug that the caller may see."""
 
 
 class NotYourPost(Forbidden):
-    slug = "not-your-post"
+    """A change of someone else's post."""
 
 
 class NoFreeSlug(Conflict):
-    slug = "no-free-slug"
+    """Every address tried for a post's title was taken."""
 
 
 # The unique index of slugs by the names each database gives a violation of it.

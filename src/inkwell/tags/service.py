@@ -13,7 +13,7 @@ from inkwell.tags.schemas import TagWithCount
 
 
 class TagNotFound(NotFound):
-    slug = "tag-not-found"
+    """No tag of this name."""
 
 
 async def get_by_name_or_raise(session: AsyncSession, name: str) -> Tag:

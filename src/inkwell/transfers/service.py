@@ -17,19 +17,19 @@ MAX_ATTEMPTS = 5
 
 
 class SelfTransfer(Unprocessable):
-    slug = "self-transfer"
+    """A transfer to the sender's own account."""
 
 
 class RecipientNotFound(NotFound):
-    slug = "recipient-not-found"
+    """No open account of this id to send to."""
 
 
 class RecipientInactive(Unprocessable):
-    slug = "recipient-inactive"
+    """A recipient whose account an operator switched off."""
 
 
 class InsufficientCredits(Conflict):
-    slug = "insufficient-credits"
+    """A transfer of more credits than the sender holds."""
 
 
 async def transfer(

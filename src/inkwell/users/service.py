@@ -26,19 +26,19 @@ from inkwell.users.schemas import UserCreate, UserUpdate
 
 
 class UserNotFound(NotFound):
-    slug = "user-not-found"
+    """No open account of this id or username."""
 
 
 class DuplicateUser(Conflict):
-    slug = "duplicate-user"
+    """An open account already has this username or e-mail address."""
 
 
 class TooManyRegistrations(TooManyRequests):
-    slug = "too-many-registrations"
+    """Too many registrations from the client's address lately."""
 
 
 class NotYourAccount(Forbidden):
-    slug = "not-your-account"
+    """An act on another holder's account."""
 
 
 # Statements of the hot reads, built once and run with bound values (building one

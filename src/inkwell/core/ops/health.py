@@ -14,7 +14,8 @@ router = APIRouter(prefix="/health", tags=["operations"])
 
 
 class NotReady(ServiceUnavailable):
-    slug = "not-ready"
+    """The database cannot be reached, or its schema is not the code's."""
+
     headers: Mapping[str, str] | None = {"Retry-After": "5"}
 
 

@@ -5,8 +5,8 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import StatementCounter
 from tests.factories import make_account, make_post, seed_posts, seed_social
+from tests.support import StatementCounter
 
 
 @pytest.fixture

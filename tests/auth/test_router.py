@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from inkwell.auth.hashing import PasswordHasher
 from inkwell.core.config import DEFAULT_JWT_SECRET, Settings
 from inkwell.main import create_app
-from tests.conftest import api_client, make_settings
 from tests.factories import assert_problem, deactivate, make_account, make_user
+from tests.support import api_client, make_settings
 
 
 async def _login(client: AsyncClient, username: str, password: str) -> Any:

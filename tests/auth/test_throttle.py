@@ -13,8 +13,8 @@ from sqlalchemy import func, insert, select, update
 from inkwell.auth import throttle
 from inkwell.main import create_app
 from inkwell.models import ThrottleHit
-from tests.conftest import api_client, make_settings
 from tests.factories import assert_problem, make_user
+from tests.support import api_client, make_settings
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from inkwell_client import AsyncInkwell, RetryPolicy, UserPrivate
 
-from tests.conftest import new_postgres_database
 from tests.servers import Server, app_env, migrate, running_server, sqlite_url
+from tests.support import new_postgres_database
 
 PASSWORD = "correct horse battery"
 # Quick retries: the tests wait for the server, not for politeness.

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from inkwell.models import Comment, Favorite, Follow, Post, Tag, User
-from tests.conftest import StatementCounter
 from tests.factories import ConduitUser, make_conduit_user
+from tests.support import StatementCounter
 
 AUTHORS = 120
 TAG = "seeded"

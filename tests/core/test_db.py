@@ -28,8 +28,8 @@ from inkwell.posts.router import router as posts_router
 from inkwell.tags.router import router as tags_router
 from inkwell.transfers.router import router as transfers_router
 from inkwell.users.router import router as users_router
-from tests.conftest import api_client
 from tests.factories import assert_problem, make_account, make_post, make_user, user_payload
+from tests.support import api_client
 
 
 async def test_timestamps_are_utc_with_offset(client: AsyncClient) -> None:

@@ -6,12 +6,12 @@ import asyncpg
 import pytest
 from httpx import AsyncClient, Response
 
-from tests.conftest import (
+from tests.factories import assert_problem, make_account, make_user
+from tests.servers import asyncpg_dsn
+from tests.support import (
     terminate_service_backends,
     until_the_service_waits_on_a_lock,
 )
-from tests.factories import assert_problem, make_account, make_user
-from tests.servers import asyncpg_dsn
 
 
 @pytest.mark.parametrize("pg_app", [{"db_pool_pre_ping": True}], indirect=True)

@@ -8,9 +8,9 @@ from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import until_the_service_waits_on_a_lock
 from tests.factories import assert_problem, deactivate, make_account, make_post
 from tests.servers import asyncpg_dsn
+from tests.support import until_the_service_waits_on_a_lock
 
 
 async def _version(engine: AsyncEngine, table: str, row_id: int) -> int:

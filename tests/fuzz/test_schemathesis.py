@@ -30,8 +30,8 @@ from sqlalchemy.engine import make_url
 
 from inkwell.core.config import Settings
 from inkwell.main import create_app
-from tests.conftest import TABLES, ensure_postgres_database, per_worker_url, run_in_thread
 from tests.servers import Server, app_env, migrate, running_server, sqlite_url
+from tests.support import TABLES, ensure_postgres_database, per_worker_url, run_in_thread
 
 # The service runs in its own process, which coverage does not measure; measuring this
 # one would only trace hypothesis generating requests, at twice the time.

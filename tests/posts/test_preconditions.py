@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from inkwell.posts import service as posts_service
 from inkwell.posts.models import Post
 from inkwell.users.models import User
-from tests.conftest import until_the_service_waits_on_a_lock
 from tests.factories import Account, assert_problem, make_account, post_payload
 from tests.servers import asyncpg_dsn
+from tests.support import until_the_service_waits_on_a_lock
 
 
 async def current_tag(engine: AsyncEngine, post_id: int) -> str:

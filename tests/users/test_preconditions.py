@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.users import service as users_service
 from inkwell.users.models import User
-from tests.conftest import until_the_service_waits_on_a_lock
 from tests.factories import Account, assert_problem, login, make_account, user_payload
 from tests.posts.test_preconditions import BAD_TAGS, assert_precondition_failed
 from tests.servers import asyncpg_dsn
+from tests.support import until_the_service_waits_on_a_lock
 
 
 async def current_tag(engine: AsyncEngine, user_id: int, *, private: bool = True) -> str:

@@ -86,6 +86,12 @@ _READ_PATHS = (
 )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "counts_statements: counts SQL statements, so READ_CACHE_VERIFY is off"
+    )
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "read_cache_entries" not in metafunc.fixturenames:
         return
@@ -116,9 +122,10 @@ def read_cache_entries(request: pytest.FixtureRequest) -> int:
 
 
 @pytest.fixture
-def read_cache_verify() -> bool:
-    """READ_CACHE_VERIFY of the test's app; a module that counts statements turns it off."""
-    return True
+def read_cache_verify(request: pytest.FixtureRequest) -> bool:
+    """READ_CACHE_VERIFY of the test's app: on, but for tests marked `counts_statements`,
+    which count statements as production runs them (a cache hit is not rebuilt)."""
+    return request.node.get_closest_marker("counts_statements") is None
 
 
 @pytest.fixture

@@ -20,13 +20,14 @@ from alembic import command
 from alembic.config import Config
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Request, RequestNotRead, Response
-from sqlalchemy import text
+from sqlalchemy import Select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from inkwell.core.config import Settings
 from inkwell.models import Base
+from tests.factories import Account, assert_problem
 from tests.servers import ROOT, asyncpg_dsn
 
 
@@ -309,3 +310,41 @@ async def new_postgres_database(prefix: str) -> AsyncIterator[str]:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+async def balance(client: AsyncClient, account: Account) -> str:
+    """The account's credits as its holder reads them (GET /users/me)."""
+    credits: str = (await client.get("/users/me", headers=account.headers)).json()["credits"]
+    return credits
+
+
+async def current_tag(engine: AsyncEngine, versions: Select[Any], tag: Callable[..., str]) -> str:
+    """The ETag of a document as the database has it now (what a GET would show):
+    `tag(*row)` of the one row of versions that `versions` selects. Each document
+    names its own, e.g. `select(User.version).where(User.id == user_id)` and
+    `partial(users_service.document_tag, user_id, private=True)`."""
+    async with engine.connect() as conn:
+        row = (await conn.execute(versions)).one()
+    return tag(*row)
+
+
+# Values of If-Match that never match under strong comparison: 412, never a 5xx and
+# never a change.
+BAD_TAGS: list[Any] = [
+    "garbage",
+    "",
+    '"unterminated',
+    "W/*",
+    '"a" "b"',
+    ",",
+    '"' + "x" * 8000 + '"',
+    "x" * 8000,
+    '"caf\xe9"'.encode("latin-1"),
+    '"日本"'.encode(),
+    b'"\xff\xfe"',
+]
+
+
+def assert_precondition_failed(response: Response) -> None:
+    body = assert_problem(response, 412)
+    assert body["type"].endswith("/precondition-failed")

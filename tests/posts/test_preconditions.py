@@ -2,11 +2,12 @@
 `ETag` of each new version, and races that end in 412 or 409, never a lost update."""
 
 import asyncio
+from functools import partial
 from typing import Any
 
 import asyncpg
 import pytest
-from httpx import AsyncClient, Response
+from httpx import AsyncClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -15,19 +16,23 @@ from inkwell.posts.models import Post
 from inkwell.users.models import User
 from tests.factories import Account, assert_problem, make_account, post_payload
 from tests.servers import asyncpg_dsn
-from tests.support import until_the_service_waits_on_a_lock
+from tests.support import (
+    BAD_TAGS,
+    assert_precondition_failed,
+    current_tag,
+    until_the_service_waits_on_a_lock,
+)
 
 
-async def current_tag(engine: AsyncEngine, post_id: int) -> str:
-    """The tag of the post's document as the database has it now (what a GET shows)."""
-    query = (
+async def post_tag(engine: AsyncEngine, post_id: int) -> str:
+    """The tag of the post's document as the database has it now (what a GET shows):
+    its version and its author's."""
+    versions = (
         select(Post.version, User.version)
         .join(User, Post.author_id == User.id)
         .where(Post.id == post_id)
     )
-    async with engine.connect() as conn:
-        version, author_version = (await conn.execute(query)).one()
-    return posts_service.document_tag(post_id, version, author_version)
+    return await current_tag(engine, versions, partial(posts_service.document_tag, post_id))
 
 
 async def _create(client: AsyncClient, author: Account, **over: Any) -> tuple[dict[str, Any], str]:
@@ -45,22 +50,17 @@ def _patch(
     return client.patch(f"/posts/{post_id}", json=change, headers=headers)
 
 
-def assert_precondition_failed(response: Response) -> None:
-    body = assert_problem(response, 412)
-    assert body["type"].endswith("/precondition-failed")
-
-
 async def test_answers_carry_the_tag_of_the_new_version(
     client: AsyncClient, engine: AsyncEngine
 ) -> None:
     author = await make_account(client)
     post, created = await _create(client, author)
-    assert created == await current_tag(engine, post["id"])
+    assert created == await post_tag(engine, post["id"])
     response = await client.patch(
         f"/posts/{post['id']}", json={"title": "Renamed"}, headers=author.headers
     )
     assert response.status_code == 200
-    assert response.headers["ETag"] == await current_tag(engine, post["id"])
+    assert response.headers["ETag"] == await post_tag(engine, post["id"])
     assert response.headers["ETag"] != created
 
 
@@ -73,7 +73,7 @@ async def test_conditional_updates_chain_on_the_tags_they_answer(
         response = await _patch(client, author, post["id"], change, tag)
         assert response.status_code == 200, response.text
         tag = response.headers["ETag"]
-    assert tag == await current_tag(engine, post["id"])
+    assert tag == await post_tag(engine, post["id"])
     # Any tag of a list may match, and `*` matches the post whatever its version.
     response = await _patch(client, author, post["id"], {"title": "Four"}, f'"other", {tag}')
     assert response.status_code == 200
@@ -90,41 +90,25 @@ async def test_a_stale_tag_is_412_and_changes_nothing(
         f"/posts/{post['id']}", json={"title": "Current"}, headers=author.headers
     )
     before = renamed.json()
-    tag = await current_tag(engine, post["id"])
+    tag = await post_tag(engine, post["id"])
     change = {"title": "Lost", "tags": ["lost"], "published": True}
     assert_precondition_failed(await _patch(client, author, post["id"], change, stale))
     deleting = {**author.headers, "If-Match": stale}
     assert_precondition_failed(await client.delete(f"/posts/{post['id']}", headers=deleting))
     assert (await client.get(f"/posts/{post['id']}", headers=author.headers)).json() == before
-    assert await current_tag(engine, post["id"]) == tag
+    assert await post_tag(engine, post["id"]) == tag
     assert [t["name"] for t in (await client.get("/tags/")).json()] == ["kept"]
 
 
 async def test_a_current_tag_deletes(client: AsyncClient, engine: AsyncEngine) -> None:
     author = await make_account(client)
     post, _ = await _create(client, author)
-    headers = {**author.headers, "If-Match": await current_tag(engine, post["id"])}
+    headers = {**author.headers, "If-Match": await post_tag(engine, post["id"])}
     assert (await client.delete(f"/posts/{post['id']}", headers=headers)).status_code == 204
     assert_problem(await client.get(f"/posts/{post['id']}", headers=author.headers), 404)
     # Gone, `*` matches nothing: the post is 404 (RFC 9110 would allow 412 too).
     starred = {**author.headers, "If-Match": "*"}
     assert_problem(await client.delete(f"/posts/{post['id']}", headers=starred), 404)
-
-
-# Values that never match under strong comparison: 412, never a 5xx and never a change.
-BAD_TAGS: list[Any] = [
-    "garbage",
-    "",
-    '"unterminated',
-    "W/*",
-    '"a" "b"',
-    ",",
-    '"' + "x" * 8000 + '"',
-    "x" * 8000,
-    '"caf\xe9"'.encode("latin-1"),
-    '"日本"'.encode(),
-    b'"\xff\xfe"',
-]
 
 
 @pytest.mark.parametrize("bad", BAD_TAGS, ids=range(len(BAD_TAGS)))
@@ -136,7 +120,7 @@ async def test_bad_if_match_values_are_412(
     assert_precondition_failed(await _patch(client, author, post["id"], {"title": "No"}, bad))
     deleting = {**author.headers, "If-Match": bad}
     assert_precondition_failed(await client.delete(f"/posts/{post['id']}", headers=deleting))
-    assert await current_tag(engine, post["id"]) == tag
+    assert await post_tag(engine, post["id"]) == tag
 
 
 async def test_a_weak_tag_never_matches(client: AsyncClient, engine: AsyncEngine) -> None:
@@ -147,7 +131,7 @@ async def test_a_weak_tag_never_matches(client: AsyncClient, engine: AsyncEngine
     assert_precondition_failed(await _patch(client, author, post["id"], {"title": "No"}, weak))
     deleting = {**author.headers, "If-Match": weak}
     assert_precondition_failed(await client.delete(f"/posts/{post['id']}", headers=deleting))
-    assert await current_tag(engine, post["id"]) == tag
+    assert await post_tag(engine, post["id"]) == tag
 
 
 async def test_visibility_and_ownership_come_before_the_precondition(
@@ -166,8 +150,8 @@ async def test_visibility_and_ownership_come_before_the_precondition(
         assert_problem(await client.delete(f"/posts/{published['id']}", headers=headers), 403)
         assert_problem(await client.delete(f"/posts/{draft['id']}", headers=headers), 404)
         assert_problem(await _patch(client, other, 4242, {"title": "Mine"}, tag), 404)
-    assert await current_tag(engine, published["id"]) == published_tag
-    assert await current_tag(engine, draft["id"]) == draft_tag
+    assert await post_tag(engine, published["id"]) == published_tag
+    assert await post_tag(engine, draft["id"]) == draft_tag
 
 
 async def test_the_lost_update_is_refused(client: AsyncClient, engine: AsyncEngine) -> None:
@@ -183,7 +167,7 @@ async def test_the_lost_update_is_refused(client: AsyncClient, engine: AsyncEngi
     assert_precondition_failed(b)
     reread = await client.get(url, headers=author.headers)
     assert reread.json()["title"] == "A's title"
-    fresh = await current_tag(engine, post["id"])
+    fresh = await post_tag(engine, post["id"])
     assert fresh == a.headers["ETag"]
     b = await _patch(client, author, post["id"], {"body": "B's body, after A's title."}, fresh)
     assert b.status_code == 200
@@ -207,7 +191,7 @@ async def test_concurrent_conditional_patches_never_both_win(
     winner = first if first.status_code == 200 else second
     shown = await client.get(f"/posts/{post['id']}", headers=author.headers)
     assert shown.json()["title"] == winner.json()["title"]
-    assert winner.headers["ETag"] == await current_tag(engine, post["id"])
+    assert winner.headers["ETag"] == await post_tag(engine, post["id"])
 
 
 async def test_both_checks_passed_the_loser_is_409(

@@ -10,9 +10,9 @@ app runs with its real engine and commits, so concurrency tests see real transac
 Fixtures only: the helpers they are built of, which tests use too, are in tests/support.py.
 """
 
-import itertools
+import contextlib
 import shutil
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -26,7 +26,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from inkwell.core.config import Settings
 from inkwell.core.db import AsyncReadSession
 from inkwell.main import create_app
-from tests.servers import ROOT, Server, running_server
+from tests.servers import (
+    ROOT,
+    START_TIMEOUT_S,
+    LiveServer,
+    Server,
+    app_env,
+    run_inkwell,
+    running_server,
+)
 from tests.support import (
     POSTGRES_URL,
     READ_CACHE_ENTRIES,
@@ -202,17 +210,46 @@ async def pg_client(pg_app: FastAPI) -> AsyncIterator[AsyncClient]:
 # Real servers -------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> LiveServer:
+    """The one way tests start a real server: `with live_server(database_url, **settings)
+    as server:` migrates the database (unless `migrate=False`), runs `inkwell seed SEED`
+    if `seed` is given, and serves it with `inkwell serve` (`workers`) on a free loopback
+    port, entered once GET `ready` answers 200 within `timeout` s, stopped when left.
+    `settings` are environment variables over tests.servers.app_env's (LOG_LEVEL=...).
+
+    Session-scoped, so that a fixture of any scope can start its server; one that lives
+    as long as a test is `serve`'s."""
+
+    @contextlib.contextmanager
+    def start(
+        database_url: str,
+        *,
+        migrate: bool = True,
+        seed: Sequence[str] = (),
+        workers: int = 1,
+        ready: str = "/health/live",
+        timeout: float = START_TIMEOUT_S,
+        **settings: str,
+    ) -> Iterator[Server]:
+        env = app_env(database_url, **settings)
+        if migrate:
+            run_inkwell(env, "migrate")
+        if seed:
+            run_inkwell(env, "seed", *seed)
+        log = tmp_path_factory.mktemp("server") / "server.log"
+        with running_server(env, log, workers=workers, ready=ready, timeout=timeout) as server:
+            yield server
+
+    return start
+
+
 @pytest.fixture
-def serve(tmp_path: Path) -> Iterator[Callable[..., Server]]:
-    """`serve(env, workers=N)` starts `inkwell serve`; every server stops after the test."""
-    numbers = itertools.count(1)
+def serve(live_server: LiveServer) -> Iterator[Callable[..., Server]]:
+    """`serve(database_url, **options)`: `live_server`'s server (same arguments), stopped
+    after the test, with every other it started."""
     with ExitStack() as stack:
-
-        def start(env: dict[str, str], *, workers: int = 1) -> Server:
-            log = tmp_path / f"server-{next(numbers)}.log"
-            return stack.enter_context(running_server(env, log, workers=workers))
-
-        yield start
+        yield lambda *args, **options: stack.enter_context(live_server(*args, **options))
 
 
 @pytest.fixture

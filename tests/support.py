@@ -20,7 +20,7 @@ from alembic import command
 from alembic.config import Config
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Request, RequestNotRead, Response
-from sqlalchemy import Select, text
+from sqlalchemy import Executable, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -318,7 +318,7 @@ async def balance(client: AsyncClient, account: Account) -> str:
     return credits
 
 
-async def current_tag(engine: AsyncEngine, versions: Select[Any], tag: Callable[..., str]) -> str:
+async def current_tag(engine: AsyncEngine, versions: Executable, tag: Callable[..., str]) -> str:
     """The ETag of a document as the database has it now (what a GET would show):
     `tag(*row)` of the one row of versions that `versions` selects. Each document
     names its own, e.g. `select(User.version).where(User.id == user_id)` and

@@ -10,7 +10,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NoReturn, TypeVar
 
@@ -19,11 +19,13 @@ import pytest
 from alembic import command
 from alembic.config import Config
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from httpx import ASGITransport, AsyncClient, Request, RequestNotRead, Response
 from sqlalchemy import Executable, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
+from starlette.routing import BaseRoute
 
 from inkwell.core.config import Settings
 from inkwell.models import Base
@@ -348,3 +350,13 @@ BAD_TAGS: list[Any] = [
 def assert_precondition_failed(response: Response) -> None:
     body = assert_problem(response, 412)
     assert body["type"].endswith("/precondition-failed")
+
+
+def api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    """Every API route, inside included routers too (FastAPI keeps them nested)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        included = getattr(route, "original_router", None)
+        if included is not None:
+            yield from api_routes(included.routes)

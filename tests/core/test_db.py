@@ -1,7 +1,7 @@
 """The data layer: UTC timestamps, money as strings, commits before the response."""
 
 import asyncio
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -16,7 +16,6 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
-from starlette.routing import BaseRoute
 
 from inkwell.auth.dependencies import ReadingCaller
 from inkwell.core.config import Settings
@@ -25,7 +24,7 @@ from inkwell.core.routing import Route
 from inkwell.main import create_app
 from inkwell.models import User
 from tests.factories import assert_problem, make_account, make_post, make_user, user_payload
-from tests.support import api_client
+from tests.support import api_client, api_routes
 
 
 async def test_timestamps_are_utc_with_offset(client: AsyncClient) -> None:
@@ -191,16 +190,6 @@ async def test_a_read_gives_its_connection_back_before_answering(
     assert held == [0]
 
 
-def _api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
-    """Every API route, inside included routers too (FastAPI keeps them nested)."""
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        included = getattr(route, "original_router", None)
-        if included is not None:
-            yield from _api_routes(included.routes)
-
-
 def dependency_calls(dependant: Dependant) -> Iterator[Callable[..., Any] | None]:
     """Every dependency's callable under `dependant`, sub-dependencies included."""
     for dependency in dependant.dependencies:
@@ -219,7 +208,7 @@ def test_every_route_that_reads_ends_its_snapshot(app: FastAPI) -> None:
     """The read session is a plain dependency, taken by handlers and by their callers'
     dependency: only the route class ends its snapshot, so every route that reads, in
     any router, must be a `Route`."""
-    readers = [route for route in _api_routes(app.routes) if _reads(route)]
+    readers = [route for route in api_routes(app.routes) if _reads(route)]
     assert len(readers) > 10
     for route in readers:
         assert isinstance(route, Route), route.path

@@ -18,6 +18,7 @@ import asyncpg
 import pytest
 from alembic import command
 from alembic.config import Config
+from asyncpg.transaction import Transaction
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from httpx import ASGITransport, AsyncClient, Request, RequestNotRead, Response
@@ -360,3 +361,20 @@ def api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
         included = getattr(route, "original_router", None)
         if included is not None:
             yield from api_routes(included.routes)
+
+
+@contextlib.asynccontextmanager
+async def row_lock(
+    database_url: str, table: str, row_id: int
+) -> AsyncIterator[tuple[asyncpg.Connection, Transaction]]:
+    """Another transaction, on a PostgreSQL connection of its own, that holds the row of
+    `table` with this id (FOR UPDATE) while entered: its connection and transaction, which
+    the test commits or rolls back to let go (leaving closes the connection)."""
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        tx = conn.transaction()
+        await tx.start()
+        await conn.execute(f"SELECT 1 FROM {table} WHERE id = $1 FOR UPDATE", row_id)  # noqa: S608
+        yield conn, tx
+    finally:
+        await conn.close()

@@ -5,7 +5,6 @@ import asyncio
 from functools import partial
 from typing import Any
 
-import asyncpg
 import pytest
 from httpx import AsyncClient
 from sqlalchemy import select
@@ -15,11 +14,11 @@ from inkwell.posts import service as posts_service
 from inkwell.posts.models import Post
 from inkwell.users.models import User
 from tests.factories import Account, assert_problem, make_account, post_payload
-from tests.servers import asyncpg_dsn
 from tests.support import (
     BAD_TAGS,
     assert_precondition_failed,
     current_tag,
+    row_lock,
     until_the_service_waits_on_a_lock,
 )
 
@@ -202,11 +201,7 @@ async def test_both_checks_passed_the_loser_is_409(
     writes and the ORM's version check turns the other into a 409, not a lost update."""
     author = await make_account(pg_client)
     post, tag = await _create(pg_client, author)
-    other = await asyncpg.connect(asyncpg_dsn(postgres_url))
-    try:
-        tx = other.transaction()
-        await tx.start()
-        await other.execute("SELECT 1 FROM posts WHERE id = $1 FOR UPDATE", post["id"])
+    async with row_lock(postgres_url, "posts", post["id"]) as (other, tx):
         patches = [
             asyncio.ensure_future(_patch(pg_client, author, post["id"], {"title": title}, tag))
             for title in ("First", "Second")
@@ -214,8 +209,6 @@ async def test_both_checks_passed_the_loser_is_409(
         await until_the_service_waits_on_a_lock(other, waiting=2)
         await tx.rollback()
         first, second = await asyncio.wait_for(asyncio.gather(*patches), timeout=10)
-    finally:
-        await other.close()
     assert sorted([first.status_code, second.status_code]) == [200, 409]
     winner, loser = (first, second) if first.status_code == 200 else (second, first)
     assert assert_problem(loser, 409)["type"].endswith("/concurrent-update")
@@ -230,11 +223,7 @@ async def test_a_delete_that_read_an_older_version_is_409(
     post before the DELETE runs: the changed post is not deleted unseen."""
     author = await make_account(pg_client)
     post, tag = await _create(pg_client, author)
-    other = await asyncpg.connect(asyncpg_dsn(postgres_url))
-    try:
-        tx = other.transaction()
-        await tx.start()
-        await other.execute("SELECT 1 FROM posts WHERE id = $1 FOR UPDATE", post["id"])
+    async with row_lock(postgres_url, "posts", post["id"]) as (other, tx):
         headers = {**author.headers, "If-Match": tag}
         deleting = asyncio.ensure_future(pg_client.delete(f"/posts/{post['id']}", headers=headers))
         await until_the_service_waits_on_a_lock(other)
@@ -243,8 +232,6 @@ async def test_a_delete_that_read_an_older_version_is_409(
         )
         await tx.commit()
         response = await asyncio.wait_for(deleting, timeout=10)
-    finally:
-        await other.close()
     assert assert_problem(response, 409)["type"].endswith("/concurrent-update")
     shown = await pg_client.get(f"/posts/{post['id']}", headers=author.headers)
     assert shown.json()["title"] == "Changed"

@@ -5,7 +5,6 @@ import asyncio
 from functools import partial
 from typing import Any
 
-import asyncpg
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
@@ -15,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from inkwell.users import service as users_service
 from inkwell.users.models import User
 from tests.factories import Account, assert_problem, login, make_account, user_payload
-from tests.servers import asyncpg_dsn
 from tests.support import (
     BAD_TAGS,
     assert_precondition_failed,
     current_tag,
+    row_lock,
     until_the_service_waits_on_a_lock,
 )
 
@@ -142,11 +141,7 @@ async def test_a_conditional_patch_that_lost_the_race_is_409(
     version check makes the PATCH a 409 and it writes nothing."""
     alice = await make_account(pg_client, full_name="Alice")
     tag = await user_tag(pg_app.state.engine, alice.id)
-    other = await asyncpg.connect(asyncpg_dsn(postgres_url))
-    try:
-        tx = other.transaction()
-        await tx.start()
-        await other.execute("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", alice.id)
+    async with row_lock(postgres_url, "users", alice.id) as (other, tx):
         patch = asyncio.ensure_future(_patch(pg_client, alice, {"full_name": "Late"}, tag))
         await until_the_service_waits_on_a_lock(other)
         await other.execute(
@@ -155,8 +150,6 @@ async def test_a_conditional_patch_that_lost_the_race_is_409(
         )
         await tx.commit()
         response = await asyncio.wait_for(patch, timeout=10)
-    finally:
-        await other.close()
     assert assert_problem(response, 409)["type"].endswith("/concurrent-update")
     me = (await pg_client.get("/users/me", headers=alice.headers)).json()
     assert me["full_name"] == "Alice"

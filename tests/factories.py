@@ -5,7 +5,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
-from httpx import AsyncClient
+from httpx import AsyncClient, Response
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -62,8 +62,13 @@ class Account:
         return user_id
 
 
+async def request_token(client: AsyncClient, username: str, password: str) -> Response:
+    """POST /auth/token with the password form: its answer, whatever it is."""
+    return await client.post("/auth/token", data={"username": username, "password": password})
+
+
 async def login(client: AsyncClient, username: str, password: str) -> dict[str, str]:
-    response = await client.post("/auth/token", data={"username": username, "password": password})
+    response = await request_token(client, username, password)
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,6 +79,10 @@ class Server:
 
     def logs(self) -> str:
         return self.log.read_text(errors="replace")
+
+
+# `live_server(database_url, **settings)` (tests/conftest.py): a server while entered.
+LiveServer = Callable[..., contextlib.AbstractContextManager[Server]]
 
 
 def stop(process: subprocess.Popen[bytes], *, group: bool = False) -> None:

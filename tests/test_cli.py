@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from inkwell.cli import app
 from inkwell.core.config import get_settings
-from tests.conftest import POSTGRES_URL, run_in_thread
+from tests.support import POSTGRES_URL, run_in_thread
 
 runner = CliRunner()
 INKWELL = str(Path(sys.executable).parent / "inkwell")

@@ -9,7 +9,7 @@ Needs Debian's `chromium` (`.ci/run` installs it); skipped when it is missing.
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Locator, Page, expect, sync_playwright
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, requires_chromium
-from tests.servers import app_env, migrate, running_server, sqlite_url
+from tests.servers import Server, sqlite_url
 
 TIMEOUT_S = 15.0
 USER = {
@@ -33,13 +33,9 @@ pytestmark = requires_chromium
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
+def server(serve: Callable[..., Server], tmp_path: Path) -> str:
     """Migrate a fresh SQLite file and serve the app on a free loopback port."""
-    env = app_env(sqlite_url(tmp_path / "docs.db"))
-    migrate(env)
-    log = tmp_path / "server.log"
-    with running_server(env, log, ready="/openapi.json", timeout=TIMEOUT_S) as running:
-        yield running.url
+    return serve(sqlite_url(tmp_path / "docs.db"), ready="/openapi.json", timeout=TIMEOUT_S).url
 
 
 def _operation(page: Page, tag: str, operation_id: str) -> Locator:

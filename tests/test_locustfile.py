@@ -15,23 +15,14 @@ import contextlib
 import csv
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from bench.inkbench.common import request_kind
 
-from tests.servers import (
-    BIN,
-    ROOT,
-    app_env,
-    migrate,
-    run_inkwell,
-    run_program,
-    running_server,
-    sqlite_url,
-)
+from tests.servers import BIN, ROOT, Server, run_program, sqlite_url
 
 SECONDS = 10
 USERS = 10
@@ -48,14 +39,15 @@ def database(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def server(tmp_path: Path, database: Path) -> Iterator[str]:
+def server(serve: Callable[..., Server], database: Path) -> str:
     """Migrate and seed a fresh SQLite file, then serve it on a free loopback port."""
-    env = app_env(sqlite_url(database), LOG_LEVEL="WARNING")
-    migrate(env)
-    run_inkwell(env, "seed", "--users", "20", "--posts", "300", "--tags", "10")
-    log = tmp_path / "server.log"
-    with running_server(env, log, ready="/health/ready", timeout=START_TIMEOUT_S) as running:
-        yield running.url
+    return serve(
+        sqlite_url(database),
+        seed=["--users", "20", "--posts", "300", "--tags", "10"],
+        ready="/health/ready",
+        timeout=START_TIMEOUT_S,
+        LOG_LEVEL="WARNING",
+    ).url
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

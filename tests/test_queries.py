@@ -5,14 +5,11 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import StatementCounter
 from tests.factories import make_account, make_post, seed_posts, seed_social
+from tests.support import StatementCounter
 
-
-@pytest.fixture
-def read_cache_verify() -> bool:
-    """Statements are counted as production runs them: cache hits are not rebuilt."""
-    return False
+# Statements are counted as production runs them: cache hits are not rebuilt.
+pytestmark = pytest.mark.counts_statements
 
 
 async def _count(

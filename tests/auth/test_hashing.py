@@ -13,8 +13,8 @@ from sqlalchemy import insert
 from inkwell.auth.hashing import PasswordHasher
 from inkwell.main import create_app
 from inkwell.models import User
-from tests.conftest import api_client, make_settings
 from tests.factories import make_user, user_payload
+from tests.support import api_client, make_settings
 
 # One connection (or a short wait for SQLite's write lock): a request that held it
 # while hashing would make every other request wait past the timeout, into a 503.

@@ -14,19 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from inkwell.auth.hashing import PasswordHasher
 from inkwell.core.config import DEFAULT_JWT_SECRET, Settings
 from inkwell.main import create_app
-from tests.conftest import api_client, make_settings
-from tests.factories import assert_problem, deactivate, make_account, make_user
-
-
-async def _login(client: AsyncClient, username: str, password: str) -> Any:
-    return await client.post("/auth/token", data={"username": username, "password": password})
+from tests.factories import assert_problem, deactivate, make_account, make_user, request_token
+from tests.support import api_client, make_settings
 
 
 @pytest.mark.parametrize("by", ["username", "email"])
 async def test_login_returns_a_bearer_token(client: AsyncClient, by: str) -> None:
     user = await make_user(client, email="Login@Example.com", password="right-password")
     login = user[by].upper() if by == "email" else user[by]
-    response = await _login(client, login, "right-password")
+    response = await request_token(client, login, "right-password")
     assert response.status_code == 200
     body = response.json()
     assert body["token_type"] == "bearer"
@@ -40,9 +36,9 @@ async def test_failed_logins_all_look_the_same(client: AsyncClient, engine: Asyn
     inactive = await make_account(client, password="right-password")
     await deactivate(engine, inactive.id)
     attempts = [
-        await _login(client, user["username"], "wrong-password"),
-        await _login(client, "no-such-user", "right-password"),
-        await _login(client, inactive.user["username"], "right-password"),
+        await request_token(client, user["username"], "wrong-password"),
+        await request_token(client, "no-such-user", "right-password"),
+        await request_token(client, inactive.user["username"], "right-password"),
     ]
     bodies = []
     for response in attempts:
@@ -62,7 +58,7 @@ async def test_unknown_account_costs_a_hash_verification(app: FastAPI, client: A
         return await original(password, hashed)
 
     hasher.verify_and_update = spy  # type: ignore[method-assign]
-    await _login(client, "ghost", "whatever-password")
+    await request_token(client, "ghost", "whatever-password")
     assert calls == [hasher.dummy_hash]
 
 
@@ -89,13 +85,13 @@ async def test_password_is_rehashed_when_parameters_change(
         stronger.router.lifespan_context(stronger),
         api_client(stronger) as c,
     ):
-        assert (await _login(c, user["username"], "right-password")).status_code == 200
+        assert (await request_token(c, user["username"], "right-password")).status_code == 200
     async with engine.connect() as conn:
         stored = await conn.scalar(
             text("SELECT hashed_password FROM users WHERE id = :id"), {"id": user["id"]}
         )
     assert ",t=2," in stored
-    assert (await _login(client, user["username"], "right-password")).status_code == 200
+    assert (await request_token(client, user["username"], "right-password")).status_code == 200
 
 
 def _token(settings: Settings, **claims: Any) -> str:
@@ -161,7 +157,7 @@ async def test_token_responses_are_never_cached(
 ) -> None:
     # RFC 6749 5.1: a token (or an answer about one) must not be kept by any cache.
     user = await make_user(client, password="right-password")
-    response = await _login(client, user["username"], password)
+    response = await request_token(client, user["username"], password)
     assert response.status_code == status
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["pragma"] == "no-cache"

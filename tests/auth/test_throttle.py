@@ -13,8 +13,8 @@ from sqlalchemy import func, insert, select, update
 from inkwell.auth import throttle
 from inkwell.main import create_app
 from inkwell.models import ThrottleHit
-from tests.conftest import api_client, make_settings
-from tests.factories import assert_problem, make_user
+from tests.factories import assert_problem, make_user, request_token
+from tests.support import api_client, make_settings
 
 
 @pytest.fixture
@@ -31,36 +31,32 @@ async def strict(app: FastAPI, db_url: str) -> AsyncIterator[tuple[FastAPI, Asyn
         yield strict_app, client
 
 
-async def _login(client: AsyncClient, username: str, password: str) -> Response:
-    return await client.post("/auth/token", data={"username": username, "password": password})
-
-
 async def test_account_is_throttled_after_failures(
     strict: tuple[FastAPI, AsyncClient],
 ) -> None:
     _, client = strict
     user = await make_user(client, password="right-password")
     for _ in range(3):
-        assert_problem(await _login(client, user["username"], "wrong-password"), 401)
-    blocked = await _login(client, user["username"], "right-password")
+        assert_problem(await request_token(client, user["username"], "wrong-password"), 401)
+    blocked = await request_token(client, user["username"], "right-password")
     body = assert_problem(blocked, 429)
     assert 1 <= int(blocked.headers["retry-after"]) <= 900
     assert "Too many" in body["detail"]
     # The same account by another spelling is the same bucket.
-    assert_problem(await _login(client, user["username"].upper(), "x"), 429)
+    assert_problem(await request_token(client, user["username"].upper(), "x"), 429)
     other = await make_user(client, password="right-password")
-    assert (await _login(client, other["username"], "right-password")).status_code == 200
+    assert (await request_token(client, other["username"], "right-password")).status_code == 200
 
 
 async def test_success_clears_the_account_count(strict: tuple[FastAPI, AsyncClient]) -> None:
     _, client = strict
     user = await make_user(client, password="right-password")
     for _ in range(2):
-        await _login(client, user["username"], "wrong-password")
-    assert (await _login(client, user["username"], "right-password")).status_code == 200
+        await request_token(client, user["username"], "wrong-password")
+    assert (await request_token(client, user["username"], "right-password")).status_code == 200
     for _ in range(2):
-        assert_problem(await _login(client, user["username"], "wrong-password"), 401)
-    assert (await _login(client, user["username"], "right-password")).status_code == 200
+        assert_problem(await request_token(client, user["username"], "wrong-password"), 401)
+    assert (await request_token(client, user["username"], "right-password")).status_code == 200
 
 
 async def test_address_is_throttled_across_accounts(
@@ -68,21 +64,21 @@ async def test_address_is_throttled_across_accounts(
 ) -> None:
     _, client = strict
     for i in range(6):
-        assert_problem(await _login(client, f"nobody{i}", "guess"), 401)
+        assert_problem(await request_token(client, f"nobody{i}", "guess"), 401)
     user = await make_user(client, password="right-password")
-    assert_problem(await _login(client, user["username"], "right-password"), 429)
+    assert_problem(await request_token(client, user["username"], "right-password"), 429)
 
 
 async def test_failures_expire_with_the_window(strict: tuple[FastAPI, AsyncClient]) -> None:
     app, client = strict
     user = await make_user(client, password="right-password")
     for _ in range(3):
-        await _login(client, user["username"], "wrong-password")
-    assert_problem(await _login(client, user["username"], "right-password"), 429)
+        await request_token(client, user["username"], "wrong-password")
+    assert_problem(await request_token(client, user["username"], "right-password"), 429)
     async with app.state.engine.begin() as conn:
         old = datetime(2000, 1, 1, tzinfo=UTC)
         await conn.execute(update(ThrottleHit).values(counts_until=old))
-    assert (await _login(client, user["username"], "right-password")).status_code == 200
+    assert (await request_token(client, user["username"], "right-password")).status_code == 200
 
 
 def _statuses(responses: list[Response]) -> dict[int, int]:
@@ -98,7 +94,7 @@ async def test_parallel_wrong_passwords_get_exactly_the_account_limit(client: As
     # Each attempt is counted before its password is verified, under a lock on the
     # account: at most LOGIN_MAX_FAILURES_PER_ACCOUNT (5) guesses are ever tried.
     user = await make_user(client, password="right-password")
-    attempts = [_login(client, user["username"], f"wrong-{i}") for i in range(30)]
+    attempts = [request_token(client, user["username"], f"wrong-{i}") for i in range(30)]
     assert _statuses(await asyncio.gather(*attempts)) == {401: 5, 429: 25}
 
 
@@ -106,7 +102,7 @@ async def test_parallel_failures_get_exactly_the_address_limit(
     strict: tuple[FastAPI, AsyncClient],
 ) -> None:
     _, client = strict
-    attempts = [_login(client, f"nobody{i}", "guess") for i in range(30)]
+    attempts = [request_token(client, f"nobody{i}", "guess") for i in range(30)]
     assert _statuses(await asyncio.gather(*attempts)) == {401: 6, 429: 24}
 
 
@@ -115,7 +111,7 @@ async def test_parallel_correct_logins_all_succeed(strict: tuple[FastAPI, AsyncC
     # wait for them instead of being refused, and each success leaves nothing behind.
     app, client = strict
     user = await make_user(client, password="right-password")
-    attempts = [_login(client, user["username"], "right-password") for _ in range(40)]
+    attempts = [request_token(client, user["username"], "right-password") for _ in range(40)]
     assert _statuses(await asyncio.gather(*attempts)) == {200: 40}
     async with app.state.engine.connect() as conn:
         logins = select(func.count()).where(ThrottleHit.key.startswith("login-"))
@@ -135,11 +131,11 @@ async def test_attempts_of_dead_requests_stop_counting(
         await conn.execute(
             insert(ThrottleHit), [{"key": key, "pending": True, "counts_until": soon}] * 3
         )
-    refused = await _login(client, user["username"], "right-password")
+    refused = await request_token(client, user["username"], "right-password")
     assert_problem(refused, 429)
     assert refused.headers["retry-after"] == "1"
     async with app.state.engine.begin() as conn:
         await conn.execute(
             update(ThrottleHit).values(counts_until=datetime(2000, 1, 1, tzinfo=UTC))
         )
-    assert (await _login(client, user["username"], "right-password")).status_code == 200
+    assert (await request_token(client, user["username"], "right-password")).status_code == 200

@@ -1,18 +1,18 @@
 """Fixtures of the client's tests: a real `inkwell serve` on each database (one per
 database for the whole session), and clients of it signed up and logged in."""
 
+import contextlib
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from inkwell_client import AsyncInkwell, RetryPolicy, UserPrivate
 
-from tests.conftest import new_postgres_database
-from tests.servers import Server, app_env, migrate, running_server, sqlite_url
+from tests.servers import LiveServer, Server, sqlite_url
+from tests.support import new_postgres_database
 
 PASSWORD = "correct horse battery"
 # Quick retries: the tests wait for the server, not for politeness.
@@ -34,25 +34,19 @@ class Live:
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
 async def live(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    live_server: LiveServer,
 ) -> AsyncIterator[Live]:
     """`inkwell serve` on a migrated database of its own (SQLite file, or a new
     PostgreSQL database dropped afterwards), for every client test of the session."""
-    tmp = tmp_path_factory.mktemp(f"client-{request.param}")
-    if request.param == "sqlite":
-        url = sqlite_url(tmp / "client.db")
-        with _served(url, tmp) as server:
-            yield Live("sqlite", server, url)
-        return
-    async with new_postgres_database("inkwell_client") as url:
-        with _served(url, tmp) as server:
-            yield Live("postgres", server, url)
-
-
-def _served(database_url: str, tmp: Path) -> Any:
-    env = app_env(database_url)
-    migrate(env)
-    return running_server(env, tmp / "server.log", ready="/health/ready")
+    async with contextlib.AsyncExitStack() as stack:
+        if request.param == "sqlite":
+            url = sqlite_url(tmp_path_factory.mktemp("client-sqlite") / "client.db")
+        else:
+            url = await stack.enter_async_context(new_postgres_database("inkwell_client"))
+        server = stack.enter_context(live_server(url, ready="/health/ready"))
+        yield Live(request.param, server, url)
 
 
 @dataclass

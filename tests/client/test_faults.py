@@ -15,8 +15,8 @@ from inkwell_client import ConnectionFailed, RetryPolicy, TransferRead
 
 from tests.client.conftest import Live, Member, MemberFactory
 from tests.client.proxy import Drop, FaultProxy
-from tests.conftest import terminate_service_backends
 from tests.servers import asyncpg_dsn
+from tests.support import terminate_service_backends
 
 pytestmark = pytest.mark.xdist_group("client")
 

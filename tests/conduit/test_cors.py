@@ -6,8 +6,8 @@ from httpx import AsyncClient
 
 from inkwell.conduit import router as conduit_router
 from inkwell.core.config import Settings
-from tests.conftest import make_settings
 from tests.factories import assert_conduit_error, make_conduit_user
+from tests.support import make_settings
 
 ORIGIN = "https://conduit.example"
 

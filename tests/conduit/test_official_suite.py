@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.servers import ROOT, Server, app_env, migrate, run_program, sqlite_url
+from tests.servers import ROOT, Server, run_program, sqlite_url
 
 RUNNER = ROOT / "tests" / "realworld"
 NEWMAN = RUNNER / "node_modules" / ".bin" / "newman"
@@ -96,14 +96,10 @@ def _check(collection: Path, server: Server, tmp_path: Path) -> None:
 def test_official_suite_on_sqlite(
     collection: Path, serve: Callable[..., Server], tmp_path: Path
 ) -> None:
-    env = app_env(sqlite_url(tmp_path / "conduit.db"))
-    migrate(env)
-    _check(collection, serve(env), tmp_path)
+    _check(collection, serve(sqlite_url(tmp_path / "conduit.db")), tmp_path)
 
 
 def test_official_suite_on_postgres(
     collection: Path, serve: Callable[..., Server], postgres_database: str, tmp_path: Path
 ) -> None:
-    env = app_env(postgres_database)
-    migrate(env)
-    _check(collection, serve(env), tmp_path)
+    _check(collection, serve(postgres_database), tmp_path)

@@ -10,17 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from inkwell.models import Comment, Favorite, Follow, Post, Tag, User
-from tests.conftest import StatementCounter
 from tests.factories import ConduitUser, make_conduit_user
+from tests.support import StatementCounter
 
 AUTHORS = 120
 TAG = "seeded"
 
 
-@pytest.fixture
-def read_cache_verify() -> bool:
-    """Statements are counted as production runs them: cache hits are not rebuilt."""
-    return False
+# Statements are counted as production runs them: cache hits are not rebuilt.
+pytestmark = pytest.mark.counts_statements
 
 
 async def _seed(engine: AsyncEngine, fan_id: int) -> str:

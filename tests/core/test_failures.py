@@ -6,12 +6,13 @@ import asyncpg
 import pytest
 from httpx import AsyncClient, Response
 
-from tests.conftest import (
+from tests.factories import assert_problem, make_account, make_user
+from tests.servers import asyncpg_dsn
+from tests.support import (
+    row_lock,
     terminate_service_backends,
     until_the_service_waits_on_a_lock,
 )
-from tests.factories import assert_problem, make_account, make_user
-from tests.servers import asyncpg_dsn
 
 
 @pytest.mark.parametrize("pg_app", [{"db_pool_pre_ping": True}], indirect=True)
@@ -36,13 +37,9 @@ async def test_slow_query_is_503_not_a_stuck_worker(
     pg_client: AsyncClient, postgres_url: str
 ) -> None:
     account = await make_account(pg_client)
-    blocker = await asyncpg.connect(asyncpg_dsn(postgres_url))
-    try:
-        # Another transaction holds the row: the PATCH waits on its lock until the
-        # statement timeout cancels it.
-        tx = blocker.transaction()
-        await tx.start()
-        await blocker.execute("SELECT * FROM users WHERE id = $1 FOR UPDATE", account.id)
+    # Another transaction holds the row: the PATCH waits on its lock until the
+    # statement timeout cancels it.
+    async with row_lock(postgres_url, "users", account.id) as (_, tx):
         response = await asyncio.wait_for(
             pg_client.patch(
                 f"/users/{account.id}", json={"full_name": "Slow"}, headers=account.headers
@@ -50,8 +47,6 @@ async def test_slow_query_is_503_not_a_stuck_worker(
             timeout=10,
         )
         await tx.rollback()
-    finally:
-        await blocker.close()
     body = assert_problem(response, 503)
     assert response.headers["retry-after"]
     assert "statement" not in body["detail"].lower()

@@ -13,8 +13,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from inkwell.core.ops.logging import redact
-from tests.conftest import api_client
 from tests.factories import make_account, user_payload
+from tests.support import api_client
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from httpx import AsyncClient
 
 from inkwell.core.ops import metrics
 from inkwell.main import create_app
-from tests.conftest import api_client, make_settings
 from tests.factories import assert_problem, make_user, user_payload
+from tests.support import api_client, make_settings
 
 
 async def _client_for(app: FastAPI) -> AsyncIterator[AsyncClient]:

@@ -8,8 +8,8 @@ import pytest
 from httpx import AsyncClient, Response
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import StatementCounter
 from tests.factories import assert_problem, make_account, make_post, seed_posts
+from tests.support import StatementCounter
 
 
 def _next(response: Response) -> str | None:

@@ -3,14 +3,12 @@ on, whichever way it writes (ORM or Core), and a lost update is a 409, not a 500
 
 import asyncio
 
-import asyncpg
 from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import until_the_service_waits_on_a_lock
 from tests.factories import assert_problem, deactivate, make_account, make_post
-from tests.servers import asyncpg_dsn
+from tests.support import row_lock, until_the_service_waits_on_a_lock
 
 
 async def _version(engine: AsyncEngine, table: str, row_id: int) -> int:
@@ -71,11 +69,7 @@ async def test_a_write_that_read_an_older_version_is_a_409(
     """Another transaction changes Alice's row between the PATCH's read and its write:
     the ORM's version check makes the PATCH lose with a 409, and it writes nothing."""
     alice = await make_account(pg_client)
-    other = await asyncpg.connect(asyncpg_dsn(postgres_url))
-    try:
-        tx = other.transaction()
-        await tx.start()
-        await other.execute("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", alice.id)
+    async with row_lock(postgres_url, "users", alice.id) as (other, tx):
         patch = asyncio.ensure_future(
             pg_client.patch(f"/users/{alice.id}", json={"full_name": "Late"}, headers=alice.headers)
         )
@@ -85,8 +79,6 @@ async def test_a_write_that_read_an_older_version_is_a_409(
         )
         await tx.commit()
         response = await asyncio.wait_for(patch, timeout=10)
-    finally:
-        await other.close()
     body = assert_problem(response, 409)
     assert body["type"].endswith("/concurrent-update")
     me = await pg_client.get("/users/me", headers=alice.headers)

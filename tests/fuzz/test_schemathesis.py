@@ -15,7 +15,6 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import closing
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -30,8 +29,8 @@ from sqlalchemy.engine import make_url
 
 from inkwell.core.config import Settings
 from inkwell.main import create_app
-from tests.conftest import TABLES, ensure_postgres_database, per_worker_url, run_in_thread
-from tests.servers import Server, app_env, migrate, running_server, sqlite_url
+from tests.servers import LiveServer, Server, sqlite_url
+from tests.support import TABLES, ensure_postgres_database, per_worker_url, run_in_thread
 
 # The service runs in its own process, which coverage does not measure; measuring this
 # one would only trace hypothesis generating requests, at twice the time.
@@ -58,16 +57,13 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp: Path = tmp_path_factory.mktemp("fuzz")
-    env = app_env(
+def server(database_url: str, live_server: LiveServer) -> Iterator[Server]:
+    with live_server(
         database_url,
         LOGIN_MAX_FAILURES_PER_ACCOUNT="1000",
         LOGIN_MAX_FAILURES_PER_ADDRESS="100000",
         LOG_LEVEL="WARNING",
-    )
-    migrate(env)
-    with running_server(env, tmp / "server.log") as running:
+    ) as running:
         yield running
 
 

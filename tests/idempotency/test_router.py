@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.models import IdempotencyKey
 from tests.factories import Account, assert_problem, make_account, post_payload
+from tests.support import balance
 
 
 async def _send(client: AsyncClient, sender: Account, body: dict[str, Any], key: str | None) -> Any:
@@ -23,11 +24,6 @@ async def _count(engine: AsyncEngine, sql: str) -> int:
     return int(value)
 
 
-async def _balance(client: AsyncClient, account: Account) -> str:
-    balance: str = (await client.get("/users/me", headers=account.headers)).json()["credits"]
-    return balance
-
-
 async def test_retry_replays_the_first_response(client: AsyncClient, engine: AsyncEngine) -> None:
     alice = await make_account(client)
     bob = await make_account(client)
@@ -38,7 +34,7 @@ async def test_retry_replays_the_first_response(client: AsyncClient, engine: Asy
     assert again.content == first.content
     assert again.headers["idempotent-replayed"] == "true"
     assert "idempotent-replayed" not in first.headers
-    assert await _balance(client, alice) == "90.00"
+    assert await balance(client, alice) == "90.00"
     assert await _count(engine, "SELECT count(*) FROM transfers WHERE kind='transfer'") == 1
 
 
@@ -49,7 +45,7 @@ async def test_same_key_other_body_is_422(client: AsyncClient) -> None:
     other = await _send(client, alice, {"to_user_id": bob.id, "amount": "11"}, "key-2")
     body = assert_problem(other, 422)
     assert "Idempotency-Key" in body["detail"]
-    assert await _balance(client, alice) == "90.00"
+    assert await balance(client, alice) == "90.00"
 
 
 async def test_keys_belong_to_their_user(client: AsyncClient) -> None:
@@ -61,7 +57,7 @@ async def test_keys_belong_to_their_user(client: AsyncClient) -> None:
     assert (
         await _send(client, bob, {"to_user_id": alice.id, "amount": "7"}, "k")
     ).status_code == 201
-    assert await _balance(client, alice) == "102.00"
+    assert await balance(client, alice) == "102.00"
 
 
 async def test_without_a_key_each_request_runs(client: AsyncClient) -> None:
@@ -71,7 +67,7 @@ async def test_without_a_key_each_request_runs(client: AsyncClient) -> None:
         assert (
             await _send(client, alice, {"to_user_id": bob.id, "amount": "5"}, None)
         ).status_code == 201
-    assert await _balance(client, alice) == "90.00"
+    assert await balance(client, alice) == "90.00"
 
 
 async def test_rejected_requests_store_nothing(client: AsyncClient, engine: AsyncEngine) -> None:
@@ -101,7 +97,7 @@ async def test_bad_keys_are_422(client: AsyncClient) -> None:
         headers={**alice.headers, "Idempotency-Key": ""},
     )
     assert_problem(empty, 422)
-    assert await _balance(client, alice) == "100.00"
+    assert await balance(client, alice) == "100.00"
 
 
 async def test_expired_key_runs_again(client: AsyncClient, engine: AsyncEngine) -> None:
@@ -114,7 +110,7 @@ async def test_expired_key_runs_again(client: AsyncClient, engine: AsyncEngine) 
     fresh = await _send(client, alice, {"to_user_id": bob.id, "amount": "2"}, "old")
     assert fresh.status_code == 201
     assert "idempotent-replayed" not in fresh.headers
-    assert await _balance(client, alice) == "97.00"
+    assert await balance(client, alice) == "97.00"
 
 
 async def test_twenty_concurrent_retries_move_money_once(
@@ -130,7 +126,7 @@ async def test_twenty_concurrent_retries_move_money_once(
     assert len({r.content for r in created}) == 1
     for conflict in (r for r in responses if r.status_code == 409):
         assert "in progress" in conflict.json()["detail"]
-    assert await _balance(client, alice) == "75.00"
+    assert await balance(client, alice) == "75.00"
     assert await _count(engine, "SELECT count(*) FROM transfers WHERE kind='transfer'") == 1
     replay = await _send(client, alice, body, "burst")
     assert replay.status_code == 201

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.factories import post_payload, user_payload
-from tests.servers import Server, app_env, migrate, sqlite_url
+from tests.servers import Server, sqlite_url
 
 ROUNDS = 8
 READS = 12
@@ -34,9 +34,7 @@ def test_a_write_on_one_worker_is_read_on_every_worker(
     database_url: str, serve: Callable[..., Server], tmp_path: Path
 ) -> None:
     # Verification off: the production path, where a stale document would be served.
-    env = app_env(database_url, READ_CACHE_VERIFY="false", TMPDIR=str(tmp_path))
-    migrate(env)
-    server = serve(env, workers=2)
+    server = serve(database_url, workers=2, READ_CACHE_VERIFY="false", TMPDIR=str(tmp_path))
     with _fresh(server) as client:
         payload = user_payload()
         assert client.post("/users/", json=payload).status_code == 201

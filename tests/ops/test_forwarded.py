@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 
 from tests.factories import user_payload
-from tests.servers import Server, app_env, migrate, sqlite_url
+from tests.servers import Server, sqlite_url
 
 PROXY = "127.0.0.2"  # a trusted proxy; the test's own 127.0.0.1 is not one
 
@@ -24,13 +24,11 @@ def _register(server: Server, source: str, forwarded_for: str | None = None) -> 
 def test_only_a_trusted_proxy_sets_the_client_address(
     serve: Callable[..., Server], tmp_path: Path
 ) -> None:
-    env = app_env(
+    server = serve(
         sqlite_url(tmp_path / "forwarded.db"),
         FORWARDED_ALLOW_IPS=PROXY,
         REGISTER_MAX_PER_ADDRESS="2",
     )
-    migrate(env)
-    server = serve(env)
     # An untrusted peer: whatever it claims, it is counted as itself.
     spoofed = [_register(server, "127.0.0.1", f"203.0.113.{i}") for i in range(1, 4)]
     assert spoofed == [201, 201, 429]

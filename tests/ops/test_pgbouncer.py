@@ -142,7 +142,7 @@ def _serve_through(
     postgres_database: str, pgbouncer: Bouncer, serve: Callable[..., Server], **settings: str
 ) -> Server:
     migrate(app_env(postgres_database))  # directly: migrations need a session of their own
-    return serve(app_env(pgbouncer.url, DB_POOL_SIZE="3", **settings))
+    return serve(pgbouncer.url, migrate=False, DB_POOL_SIZE="3", **settings)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.factories import assert_problem, make_account
 from tests.ops.workload import balances, count_ledger_rows, random_transfers, read_books
-from tests.servers import Server, app_env, free_port, migrate, sqlite_url
+from tests.servers import Server, free_port, sqlite_url
 
 # About 2 s per argon2 hash: a registration is still running when SIGTERM arrives.
 SLOW_HASHING = {"ARGON2_TIME_COST": "20", "ARGON2_MEMORY_KIB": "131072", "ARGON2_PARALLELISM": "1"}
@@ -39,9 +39,7 @@ def test_sigterm_lets_the_request_in_flight_finish(
     serve: Callable[..., Server], tmp_path: Path
 ) -> None:
     database = tmp_path / "ops.db"
-    env = app_env(sqlite_url(database), **SLOW_HASHING)
-    migrate(env)
-    server = serve(env)
+    server = serve(sqlite_url(database), **SLOW_HASHING)
     outcome: dict[str, Any] = {}
 
     def register() -> None:
@@ -87,7 +85,7 @@ def test_sigterm_lets_the_request_in_flight_finish(
 
 def test_database_down_gives_quick_503s_not_hangs(serve: Callable[..., Server]) -> None:
     closed_port = free_port()
-    server = serve(app_env(f"postgresql+asyncpg://postgres@127.0.0.1:{closed_port}/x"))
+    server = serve(f"postgresql+asyncpg://postgres@127.0.0.1:{closed_port}/x", migrate=False)
     with httpx.Client(base_url=server.url, timeout=10) as client:
         assert client.get("/health/live").status_code == 200
         for path in ("/health/ready", "/users/"):
@@ -105,9 +103,7 @@ def test_database_down_gives_quick_503s_not_hangs(serve: Callable[..., Server]) 
 @pytest.fixture
 def four_workers(postgres_database: str, serve: Callable[..., Server], tmp_path: Path) -> Server:
     # TMPDIR: where the CLI makes PROMETHEUS_MULTIPROC_DIR, so it goes with tmp_path.
-    env = app_env(postgres_database, DB_POOL_SIZE="5", TMPDIR=str(tmp_path))
-    migrate(env)
-    return serve(env, workers=4)
+    return serve(postgres_database, workers=4, DB_POOL_SIZE="5", TMPDIR=str(tmp_path))
 
 
 async def test_four_workers_keep_the_books_balanced(

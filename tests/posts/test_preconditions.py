@@ -4,30 +4,25 @@
 import asyncio
 from typing import Any
 
-import asyncpg
 import pytest
-from httpx import AsyncClient, Response
-from sqlalchemy import select
+from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.posts import documents as posts_documents
-from inkwell.posts.models import Post
-from inkwell.users.models import User
-from tests.conftest import until_the_service_waits_on_a_lock
 from tests.factories import Account, assert_problem, make_account, post_payload
-from tests.servers import asyncpg_dsn
+from tests.support import (
+    BAD_ETAGS,
+    assert_precondition_failed,
+    current_etag,
+    row_lock,
+    until_the_service_waits_on_a_lock,
+)
 
 
-async def current_tag(engine: AsyncEngine, post_id: int) -> str:
-    """The tag of the post's document as the database has it now (what a GET shows)."""
-    query = (
-        select(Post.version, User.version)
-        .join(User, Post.author_id == User.id)
-        .where(Post.id == post_id)
-    )
-    async with engine.connect() as conn:
-        version, author_version = (await conn.execute(query)).one()
-    return posts_documents.DOCUMENT.etag(post_id, (version, author_version), posts_documents.VIEW)
+async def post_etag(engine: AsyncEngine, post_id: int) -> str:
+    """The ETag of the post's document as the database has it now (what a GET shows):
+    its version and its author's."""
+    return await current_etag(engine, posts_documents.DOCUMENT, post_id, posts_documents.VIEW)
 
 
 async def _create(client: AsyncClient, author: Account, **over: Any) -> tuple[dict[str, Any], str]:
@@ -45,22 +40,17 @@ def _patch(
     return client.patch(f"/posts/{post_id}", json=change, headers=headers)
 
 
-def assert_precondition_failed(response: Response) -> None:
-    body = assert_problem(response, 412)
-    assert body["type"].endswith("/precondition-failed")
-
-
 async def test_answers_carry_the_tag_of_the_new_version(
     client: AsyncClient, engine: AsyncEngine
 ) -> None:
     author = await make_account(client)
     post, created = await _create(client, author)
-    assert created == await current_tag(engine, post["id"])
+    assert created == await post_etag(engine, post["id"])
     response = await client.patch(
         f"/posts/{post['id']}", json={"title": "Renamed"}, headers=author.headers
     )
     assert response.status_code == 200
-    assert response.headers["ETag"] == await current_tag(engine, post["id"])
+    assert response.headers["ETag"] == await post_etag(engine, post["id"])
     assert response.headers["ETag"] != created
 
 
@@ -73,7 +63,7 @@ async def test_conditional_updates_chain_on_the_tags_they_answer(
         response = await _patch(client, author, post["id"], change, tag)
         assert response.status_code == 200, response.text
         tag = response.headers["ETag"]
-    assert tag == await current_tag(engine, post["id"])
+    assert tag == await post_etag(engine, post["id"])
     # Any tag of a list may match, and `*` matches the post whatever its version.
     response = await _patch(client, author, post["id"], {"title": "Four"}, f'"other", {tag}')
     assert response.status_code == 200
@@ -90,20 +80,20 @@ async def test_a_stale_tag_is_412_and_changes_nothing(
         f"/posts/{post['id']}", json={"title": "Current"}, headers=author.headers
     )
     before = renamed.json()
-    tag = await current_tag(engine, post["id"])
+    tag = await post_etag(engine, post["id"])
     change = {"title": "Lost", "tags": ["lost"], "published": True}
     assert_precondition_failed(await _patch(client, author, post["id"], change, stale))
     deleting = {**author.headers, "If-Match": stale}
     assert_precondition_failed(await client.delete(f"/posts/{post['id']}", headers=deleting))
     assert (await client.get(f"/posts/{post['id']}", headers=author.headers)).json() == before
-    assert await current_tag(engine, post["id"]) == tag
+    assert await post_etag(engine, post["id"]) == tag
     assert [t["name"] for t in (await client.get("/tags/")).json()] == ["kept"]
 
 
 async def test_a_current_tag_deletes(client: AsyncClient, engine: AsyncEngine) -> None:
     author = await make_account(client)
     post, _ = await _create(client, author)
-    headers = {**author.headers, "If-Match": await current_tag(engine, post["id"])}
+    headers = {**author.headers, "If-Match": await post_etag(engine, post["id"])}
     assert (await client.delete(f"/posts/{post['id']}", headers=headers)).status_code == 204
     assert_problem(await client.get(f"/posts/{post['id']}", headers=author.headers), 404)
     # Gone, `*` matches nothing: the post is 404 (RFC 9110 would allow 412 too).
@@ -111,23 +101,7 @@ async def test_a_current_tag_deletes(client: AsyncClient, engine: AsyncEngine) -
     assert_problem(await client.delete(f"/posts/{post['id']}", headers=starred), 404)
 
 
-# Values that never match under strong comparison: 412, never a 5xx and never a change.
-BAD_TAGS: list[Any] = [
-    "garbage",
-    "",
-    '"unterminated',
-    "W/*",
-    '"a" "b"',
-    ",",
-    '"' + "x" * 8000 + '"',
-    "x" * 8000,
-    '"caf\xe9"'.encode("latin-1"),
-    '"日本"'.encode(),
-    b'"\xff\xfe"',
-]
-
-
-@pytest.mark.parametrize("bad", BAD_TAGS, ids=range(len(BAD_TAGS)))
+@pytest.mark.parametrize("bad", BAD_ETAGS, ids=range(len(BAD_ETAGS)))
 async def test_bad_if_match_values_are_412(
     client: AsyncClient, engine: AsyncEngine, bad: Any
 ) -> None:
@@ -136,7 +110,7 @@ async def test_bad_if_match_values_are_412(
     assert_precondition_failed(await _patch(client, author, post["id"], {"title": "No"}, bad))
     deleting = {**author.headers, "If-Match": bad}
     assert_precondition_failed(await client.delete(f"/posts/{post['id']}", headers=deleting))
-    assert await current_tag(engine, post["id"]) == tag
+    assert await post_etag(engine, post["id"]) == tag
 
 
 async def test_a_weak_tag_never_matches(client: AsyncClient, engine: AsyncEngine) -> None:
@@ -147,7 +121,7 @@ async def test_a_weak_tag_never_matches(client: AsyncClient, engine: AsyncEngine
     assert_precondition_failed(await _patch(client, author, post["id"], {"title": "No"}, weak))
     deleting = {**author.headers, "If-Match": weak}
     assert_precondition_failed(await client.delete(f"/posts/{post['id']}", headers=deleting))
-    assert await current_tag(engine, post["id"]) == tag
+    assert await post_etag(engine, post["id"]) == tag
 
 
 async def test_visibility_and_ownership_come_before_the_precondition(
@@ -166,8 +140,8 @@ async def test_visibility_and_ownership_come_before_the_precondition(
         assert_problem(await client.delete(f"/posts/{published['id']}", headers=headers), 403)
         assert_problem(await client.delete(f"/posts/{draft['id']}", headers=headers), 404)
         assert_problem(await _patch(client, other, 4242, {"title": "Mine"}, tag), 404)
-    assert await current_tag(engine, published["id"]) == published_tag
-    assert await current_tag(engine, draft["id"]) == draft_tag
+    assert await post_etag(engine, published["id"]) == published_tag
+    assert await post_etag(engine, draft["id"]) == draft_tag
 
 
 async def test_the_lost_update_is_refused(client: AsyncClient, engine: AsyncEngine) -> None:
@@ -183,7 +157,7 @@ async def test_the_lost_update_is_refused(client: AsyncClient, engine: AsyncEngi
     assert_precondition_failed(b)
     reread = await client.get(url, headers=author.headers)
     assert reread.json()["title"] == "A's title"
-    fresh = await current_tag(engine, post["id"])
+    fresh = await post_etag(engine, post["id"])
     assert fresh == a.headers["ETag"]
     b = await _patch(client, author, post["id"], {"body": "B's body, after A's title."}, fresh)
     assert b.status_code == 200
@@ -207,7 +181,7 @@ async def test_concurrent_conditional_patches_never_both_win(
     winner = first if first.status_code == 200 else second
     shown = await client.get(f"/posts/{post['id']}", headers=author.headers)
     assert shown.json()["title"] == winner.json()["title"]
-    assert winner.headers["ETag"] == await current_tag(engine, post["id"])
+    assert winner.headers["ETag"] == await post_etag(engine, post["id"])
 
 
 async def test_both_checks_passed_the_loser_is_409(
@@ -218,11 +192,7 @@ async def test_both_checks_passed_the_loser_is_409(
     writes and the ORM's version check turns the other into a 409, not a lost update."""
     author = await make_account(pg_client)
     post, tag = await _create(pg_client, author)
-    other = await asyncpg.connect(asyncpg_dsn(postgres_url))
-    try:
-        tx = other.transaction()
-        await tx.start()
-        await other.execute("SELECT 1 FROM posts WHERE id = $1 FOR UPDATE", post["id"])
+    async with row_lock(postgres_url, "posts", post["id"]) as (other, tx):
         patches = [
             asyncio.ensure_future(_patch(pg_client, author, post["id"], {"title": title}, tag))
             for title in ("First", "Second")
@@ -230,8 +200,6 @@ async def test_both_checks_passed_the_loser_is_409(
         await until_the_service_waits_on_a_lock(other, waiting=2)
         await tx.rollback()
         first, second = await asyncio.wait_for(asyncio.gather(*patches), timeout=10)
-    finally:
-        await other.close()
     assert sorted([first.status_code, second.status_code]) == [200, 409]
     winner, loser = (first, second) if first.status_code == 200 else (second, first)
     assert assert_problem(loser, 409)["type"].endswith("/concurrent-update")
@@ -246,11 +214,7 @@ async def test_a_delete_that_read_an_older_version_is_409(
     post before the DELETE runs: the changed post is not deleted unseen."""
     author = await make_account(pg_client)
     post, tag = await _create(pg_client, author)
-    other = await asyncpg.connect(asyncpg_dsn(postgres_url))
-    try:
-        tx = other.transaction()
-        await tx.start()
-        await other.execute("SELECT 1 FROM posts WHERE id = $1 FOR UPDATE", post["id"])
+    async with row_lock(postgres_url, "posts", post["id"]) as (other, tx):
         headers = {**author.headers, "If-Match": tag}
         deleting = asyncio.ensure_future(pg_client.delete(f"/posts/{post['id']}", headers=headers))
         await until_the_service_waits_on_a_lock(other)
@@ -259,8 +223,6 @@ async def test_a_delete_that_read_an_older_version_is_409(
         )
         await tx.commit()
         response = await asyncio.wait_for(deleting, timeout=10)
-    finally:
-        await other.close()
     assert assert_problem(response, 409)["type"].endswith("/concurrent-update")
     shown = await pg_client.get(f"/posts/{post['id']}", headers=author.headers)
     assert shown.json()["title"] == "Changed"

@@ -11,8 +11,8 @@ import time
 from httpx import AsyncClient
 
 from inkwell.main import create_app
-from tests.conftest import api_client, make_settings
 from tests.factories import make_user
+from tests.support import api_client, make_settings
 
 
 async def _median_login_seconds(client: AsyncClient, username: str, rounds: int = 7) -> float:

@@ -14,7 +14,6 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 
 from inkwell.core.config import Settings
-from tests.conftest import api_client
 from tests.factories import (
     PRIVATE_USER_FIELDS,
     USER_FIELDS,
@@ -24,6 +23,7 @@ from tests.factories import (
     post_payload,
     user_payload,
 )
+from tests.support import api_client
 
 FORBIDDEN_USER_FIELDS = [
     {"credits": "1000000.00"},

@@ -15,8 +15,8 @@ from httpx import AsyncClient
 
 from inkwell.auth.hashing import PasswordHasher
 from inkwell.core.ops.runtime import tune_process
-from tests.conftest import make_settings
 from tests.factories import assert_problem, make_account, make_post, post_payload, user_payload
+from tests.support import make_settings
 
 LISTS = ["/users/", "/posts/", "/tags/", "/tags/t/posts", "/transfers/"]
 

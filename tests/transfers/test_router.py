@@ -15,17 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from inkwell.core.errors import sqlstate
 from inkwell.transfers import service as transfers_service
 from tests.factories import Account, assert_problem, deactivate, make_account
+from tests.support import balance
 
 
 async def _send(client: AsyncClient, sender: Account, to: int, amount: Any, **kw: Any) -> Any:
     return await client.post(
         "/transfers/", json={"to_user_id": to, "amount": amount}, headers=sender.headers, **kw
     )
-
-
-async def _balance(client: AsyncClient, account: Account) -> str:
-    balance: str = (await client.get("/users/me", headers=account.headers)).json()["credits"]
-    return balance
 
 
 async def _totals(engine: AsyncEngine) -> tuple[Decimal, Decimal]:
@@ -49,8 +45,8 @@ async def test_transfer_moves_credits(client: AsyncClient, engine: AsyncEngine) 
     assert body["amount"] == "12.50"
     assert body["kind"] == "transfer"
     assert body["created_at"].endswith("Z")
-    assert await _balance(client, alice) == "87.50"
-    assert await _balance(client, bob) == "112.50"
+    assert await balance(client, alice) == "87.50"
+    assert await balance(client, bob) == "112.50"
     balances, grants = await _totals(engine)
     assert balances == grants == Decimal("200.00")
 
@@ -103,7 +99,7 @@ async def test_rejected_amounts_move_nothing(
     bob = await make_account(client)
     body = assert_problem(await _send(client, alice, bob.id, amount), 422)
     assert any("amount" in e["loc"] for e in body["errors"])
-    assert await _balance(client, alice) == await _balance(client, bob) == "100.00"
+    assert await balance(client, alice) == await balance(client, bob) == "100.00"
     async with engine.connect() as conn:
         assert await conn.scalar(text("SELECT count(*) FROM transfers WHERE kind='transfer'")) == 0
 
@@ -134,14 +130,14 @@ async def test_rule_violations_change_nothing(client: AsyncClient, engine: Async
         assert_problem(await client.post("/transfers/", json=bad, headers=alice.headers), 422)
     extra = {"to_user_id": bob.id, "amount": "1", "from_user_id": bob.id}
     assert_problem(await client.post("/transfers/", json=extra, headers=alice.headers), 422)
-    assert await _balance(client, alice) == await _balance(client, bob) == "100.00"
+    assert await balance(client, alice) == await balance(client, bob) == "100.00"
 
 
 async def test_whole_balance_can_be_sent(client: AsyncClient) -> None:
     alice = await make_account(client)
     bob = await make_account(client)
     assert (await _send(client, alice, bob.id, "100.00")).status_code == 201
-    assert await _balance(client, alice) == "0.00"
+    assert await balance(client, alice) == "0.00"
     assert_problem(await _send(client, alice, bob.id, "0.01"), 409)
 
 
@@ -252,7 +248,7 @@ async def test_deadlock_is_retried_not_a_5xx(
     response = await sending
     assert response.status_code == 201, response.text
     assert attempts == ["40P01", None]
-    assert await _balance(pg_client, alice) == "95.00"
-    assert await _balance(pg_client, bob) == "105.00"
+    assert await balance(pg_client, alice) == "95.00"
+    assert await balance(pg_client, bob) == "105.00"
     balances, grants = await _totals(engine)
     assert balances == grants == Decimal("200.00")

@@ -4,28 +4,26 @@ against the holder's own document, the `ETag` of each new version, 412 and 409."
 import asyncio
 from typing import Any
 
-import asyncpg
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.users import documents as users_documents
-from inkwell.users.models import User
-from tests.conftest import until_the_service_waits_on_a_lock
 from tests.factories import Account, assert_problem, login, make_account, user_payload
-from tests.posts.test_preconditions import BAD_TAGS, assert_precondition_failed
-from tests.servers import asyncpg_dsn
+from tests.support import (
+    BAD_ETAGS,
+    assert_precondition_failed,
+    current_etag,
+    row_lock,
+    until_the_service_waits_on_a_lock,
+)
 
 
-async def current_tag(engine: AsyncEngine, user_id: int, *, private: bool = True) -> str:
-    """The tag of the user's document (the holder's own by default) as the database has it now."""
-    async with engine.connect() as conn:
-        version = await conn.scalar(select(User.version).where(User.id == user_id))
-    assert isinstance(version, int)
+async def user_etag(engine: AsyncEngine, user_id: int, *, private: bool = True) -> str:
+    """The ETag of the user's document (the holder's own by default) as the database has it now."""
     view = users_documents.PRIVATE if private else users_documents.PUBLIC
-    return users_documents.DOCUMENT.etag(user_id, (version,), view)
+    return await current_etag(engine, users_documents.DOCUMENT, user_id, view)
 
 
 def _patch(client: AsyncClient, account: Account, change: dict[str, Any], tag: Any) -> Any:
@@ -50,7 +48,7 @@ async def test_registration_and_patch_answer_the_new_tag(
     registered = await client.post("/users/", json=payload)
     assert registered.status_code == 201
     user_id = registered.json()["id"]
-    assert registered.headers["ETag"] == await current_tag(engine, user_id)
+    assert registered.headers["ETag"] == await user_etag(engine, user_id)
     headers = await login(client, payload["username"], payload["password"])
     account = Account(user=registered.json(), password=payload["password"], headers=headers)
     tag = registered.headers["ETag"]
@@ -59,7 +57,7 @@ async def test_registration_and_patch_answer_the_new_tag(
         assert response.status_code == 200, response.text
         assert response.headers["ETag"] != tag
         tag = response.headers["ETag"]
-    assert tag == await current_tag(engine, user_id)
+    assert tag == await user_etag(engine, user_id)
     assert (await _patch(client, account, {"full_name": "Any"}, "*")).status_code == 200
 
 
@@ -68,7 +66,7 @@ async def test_a_stale_tag_is_412_and_changes_nothing(
 ) -> None:
     alice = await make_account(client, full_name="Alice")
     bob = await make_account(client)
-    read = await current_tag(engine, alice.id)
+    read = await user_etag(engine, alice.id)
     # A transfer changes Alice's balance, which her own document shows.
     await _send(client, alice, bob)
     assert_precondition_failed(await _patch(client, alice, {"full_name": "Lost"}, read))
@@ -77,29 +75,29 @@ async def test_a_stale_tag_is_412_and_changes_nothing(
     assert me["full_name"] == "Alice"
     assert me["credits"] == "99.00"
     # The public document's tag is not the holder's: it does not match either.
-    public = await current_tag(engine, alice.id, private=False)
+    public = await user_etag(engine, alice.id, private=False)
     assert_precondition_failed(await _patch(client, alice, {"full_name": "Lost"}, public))
-    fresh = await current_tag(engine, alice.id)
+    fresh = await user_etag(engine, alice.id)
     assert (await _patch(client, alice, {"full_name": "Alice R."}, fresh)).status_code == 200
 
 
 async def test_a_current_tag_closes_the_account(client: AsyncClient, engine: AsyncEngine) -> None:
     alice = await make_account(client)
-    assert (await _delete(client, alice, await current_tag(engine, alice.id))).status_code == 204
+    assert (await _delete(client, alice, await user_etag(engine, alice.id))).status_code == 204
     assert_problem(await client.get(f"/users/{alice.id}"), 404)
 
 
-@pytest.mark.parametrize("bad", [*BAD_TAGS, "W/current"], ids=range(len(BAD_TAGS) + 1))
+@pytest.mark.parametrize("bad", [*BAD_ETAGS, "W/current"], ids=range(len(BAD_ETAGS) + 1))
 async def test_bad_if_match_values_are_412(
     client: AsyncClient, engine: AsyncEngine, bad: Any
 ) -> None:
     alice = await make_account(client, full_name="Alice")
-    tag = await current_tag(engine, alice.id)
+    tag = await user_etag(engine, alice.id)
     if bad == "W/current":  # strong comparison: the weak form of the current tag fails
         bad = f"W/{tag}"
     assert_precondition_failed(await _patch(client, alice, {"full_name": "No"}, bad))
     assert_precondition_failed(await _delete(client, alice, bad))
-    assert await current_tag(engine, alice.id) == tag
+    assert await user_etag(engine, alice.id) == tag
     assert (await client.get("/users/me", headers=alice.headers)).json()["full_name"] == "Alice"
 
 
@@ -108,23 +106,23 @@ async def test_someone_elses_account_is_403_whatever_the_tag(
 ) -> None:
     alice = await make_account(client)
     mallory = await make_account(client)
-    tag = await current_tag(engine, alice.id)
+    tag = await user_etag(engine, alice.id)
     intruder = Account(user=alice.user, password="", headers=mallory.headers)
     for candidate in (tag, "*", '"stale"'):
         assert_problem(await _patch(client, intruder, {"full_name": "Owned"}, candidate), 403)
         assert_problem(await _delete(client, intruder, candidate), 403)
-    assert await current_tag(engine, alice.id) == tag
+    assert await user_etag(engine, alice.id) == tag
 
 
 async def test_the_lost_update_is_refused(client: AsyncClient, engine: AsyncEngine) -> None:
     """Two of Alice's devices read the same version; the first change goes through,
     the second, based on the old version, is 412 until it reads again."""
     alice = await make_account(client)
-    read = await current_tag(engine, alice.id)
+    read = await user_etag(engine, alice.id)
     first = await _patch(client, alice, {"full_name": "From the phone"}, read)
     assert first.status_code == 200
     assert_precondition_failed(await _patch(client, alice, {"email": "laptop@example.com"}, read))
-    fresh = await current_tag(engine, alice.id)
+    fresh = await user_etag(engine, alice.id)
     assert fresh == first.headers["ETag"]
     second = await _patch(client, alice, {"email": "laptop@example.com"}, fresh)
     assert second.status_code == 200
@@ -138,12 +136,8 @@ async def test_a_conditional_patch_that_lost_the_race_is_409(
     """The PATCH's check passes, then a transfer-like write commits first: the ORM's
     version check makes the PATCH a 409 and it writes nothing."""
     alice = await make_account(pg_client, full_name="Alice")
-    tag = await current_tag(pg_app.state.engine, alice.id)
-    other = await asyncpg.connect(asyncpg_dsn(postgres_url))
-    try:
-        tx = other.transaction()
-        await tx.start()
-        await other.execute("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", alice.id)
+    tag = await user_etag(pg_app.state.engine, alice.id)
+    async with row_lock(postgres_url, "users", alice.id) as (other, tx):
         patch = asyncio.ensure_future(_patch(pg_client, alice, {"full_name": "Late"}, tag))
         await until_the_service_waits_on_a_lock(other)
         await other.execute(
@@ -152,8 +146,6 @@ async def test_a_conditional_patch_that_lost_the_race_is_409(
         )
         await tx.commit()
         response = await asyncio.wait_for(patch, timeout=10)
-    finally:
-        await other.close()
     assert assert_problem(response, 409)["type"].endswith("/concurrent-update")
     me = (await pg_client.get("/users/me", headers=alice.headers)).json()
     assert me["full_name"] == "Alice"

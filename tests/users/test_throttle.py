@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
 from inkwell.main import create_app
-from tests.conftest import api_client, make_settings
 from tests.factories import assert_problem, login, user_payload
+from tests.support import api_client, make_settings
 
 
 @pytest.fixture

@@ -209,7 +209,7 @@ async def update(
     still the version `if_match` names (PreconditionFailed otherwise). A concurrent
     change committed after this read fails the ORM's version check: 409."""
     ensure_self(caller, user_id)
-    # Only the holder writes here, so the tag to match is their own document's.
+    # Only the holder writes here, so the ETag to match is their own document's.
     ensure_match(if_match, etag_of(caller))
     for field, value in data.model_dump(exclude_unset=True).items():
         setattr(caller, field, value)

@@ -137,6 +137,7 @@ class _Found:
     rows: Sequence[Row[Any]]
     keys: list[Key]
     total: int | None = None
+    etag: str | None = None
     # The entities the statement loaded itself (cache off), by id.
     loaded: dict[int, Any] = field(default_factory=dict)
 
@@ -235,7 +236,13 @@ class Read:
 
     @property
     def etag(self) -> str:
+        """The answer's ETag, from the keys of the documents it shows (and its total)."""
         found = self._found
+        if found.etag is None:
+            found.etag = self._etag(found)
+        return found.etag
+
+    def _etag(self, found: _Found) -> str:
         if self._single:
             key = found.keys[0]
             return etag(key[0], key[1], *key[3:])  # etag_of's: without created_at

@@ -1,6 +1,6 @@
 """Queries and rules of the posts domain."""
 
-from functools import cache, partial
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select
@@ -167,7 +167,7 @@ async def read(
     """The document of one post the viewer may see; someone else's draft is 404."""
     query = _ROW_BY_ID_PUBLIC if viewer_id is None else _ROW_BY_ID_VISIBLE
     params = {"post_id": post_id, "viewer_id": viewer_id}
-    missing = partial(PostNotFound, f"Post {post_id} does not exist.")
+    missing = lambda: PostNotFound(f"Post {post_id} does not exist.")  # noqa: E731
     return await documents.one(session, kind, query, params, view=view, missing=missing)
 
 
@@ -175,7 +175,7 @@ async def read_published(
     session: AsyncReadSession, slug: str, *, kind: DocumentKind[Post], view: Views
 ) -> Read:
     """The document of the published post with this slug (404 otherwise)."""
-    missing = partial(PostNotFound, f"Post {slug!r} does not exist.")
+    missing = lambda: PostNotFound(f"Post {slug!r} does not exist.")  # noqa: E731
     params = {"slug": slug}
     return await documents.one(session, kind, _ROW_BY_SLUG, params, view=view, missing=missing)
 

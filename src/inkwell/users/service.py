@@ -3,7 +3,6 @@
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from decimal import Decimal
-from functools import partial
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -94,7 +93,7 @@ async def read(
     public one of an open account (404 otherwise)."""
     if viewer is not None and viewer.id == user_id:
         return documents.held(session, DOCUMENT, viewer, PRIVATE)
-    missing = partial(UserNotFound, f"User {user_id} does not exist.")
+    missing = lambda: UserNotFound(f"User {user_id} does not exist.")  # noqa: E731
     params = {"user_id": user_id}
     return await documents.one(session, DOCUMENT, _ROW_BY_ID, params, view=PUBLIC, missing=missing)
 
@@ -103,7 +102,7 @@ async def read_by_username(
     session: AsyncReadSession, username: str, *, kind: DocumentKind[User], view: Views
 ) -> Read:
     """The document of the open account with this username (404 otherwise)."""
-    missing = partial(UserNotFound, f"User {username!r} does not exist.")
+    missing = lambda: UserNotFound(f"User {username!r} does not exist.")  # noqa: E731
     params = {"username": username}
     return await documents.one(session, kind, _ROW_BY_USERNAME, params, view=view, missing=missing)
 

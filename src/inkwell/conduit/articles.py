@@ -11,7 +11,7 @@ from inkwell.conduit.dependencies import OPTIONAL_TOKEN, Reader, Viewer, Writer
 from inkwell.conduit.errors import PREFIX, error_responses
 from inkwell.conduit.schemas import NewArticleRequest, NewCommentRequest, UpdateArticleRequest
 from inkwell.core.documents import Read
-from inkwell.core.http.conditional import respond_read
+from inkwell.core.http.conditional import respond_read, validator_responses
 from inkwell.core.http.dependencies import ReadSessionDep, SessionDep
 from inkwell.core.http.paging import Limit
 from inkwell.core.http.paging import Skip as Offset
@@ -44,7 +44,7 @@ async def _respond(request: Request, read: Read) -> Response:
 @router.get(
     "/",
     summary="List articles (Conduit)",
-    responses=error_responses(401, 422),
+    responses={**validator_responses(), **error_responses(401, 422)},
     openapi_extra=OPTIONAL_TOKEN,
 )
 async def list_articles(
@@ -68,7 +68,11 @@ async def list_articles(
     return await _respond(request, read)
 
 
-@router.get("/feed", summary="Your feed (Conduit)", responses=error_responses(401, 422))
+@router.get(
+    "/feed",
+    summary="Your feed (Conduit)",
+    responses={**validator_responses(), **error_responses(401, 422)},
+)
 async def feed(
     request: Request,
     session: ReadSessionDep,
@@ -107,7 +111,7 @@ async def create_article(body: NewArticleRequest, caller: Writer, session: Sessi
 @router.get(
     "/{slug}",
     summary="Get an article (Conduit)",
-    responses=error_responses(401, 404, 422),
+    responses={**validator_responses(), **error_responses(401, 404, 422)},
     openapi_extra=OPTIONAL_TOKEN,
 )
 async def get_article(
@@ -165,7 +169,7 @@ async def unfavorite(slug: Slug, caller: Writer, session: SessionDep) -> Respons
 @router.get(
     "/{slug}/comments/",
     summary="An article's comments (Conduit)",
-    responses=error_responses(401, 404, 422),
+    responses={**validator_responses(), **error_responses(401, 404, 422)},
     openapi_extra=OPTIONAL_TOKEN,
 )
 async def list_comments(

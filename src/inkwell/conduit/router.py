@@ -18,7 +18,7 @@ from inkwell.conduit.dependencies import (
 )
 from inkwell.conduit.errors import PREFIX, error_responses
 from inkwell.conduit.schemas import TAGS, LoginUserRequest, NewUserRequest, UpdateUserRequest
-from inkwell.core.http.conditional import respond_read
+from inkwell.core.http.conditional import respond_read, validator_responses
 from inkwell.core.http.dependencies import ReadSessionDep, SessionDep, SessionmakerDep, SettingsDep
 from inkwell.core.http.responses import json_response
 from inkwell.core.http.routing import NoStoreRoute, Router
@@ -125,7 +125,7 @@ Username = Annotated[UsernameLookup, Path(description="The user's username")]
 @router.get(
     "/profiles/{username}",
     summary="A profile (Conduit)",
-    responses=error_responses(401, 404, 422),
+    responses={**validator_responses(), **error_responses(401, 404, 422)},
     openapi_extra=OPTIONAL_TOKEN,
 )
 async def get_profile(

@@ -117,3 +117,15 @@ async def test_an_edit_and_a_new_comment_change_what_show_them(client: AsyncClie
     added = await client.post(urls["comments"], json=comment, headers=reader.headers)
     assert added.status_code == 200
     await _changed(client, urls["comments"], comments, {})
+
+
+async def test_a_full_page_of_articles_names_no_cursor_page(client: AsyncClient) -> None:
+    """Conduit pages by `offset` and `limit` only: no `Link` to a cursor it would ignore."""
+    author = await make_conduit_user(client)
+    for _ in range(2):
+        await make_article(client, author)
+    for url in ("/api/articles?limit=1", f"/api/articles?limit=1&author={author.username}"):
+        page = await client.get(url)
+        assert page.status_code == 200
+        assert len(page.json()["articles"]) == 1
+        assert "link" not in page.headers

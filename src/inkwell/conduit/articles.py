@@ -37,8 +37,9 @@ _FAVORITE = error_responses(401, 404, 422)
 
 
 async def _respond(request: Request, read: Read) -> Response:
-    # What a viewer sees depends on their token (`following`, `favorited`).
-    return await respond_read(request, read, private=True, vary=True)
+    # What a viewer sees depends on their token (`following`, `favorited`); Conduit
+    # pages by `offset` and names no next page.
+    return await respond_read(request, read, private=True, vary=True, links=False)
 
 
 @router.get(

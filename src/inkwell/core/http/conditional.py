@@ -21,20 +21,28 @@ def revalidating(request: Request) -> bool:
 
 
 async def respond_read(
-    request: Request, read: Read, *, private: bool = False, vary: bool = False
+    request: Request,
+    read: Read,
+    *,
+    private: bool = False,
+    vary: bool = False,
+    links: bool = True,
 ) -> Response:
     """200 with the body, or 304 when `If-None-Match` names the current ETag (no body
     built). `private` for answers that depend on the caller's token, `vary` where the
-    token may change the answer. A page's `Link` names the next one."""
+    token may change the answer. A full page's `Link` names the next one by its cursor
+    (`links=False`: a dialect that pages by offset alone)."""
     if none_match(request.headers.get("if-none-match"), read.etag):
-        return Response(status_code=304, headers=_headers(request, read, private, vary))
+        return Response(status_code=304, headers=_headers(request, read, private, vary, links))
     body = await read.body()  # found again if its documents changed: the ETag too
-    return json_response(body, headers=_headers(request, read, private, vary))
+    return json_response(body, headers=_headers(request, read, private, vary, links))
 
 
-def _headers(request: Request, read: Read, private: bool, vary: bool) -> dict[str, str]:
+def _headers(
+    request: Request, read: Read, private: bool, vary: bool, links: bool
+) -> dict[str, str]:
     headers = {"ETag": read.etag, **_CACHE_CONTROL[private, vary]}
-    if read.next is not None:
+    if links and read.next is not None:
         headers["Link"] = next_link(request, read.next)
     return headers
 

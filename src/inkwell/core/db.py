@@ -5,7 +5,7 @@ statement, not before (on SQLite with the write lock, BEGIN IMMEDIATE, so that t
 writers queue on the busy timeout instead of failing on a lock upgrade). Sessions that
 only read are `AsyncReadSession`s: the type says which code writes. This module knows
 engines, sessions and statements; how a request gets its session (and commits it) is
-the HTTP side's (core.http.sessions).
+the HTTP side's (core.http.dependencies).
 """
 
 import uuid

@@ -231,7 +231,7 @@ class Read:
         self._frame = frame
         self._single = frame is _first
         self._page = page
-        self._position = position or _created_at_and_id
+        self._position = position
         self._missing = missing
 
     @property
@@ -260,10 +260,8 @@ class Read:
     @property
     def next(self) -> Position | None:
         """Where the next page starts: after this one's last row, when it is full."""
-        rows, page = self._found.rows, self._page
-        if page is None or not rows or len(rows) < page.limit:
-            return None
-        return self._position(rows[-1])
+        page = self._page
+        return None if page is None else page.following(self._found.rows, self._position)
 
     def wrap(self, frame: Callable[[bytes, int | None], bytes]) -> "Read":
         """This read with its body wrapped (another dialect's envelope), given the total."""
@@ -282,10 +280,6 @@ class Read:
                 continue
             return self._frame(documents, self._found)
         raise TransactionConflict("The documents changed while they were read; try again.")
-
-
-def _created_at_and_id(row: Row[Any]) -> Position:
-    return Position(row.created_at, row.id)
 
 
 def _first(documents: list[bytes], _found: _Found) -> bytes:

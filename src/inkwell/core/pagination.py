@@ -9,7 +9,7 @@ URL-safe encoding is the cursor of the HTTP side's `Link` header (core.http.pagi
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -75,12 +75,16 @@ class Page:
     limit: int
     after: Position | None
 
-    def following(self, rows: Sequence[Any]) -> Position | None:
-        """Where the next page starts, after these rows (ordered by `created_at` and
-        `id`), while this page is full."""
+    def following(
+        self, rows: Sequence[Any], position: Callable[[Any], Position] | None = None
+    ) -> Position | None:
+        """Where the next page starts, after these rows, while this page is full: the
+        last row's `position` (its `created_at` and `id` unless the list is ordered by
+        other columns)."""
         if not rows or len(rows) < self.limit:
             return None
-        return Position(rows[-1].created_at, rows[-1].id)
+        last = rows[-1]
+        return position(last) if position else Position(last.created_at, last.id)
 
     def params(self) -> dict[str, object]:
         """The values of `paginated` and `keyset_before` statements."""

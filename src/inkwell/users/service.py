@@ -92,7 +92,7 @@ async def read(
     built from the account their token loaded without a statement; otherwise the
     public one of an open account (404 otherwise)."""
     if viewer is not None and viewer.id == user_id:
-        return documents.held(session, DOCUMENT, viewer, PRIVATE)
+        return read_own(session, viewer)
     missing = lambda: UserNotFound(f"User {user_id} does not exist.")  # noqa: E731
     params = {"user_id": user_id}
     return await documents.one(session, DOCUMENT, _ROW_BY_ID, params, view=PUBLIC, missing=missing)

@@ -1,6 +1,6 @@
 """One pure ASGI middleware for what every response needs.
 
-It gives a collection's path its trailing slash (core/routing.TrailingSlash), gives
+It gives a collection's path its trailing slash (core.http.routing.TrailingSlash), gives
 each request an id (`X-Request-ID`, kept from the client when sane),
 enforces the body size limit (413), adds `Server-Timing` with the request's DB
 time and statement count, adds security headers (and `Cache-Control: no-store` on

@@ -207,11 +207,18 @@ def _caller(request: Request) -> tuple[object, str | None]:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() not in ("bearer", "token") or token.count(".") != 2:
         return None, None
+    return _subject(token), token
+
+
+def _subject(token: object) -> int | None:
+    """The `sub` of a JWT, unverified; None for anything else."""
+    if not isinstance(token, str) or token.count(".") != 2:
+        return None
     try:
         payload = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
-        return int(payload["sub"]), token
+        return int(payload["sub"])
     except (ValueError, TypeError, KeyError):
-        return None, token
+        return None
 
 
 def _others_private_fields(
@@ -226,7 +233,9 @@ def _others_private_fields(
     elif isinstance(node, dict):
         # Scalars only: an OpenAPI document has `email` properties whose values are schemas.
         private = [k for k in _PRIVATE_FIELDS if isinstance(node.get(k), str | int | float)]
-        own = (caller is not None and node.get("id") == caller) or (
+        # A Conduit user document is the caller's own when it carries the caller's token,
+        # or a new one of the caller's (a password change renews it).
+        own = (caller is not None and caller in (node.get("id"), _subject(node.get("token")))) or (
             token is not None and node.get("token") == token
         )
         told = str(node.get("email", "")).casefold() in sent and "email" in node

@@ -7,6 +7,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from inkwell.core.ops.migrations import MigrationRefused
 from tests.support import alembic_migrate, run_in_thread
 
 TABLES = {
@@ -91,3 +92,65 @@ def test_existing_posts_get_unique_slugs(fresh_url: str) -> None:
     assert slugs == ["hello-world", "hello-world-2", "hello-world-3", "cafe", "post"]
     # Leave the database empty at head, as the other tests of its worker expect it.
     run_in_thread(lambda: alembic_migrate(fresh_url, "base", "head"))
+
+
+_OPEN_USER = text(
+    "INSERT INTO users (email, username, hashed_password) VALUES (:email, :name, 'x')"
+)
+_CLOSED_USER = text(
+    "INSERT INTO users (email, username, hashed_password, closed_at) "
+    "VALUES (:email, :name, 'x', CURRENT_TIMESTAMP)"
+)
+
+
+async def _insert_users(url: str, names: list[tuple[str, bool]]) -> None:
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.begin() as conn:
+            for n, (name, closed) in enumerate(names):
+                await conn.execute(
+                    _CLOSED_USER if closed else _OPEN_USER,
+                    {"email": f"u{n}@example.com", "name": name},
+                )
+    finally:
+        await engine.dispose()
+
+
+def test_usernames_differing_in_case_stop_the_migration_by_name(fresh_url: str) -> None:
+    """0007 makes usernames unique regardless of case; it never picks a winner itself."""
+    run_in_thread(lambda: alembic_migrate(fresh_url, "base", "0006"))
+    users = [("Ada", False), ("grace", False), ("ada", False), ("ADA", True), ("Grace", True)]
+    run_in_thread(lambda: _insert_users(fresh_url, users))
+    with pytest.raises(MigrationRefused) as refused:
+        run_in_thread(lambda: alembic_migrate(fresh_url, "head"))
+    message = str(refused.value)
+    assert "'Ada' (id " in message
+    assert "'ada' (id " in message
+    assert "ADA" not in message  # a closed account keeps no name
+    assert "grace" not in message.lower()
+    assert run_in_thread(lambda: _revision(fresh_url)) == "0006"
+    run_in_thread(lambda: _rename(fresh_url, "ada", "ada2"))
+    run_in_thread(lambda: alembic_migrate(fresh_url, "head"))
+    # Leave the database empty at head, as the other tests of its worker expect it.
+    run_in_thread(lambda: alembic_migrate(fresh_url, "base", "head"))
+
+
+async def _revision(url: str) -> str | None:
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as conn:
+            return await conn.scalar(text("SELECT version_num FROM alembic_version"))
+    finally:
+        await engine.dispose()
+
+
+async def _rename(url: str, old: str, new: str) -> None:
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("UPDATE users SET username = :new WHERE username = :old"),
+                {"old": old, "new": new},
+            )
+    finally:
+        await engine.dispose()

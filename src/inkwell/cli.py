@@ -21,7 +21,12 @@ from inkwell.core.config import Settings, get_settings
 from inkwell.core.db import create_engine, create_sessionmaker
 from inkwell.core.errors import DatabaseUnavailable
 from inkwell.core.ops.logging import configure_logging
-from inkwell.core.ops.migrations import database_revision, head_revision, upgrade
+from inkwell.core.ops.migrations import (
+    MigrationRefused,
+    database_revision,
+    head_revision,
+    upgrade,
+)
 from inkwell.idempotency import service as idempotency_service
 from inkwell.users import service as users_service
 from inkwell.users.models import User
@@ -94,6 +99,9 @@ def migrate() -> None:
         asyncio.run(upgrade(settings.database_url))
     except DATABASE_ERRORS as exc:
         console.print(f"[red]migration failed:[/red] {type(exc).__name__}: {exc}")
+        raise typer.Exit(1) from None
+    except MigrationRefused as exc:
+        console.print(f"[red]migration refused:[/red] {exc}")
         raise typer.Exit(1) from None
     console.print("[green]database is at the newest revision[/green]")
 

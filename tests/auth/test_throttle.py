@@ -126,7 +126,7 @@ async def test_attempts_of_dead_requests_stop_counting(
     user = await make_user(client, password="right-password")
     # Three attempts whose requests died before they were settled.
     soon = datetime.now(UTC) + timedelta(seconds=throttle.PENDING_SECONDS)
-    key = f"login-account:{user['username']}"
+    key = f"login-account:{user['id']}"
     async with app.state.engine.begin() as conn:
         await conn.execute(
             insert(ThrottleHit), [{"key": key, "pending": True, "counts_until": soon}] * 3

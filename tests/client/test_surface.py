@@ -253,3 +253,21 @@ async def test_closing_an_account(member: MemberFactory) -> None:
     other = await member()
     with pytest.raises(NotFound):
         await other.client.users.get(ada.id)
+
+
+async def test_a_password_change_ends_other_sessions_and_keeps_this_one(
+    live: Live, member: MemberFactory
+) -> None:
+    ada = await member()
+    async with AsyncInkwell(live.url) as elsewhere:
+        await elsewhere.login(ada.user.username, PASSWORD)
+        with pytest.raises(Forbidden):
+            await ada.client.change_password("not it", "a-new-secret-1")
+        token = await ada.client.change_password(PASSWORD, "a-new-secret-1")
+        assert ada.client.token == token.access_token
+        assert (await ada.client.users.me()).id == ada.id
+        # The other session's token ended; renewing it with the old password fails.
+        with pytest.raises(Unauthorized):
+            await elsewhere.users.me()
+        await elsewhere.login(ada.user.username, "a-new-secret-1")
+        assert (await elsewhere.users.me()).id == ada.id

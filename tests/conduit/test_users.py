@@ -131,13 +131,17 @@ async def test_changing_the_account(client: AsyncClient) -> None:
     assert {k: user[k] for k in ("email", "username", "bio", "image")} == {
         k: change[k] for k in ("email", "username", "bio", "image")
     }
-    assert user["token"] == writer.user["token"]
+    # A new password ends the sessions of before; the answer carries a new token.
+    assert user["token"] != writer.user["token"]
+    assert (await client.get("/api/user", headers=writer.headers)).status_code == 401
+    renewed = {"Authorization": f"Token {user['token']}"}
+    assert (await client.get("/api/user", headers=renewed)).json()["user"]["username"] == "renamed"
     credentials = {"email": "new@example.com", "password": "a-new-password"}
     assert (await client.post("/api/users/login", json={"user": credentials})).status_code == 200
     profile = (await client.get("/api/profiles/renamed")).json()["profile"]
     assert (profile["bio"], profile["image"]) == ("I write.", "https://example.com/me.png")
     cleared = await client.put(
-        "/api/user", json={"user": {"bio": "", "image": None}}, headers=writer.headers
+        "/api/user", json={"user": {"bio": "", "image": None}}, headers=renewed
     )
     assert (cleared.json()["user"]["bio"], cleared.json()["user"]["image"]) == (None, None)
 

@@ -12,7 +12,7 @@ from fastapi.security import OAuth2PasswordBearer
 from fastapi.security.base import SecurityBase
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from inkwell.auth.service import InvalidToken, read_access_token
+from inkwell.auth.service import InvalidToken, holds, read_access_token
 from inkwell.core.errors import Unauthorized
 from inkwell.core.http.dependencies import ReadSessionDep, SessionDep, get_app_settings
 from inkwell.users.models import User
@@ -31,8 +31,9 @@ async def caller(request: Request, session: AsyncSession, token: str | None) -> 
     if token is None:
         return None
     settings = await get_app_settings(request)
-    user = await session.get(User, read_access_token(settings, token))
-    if user is None or not user.is_open or not user.is_active:
+    claims = read_access_token(settings, token)
+    user = await session.get(User, claims.user_id)
+    if user is None or not holds(user, claims):
         raise InvalidToken("The access token is invalid or has expired.")
     return user
 

@@ -2,7 +2,9 @@
 login and by registration."""
 
 import asyncio
+import contextlib
 import secrets
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,6 +12,11 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from inkwell.core.config import Settings
+from inkwell.core.errors import ServiceUnavailable
+
+
+class HashingBusy(ServiceUnavailable):
+    """Every hashing slot is taken and the queue for them is full: try again shortly."""
 
 
 class PasswordHasher:
@@ -31,15 +38,30 @@ class PasswordHasher:
         # Each hash holds argon2's memory while it runs: a burst of logins queues here
         # instead of multiplying the worker's memory (and it has only so many cores).
         self._slots = asyncio.Semaphore(settings.password_hash_concurrency)
+        # Hashing and waiting for a slot, at most: a flood gets 503 at once instead of
+        # making every login behind it wait longer and longer.
+        self._capacity = settings.password_hash_concurrency + settings.password_hash_queue
+        self._admitted = 0
 
     async def hash(self, password: str) -> str:
-        async with self._slots:
+        async with self._admission():
             return await asyncio.to_thread(self._hash.hash, password)
 
     async def verify_and_update(self, password: str, hashed: str) -> tuple[bool, str | None]:
         """Verify; also return a new hash when the stored one uses old parameters."""
-        async with self._slots:
+        async with self._admission():
             return await asyncio.to_thread(self._hash.verify_and_update, password, hashed)
+
+    @contextlib.asynccontextmanager
+    async def _admission(self) -> AsyncIterator[None]:
+        if self._admitted >= self._capacity:
+            raise HashingBusy("Too many passwords are being checked right now; try again shortly.")
+        self._admitted += 1
+        try:
+            async with self._slots:
+                yield
+        finally:
+            self._admitted -= 1
 
 
 async def get_hasher(request: Request) -> PasswordHasher:

@@ -5,9 +5,9 @@ from typing import Annotated
 from fastapi import Form
 
 from inkwell.auth import service
-from inkwell.auth.dependencies import ClientAddress
+from inkwell.auth.dependencies import ClientAddress, TokenDep, required
 from inkwell.auth.hashing import HasherDep
-from inkwell.auth.schemas import Login, Secret, Token
+from inkwell.auth.schemas import Login, PasswordChange, Secret, Token
 from inkwell.core.http.dependencies import SessionmakerDep, SettingsDep
 from inkwell.core.http.problems import problem_responses
 from inkwell.core.http.routing import NoStoreRoute, Router
@@ -48,3 +48,35 @@ async def login(
     )
     token, expires_in = service.create_access_token(settings, user)
     return Token(access_token=token, expires_in=expires_in)
+
+
+@router.post(
+    "/password",
+    summary="Change your password",
+    responses=problem_responses(401, 403, 409, 422, 429, 503),
+    response_model=Token,
+)
+async def change_password(
+    body: PasswordChange,
+    token: TokenDep,
+    sessions: SessionmakerDep,
+    settings: SettingsDep,
+    hasher: HasherDep,
+) -> Token:
+    """Change the caller's password: `current_password` (403 when wrong; each wrong
+    one counts as a failed login of the account) and `new_password` (8-128
+    characters). Every token issued before, this request's own included, stops
+    working; the answer is a new one. Each account may change its password
+    `PASSWORD_CHANGE_MAX_PER_ACCOUNT` times per window (429 with `Retry-After`)."""
+    if token is None:
+        required(None)  # the 401 that names the scheme, as for any caller required
+    user = await service.change_password(
+        sessions,
+        token=token,
+        current_password=body.current_password,
+        new_password=body.new_password,
+        hasher=hasher,
+        settings=settings,
+    )
+    access_token, expires_in = service.create_access_token(settings, user)
+    return Token(access_token=access_token, expires_in=expires_in)

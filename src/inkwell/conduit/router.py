@@ -89,25 +89,32 @@ async def current_user(caller: Reader, token: ConduitToken) -> Response:
 
 
 @accounts.put(
-    "/user", summary="Change your account (Conduit)", responses=error_responses(401, 409, 422)
+    "/user",
+    summary="Change your account (Conduit)",
+    responses=error_responses(401, 409, 422, 429, 503),
 )
 async def update_current_user(
     request: Request,
     body: UpdateUserRequest,
     token: ConduitToken,
     session: SessionDep,
+    sessions: SessionmakerDep,
     settings: SettingsDep,
     hasher: HasherDep,
 ) -> Response:
     """Change the members sent: `email`, `username`, `password`, `bio`, `image`. An
     empty `email`, `username` or `password` (a settings form's untouched field) changes
-    nothing; an empty `bio` or `image` clears it."""
+    nothing; an empty `bio` or `image` clears it. A new password ends every session
+    opened before: the answer carries a new token (RealWorld's front ends keep the
+    token of the user they are answered). Password changes are counted per account
+    (429 with `Retry-After` beyond the limit)."""
     changes = body.user
     password = changes.new_password()
     if password is not None:
         # The token is checked first (no statement), so that only an account holder
-        # makes us hash; the caller is read after the hash (users_service decides).
-        auth_service.read_access_token(settings, token or "")
+        # makes us hash, and the change is counted before the hash; the caller is
+        # read after it (users_service decides).
+        await auth_service.count_password_change(sessions, token, settings)
 
     async def load_caller() -> User:
         return required(await caller(request, session, token), scheme="Token")
@@ -116,6 +123,8 @@ async def update_current_user(
     user = await users_service.update_with_password(
         session, load_caller, data=data, password=password, hasher=hasher
     )
+    if password is not None:
+        token, _ = auth_service.create_access_token(settings, user)
     return json_response(documents.user(user, token or ""))
 
 

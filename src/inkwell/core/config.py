@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=19456, ge=1024, le=4194304)
     argon2_parallelism: int = Field(default=1, ge=1, le=64)
     password_hash_concurrency: int = Field(default=2, ge=1, le=64)
+    # Hashes that may wait for a slot; past them the answer is 503 with Retry-After,
+    # not an ever longer wait for every login and registration behind them.
+    password_hash_queue: int = Field(default=64, ge=0, le=10_000)
     jwt_secret: SecretStr = SecretStr(DEFAULT_JWT_SECRET)
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     access_token_minutes: int = Field(default=30, ge=1, le=24 * 60)
@@ -54,6 +57,9 @@ class Settings(BaseSettings):
     login_max_failures_per_account: int = Field(default=5, ge=1, le=1000)
     login_max_failures_per_address: int = Field(default=50, ge=1, le=100_000)
     login_window_seconds: int = Field(default=900, ge=1, le=86_400)
+    # Every password change makes the service hash: per account, at most this many.
+    password_change_max_per_account: int = Field(default=5, ge=1, le=1000)
+    password_change_window_seconds: int = Field(default=3600, ge=1, le=7 * 86_400)
     # Every registration is granted STARTING_CREDITS: without a limit, a script could
     # mint any amount through throwaway accounts and transfers.
     register_max_per_address: int = Field(default=10, ge=1, le=1_000_000)

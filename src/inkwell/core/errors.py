@@ -186,19 +186,26 @@ def sqlstate(exc: DBAPIError) -> str | None:
     return None
 
 
-# SQLite names the columns, not the index: "UNIQUE constraint failed: users.email".
-_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([\w.]+(?:, [\w.]+)*)")
+# SQLite names a violated index's columns ("UNIQUE constraint failed: users.email"), or,
+# for an index on an expression, the index ("... failed: index 'ix_users_username_open'").
+_SQLITE_UNIQUE = re.compile(
+    r"UNIQUE constraint failed: (?:index '(\w+)'|([\w.]+(?:, [\w.]+)*))"
+)
 
 
 def violated_unique(exc: DBAPIError) -> frozenset[str]:
     """What a unique violation names: PostgreSQL's constraint (or index) name, or
-    SQLite's `table.column`s. Empty for any other error."""
+    SQLite's `table.column`s (its index name for an index on an expression). Empty for
+    any other error."""
     for error in (exc.orig, getattr(exc.orig, "__cause__", None)):
         name = getattr(error, "constraint_name", None)
         if isinstance(name, str) and sqlstate(exc) == "23505":
             return frozenset({name})
     match = _SQLITE_UNIQUE.fullmatch(str(exc.orig))
-    return frozenset(match.group(1).split(", ")) if match else frozenset()
+    if match is None:
+        return frozenset()
+    index, columns = match.groups()
+    return frozenset({index} if index else columns.split(", "))
 
 
 def is_unavailable(exc: DBAPIError, code: str) -> bool:

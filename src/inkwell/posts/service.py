@@ -28,7 +28,7 @@ from inkwell.tags import service as tags_service
 from inkwell.tags.models import Tag
 from inkwell.users import closing
 from inkwell.users import service as users_service
-from inkwell.users.models import User
+from inkwell.users.models import User, is_named
 
 
 class PostNotFound(NotFound):
@@ -76,7 +76,7 @@ _FAVORITER = aliased(User, name="favoriter")
 _FAVORITED_BY = Post.id.in_(
     select(Favorite.post_id)
     .join(_FAVORITER, Favorite.user_id == _FAVORITER.id)
-    .where(_FAVORITER.username == bindparam("favorited_by"), _FAVORITER.is_open)
+    .where(is_named(bindparam("favorited_by"), _FAVORITER), _FAVORITER.is_open)
 )
 # Posts whose author this user follows: their feed.
 _FOLLOWED_BY = Post.author_id.in_(
@@ -98,7 +98,7 @@ def _filtered(
     query = query.where(_VISIBLE if viewer else _PUBLISHED)
     if author:
         # Closed accounts have no posts left; the condition says so for the reader.
-        query = query.where(User.username == bindparam("author"), User.is_open)
+        query = query.where(is_named(bindparam("author")), User.is_open)
     if tag:
         query = query.where(Post.tags.any(Tag.name == bindparam("tag")))
     if published:

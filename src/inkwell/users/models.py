@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.util import AliasedClass
 from sqlalchemy.sql import ColumnElement
 
 from inkwell.core.db import Base, UTCDateTime, utcnow
@@ -58,6 +59,9 @@ class User(Base):
     # the ORM increments it on every UPDATE and checks it (optimistic concurrency);
     # statements that update users without the ORM increment it themselves.
     version: Mapped[int] = mapped_column(Integer, server_default="1")
+    # Carried in every access token and compared on every request: raising it ends
+    # every session opened before (a password change, closing, switching off and on).
+    token_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 
@@ -81,12 +85,22 @@ class User(Base):
         return cls.closed_at.is_(None)
 
 
+def is_named(
+    username: str | ColumnElement[str], user: "type[User] | AliasedClass[User]" = User
+) -> ColumnElement[bool]:
+    """`user` (User, or an alias of it) has this username, without regard to case, as
+    the unique index below compares them."""
+    return func.lower(user.username) == func.lower(username)
+
+
 # Unique among open accounts only: a closed account's username and e-mail can be
-# registered again, while its row keeps its balance and history.
-for _column in (User.email, User.username):
+# registered again, while its row keeps its balance and history. Usernames are unique
+# without regard to case (`Ada` and `ada` would be one person to a reader), and looked
+# up the same way; e-mail addresses are stored lower-cased.
+for _name, _indexed in (("email", User.email), ("username", func.lower(User.username))):
     Index(
-        f"ix_users_{_column.key}_open",
-        _column,
+        f"ix_users_{_name}_open",
+        _indexed,
         unique=True,
         postgresql_where=User.is_open,
         sqlite_where=User.is_open,

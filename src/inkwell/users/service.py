@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from inkwell.auth import service as auth_service
 from inkwell.auth import throttle
 from inkwell.auth.hashing import PasswordHasher
 from inkwell.core import documents
@@ -20,7 +21,7 @@ from inkwell.core.pagination import Page, keyset_before, paginated
 from inkwell.transfers import service as transfers_service
 from inkwell.users import closing
 from inkwell.users.documents import DOCUMENT, PRIVATE, PUBLIC, etag_of
-from inkwell.users.models import User
+from inkwell.users.models import User, is_named
 from inkwell.users.schemas import UserCreate, UserUpdate
 
 
@@ -44,12 +45,12 @@ class NotYourAccount(Forbidden):
 # and computing its cache key cost more than running it from SQLAlchemy's cache).
 _OPEN = select(User).where(User.is_open)
 _BY_ID = _OPEN.where(User.id == bindparam("user_id"))
-_BY_USERNAME = _OPEN.where(User.username == bindparam("username"))
+_BY_USERNAME = _OPEN.where(is_named(bindparam("username")))
 # A read's statement: which users it shows and their versions (and, for the next
 # page's position, their creation time).
 _ROWS = DOCUMENT.rows().where(User.is_open)
 _ROW_BY_ID = _ROWS.where(User.id == bindparam("user_id"))
-_ROW_BY_USERNAME = _ROWS.where(User.username == bindparam("username"))
+_ROW_BY_USERNAME = _ROWS.where(is_named(bindparam("username")))
 _NEWEST_FIRST = _ROWS.order_by(User.created_at.desc(), User.id.desc())
 _ACTIVE = _NEWEST_FIRST.where(User.is_active)
 _KEYSET = keyset_before(User.created_at, User.id)
@@ -135,7 +136,7 @@ async def find(session: AsyncSession, ref: str) -> User:
     if ref.isascii() and ref.isdigit():
         user = await session.scalar(_OPEN.where(User.id == int(ref)))
     else:
-        user = await session.scalar(_OPEN.where(User.username == ref))
+        user = await session.scalar(_OPEN.where(is_named(ref)))
     if user is None:
         raise UserNotFound(f"User {ref!r} does not exist.")
     return user
@@ -146,6 +147,9 @@ async def set_active(session: AsyncSession, *, ref: str, active: bool) -> User:
 
     Not open to account holders, who leave by closing their account instead."""
     user = await find(session, ref)
+    if user.is_active != active:
+        # Switched off or on: no token of before survives either switch.
+        auth_service.end_sessions(user)
     user.is_active = active
     await session.flush()
     return user
@@ -225,15 +229,18 @@ async def update_with_password(
     hasher: PasswordHasher,
 ) -> User:
     """Change the caller's own account as `update` does, and its password when one is
-    sent. The password is hashed first, before `load_caller` reads the caller (the
-    transaction's first statement), so that neither the hash nor the wait for a
-    hashing slot holds a connection (or SQLite's write lock); the new hash is written
-    by the same flush as the other changes. Whoever calls this checks the caller's
-    token before, so that only an account holder makes us hash."""
+    sent, which ends every session opened before (the caller needs a new token). The
+    password is hashed first, before `load_caller` reads the caller (the transaction's
+    first statement), so that neither the hash nor the wait for a hashing slot holds a
+    connection (or SQLite's write lock); the new hash is written by the same flush as
+    the other changes. Whoever calls this checks the caller's token and counts the
+    change (auth's `count_password_change`) before, so that only an account holder
+    makes us hash, and only so often."""
     hashed_password = None if password is None else await hasher.hash(password)
     caller = await load_caller()
     if hashed_password is not None:
         caller.hashed_password = hashed_password
+        auth_service.end_sessions(caller)
     return await update(session, caller, user_id=caller.id, data=data)
 
 
@@ -252,6 +259,7 @@ async def close(
     ensure_match(if_match, etag_of(caller))
     await closing.forget(session, caller.id)
     caller.closed_at = utcnow()
+    auth_service.end_sessions(caller)
     await session.flush()
 
 

@@ -91,6 +91,22 @@ class AsyncInkwell:
         self._credentials = (username_or_email, password)
         return token
 
+    async def change_password(self, current_password: str, new_password: str) -> Token:
+        """Change the logged-in user's password. Every token issued before stops
+        working, this client's included; the client goes on with the new one (and
+        renews it with the new password). A wrong `current_password` is `Forbidden`
+        and counts as a failed login."""
+        response = await self.request(
+            "POST",
+            "/auth/password",
+            json={"current_password": current_password, "new_password": new_password},
+        )
+        token = Token.model_validate(response.json())
+        self.token = token.access_token
+        if self._credentials is not None:
+            self._credentials = (self._credentials[0], new_password)
+        return token
+
     async def caller_id(self) -> int:
         """The id of the logged-in user (read once per token with GET /users/me)."""
         if self._me is None or self._me[0] != self.token:

@@ -180,6 +180,25 @@ class NewUserRequest(Model):
     user: NewUser
 
 
+class PasswordChange(Model):
+    """
+    The current password, proving the holder is at the keyboard, and the new one.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+    )
+    current_password: Annotated[
+        str, Field(max_length=128, min_length=1, pattern="^[^\\u0000]*$", title="Current Password")
+    ]
+    new_password: Annotated[
+        str, Field(max_length=128, min_length=8, pattern="^[^\\u0000]*$", title="New Password")
+    ]
+    """
+    8-128 characters; stored only as an argon2 hash
+    """
+
+
 class Tag(RootModel[str]):
     root: Annotated[
         str,

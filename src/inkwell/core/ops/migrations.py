@@ -12,6 +12,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+
+class MigrationRefused(Exception):
+    """A migration found data it must not decide about on its own; its message says
+    what to change before running it again. Nothing of that upgrade was applied."""
+
+
 # Any fixed number: every replica running `inkwell migrate` at once queues on it.
 MIGRATION_LOCK_ID = 0x1A7C_3E11
 

@@ -53,6 +53,8 @@ def production_env(dsn: str, **settings: str) -> dict[str, str]:
     }
     env.update(
         ENVIRONMENT="production",
+        # The report samples each endpoint's Server-Timing (off in production by default).
+        SERVER_TIMING="true",
         JWT_SECRET=secrets.token_hex(32),
         LOG_LEVEL="WARNING",
         DATABASE_URL=dsn.replace("postgresql://", "postgresql+asyncpg://", 1),

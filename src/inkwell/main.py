@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
         trailing_slash=TrailingSlash(path for r in routers for path in r.collections),
+        server_timing=settings.server_timing,
     )
     if settings.cors_origins:
         # Outermost: every answer carries the CORS headers, the 500 and 413 that
@@ -124,7 +125,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "X-Requested-With",
             ],
             # ETag: a browser client needs it for its next If-Match.
-            expose_headers=["X-Request-ID", "Server-Timing", "Link", "Idempotent-Replayed", "ETag"],
+            expose_headers=[
+                "X-Request-ID",
+                "Link",
+                "Idempotent-Replayed",
+                "ETag",
+                *(["Server-Timing"] if settings.server_timing else []),
+            ],
         )
     mount_docs(app)
     install_openapi(app)

@@ -113,6 +113,25 @@ async def test_request_id_is_generated_or_kept(client: AsyncClient) -> None:
     assert re.fullmatch(r"[0-9a-f]{32}", unsafe.headers["x-request-id"])
 
 
+async def test_server_timing_is_off_by_default(client: AsyncClient) -> None:
+    """It shows how many statements a read took, and so whether someone else's read had
+    filled the cache: nobody sees it unless SERVER_TIMING turns it on."""
+    await make_user(client)
+    for path in ("/users/", "/users/1", "/health/live", "/nowhere"):
+        assert "server-timing" not in (await client.get(path)).headers, path
+
+
+async def test_cors_exposes_server_timing_only_when_it_is_sent(db_url: str) -> None:
+    for on in (False, True):
+        settings = make_settings(db_url, cors_origins="https://app.example", server_timing=on)
+        async for client in _client_for(create_app(settings)):
+            response = await client.get("/health/live", headers={"Origin": "https://app.example"})
+            exposed = response.headers["access-control-expose-headers"].split(", ")
+            assert ("Server-Timing" in exposed) is on
+            assert ("server-timing" in response.headers) is on
+
+
+@pytest.mark.settings(server_timing=True)
 async def test_server_timing_shows_the_statement_count(app: FastAPI, client: AsyncClient) -> None:
     app.state.read_cache.verify = False  # a verified hit is built again: one more statement
     await make_user(client)
@@ -205,6 +224,7 @@ async def test_body_limit_is_configurable(db_url: str) -> None:
         assert_problem(await client.post("/users/", json=too_big), 413)
 
 
+@pytest.mark.settings(server_timing=True)
 @pytest.mark.parametrize("path", ["/health/live", "/metrics", "/openapi.json"])
 async def test_operational_endpoints_do_not_touch_the_database(
     client: AsyncClient, path: str

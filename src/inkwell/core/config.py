@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     access_log: bool = False
     ready_timeout: float = Field(default=2.0, gt=0, le=60)
+    # Server-Timing shows each request's DB time and statement count, and so whether
+    # others' reads had already filled the cache: a diagnosis tool, not for strangers.
+    server_timing: bool = False
     gc_freeze: bool = True
     # Serialized documents kept per process, in slots of 1 KiB (a typical post or user
     # takes one; core/cache.py): at most ~30 MiB with the default. 0 turns caching off.

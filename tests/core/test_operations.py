@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
+from pydantic import SecretStr
 
 from inkwell.core.ops import metrics
 from inkwell.main import create_app
@@ -65,6 +66,51 @@ async def test_metrics_count_requests_by_route_template(client: AsyncClient) -> 
     assert 'inkwell_sql_statements_per_request_bucket{le="1.0",route="/users/{user_id}"}' in text
     assert "inkwell_http_request_duration_seconds_bucket" in text
     assert "inkwell_db_pool_checked_out" in text
+
+
+METRICS_TOKEN = "m" * 40
+
+
+async def test_metrics_want_the_token_when_one_is_set(db_url: str) -> None:
+    app = create_app(make_settings(db_url, metrics_token=METRICS_TOKEN))
+    async for client in _client_for(app):
+        refused: list[dict[str, str]] = [
+            {},
+            {"Authorization": f"Bearer {METRICS_TOKEN[:-1]}"},
+            {"Authorization": f"Bearer {METRICS_TOKEN}x"},
+            {"Authorization": f"Token {METRICS_TOKEN}"},
+            {"Authorization": METRICS_TOKEN},
+            {"Authorization": "Bearer "},
+        ]
+        for headers in refused:
+            response = await client.get("/metrics", headers=headers)
+            assert_problem(response, 401)
+            assert response.headers["www-authenticate"].startswith("Bearer"), headers
+            assert "inkwell_http_requests_total" not in response.text
+        for scheme in ("Bearer", "bearer"):
+            ok = await client.get(
+                "/metrics", headers={"Authorization": f"{scheme} {METRICS_TOKEN}"}
+            )
+            assert ok.status_code == 200
+            assert "inkwell_http_requests_total" in ok.text
+
+
+async def test_production_metrics_are_closed_without_a_token(db_url: str) -> None:
+    production = make_settings(db_url).model_copy(
+        update={"environment": "production", "jwt_secret": SecretStr("s" * 32)}
+    )
+    async for client in _client_for(create_app(production)):
+        body = assert_problem(await client.get("/metrics"), 403)
+        assert "METRICS_TOKEN" in body["detail"]
+        assert (await client.get("/health/live")).status_code == 200
+    public = production.model_copy(update={"metrics_public": True})
+    async for client in _client_for(create_app(public)):
+        assert (await client.get("/metrics")).status_code == 200
+    token = production.model_copy(update={"metrics_token": SecretStr(METRICS_TOKEN)})
+    async for client in _client_for(create_app(token)):
+        assert_problem(await client.get("/metrics"), 401)
+        authorized = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+        assert (await client.get("/metrics", headers=authorized)).status_code == 200
 
 
 async def test_metric_series_are_looked_up_once_per_route_and_status(

@@ -32,6 +32,7 @@ from inkwell.core.ops.runtime import tune_process
 from inkwell.favorites.router import router as favorites_router
 from inkwell.follows.router import router as follows_router
 from inkwell.posts.router import router as posts_router
+from inkwell.purge import purging
 from inkwell.tags.router import router as tags_router
 from inkwell.transfers.router import router as transfers_router
 from inkwell.users.router import router as users_router
@@ -64,7 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         tune_process(settings)
         try:
-            yield
+            interval = settings.purge_interval_seconds
+            async with purging(app.state.write_sessionmaker, interval) as purge_task:
+                app.state.purge_task = purge_task
+                yield
         finally:
             await engine.dispose()
 

@@ -54,6 +54,7 @@ def test_invalid_settings_are_refused(bad: dict[str, object]) -> None:
     [
         {"metrics_token": "short"},
         {"metrics_token": "t" * 32, "metrics_public": True},
+        {"purge_interval_seconds": -1},
     ],
 )
 def test_operations_settings_are_checked(bad: dict[str, object]) -> None:

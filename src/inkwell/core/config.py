@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # it private), else 403: route names, error rates and pool use are not for the public.
     metrics_token: SecretStr | None = None
     metrics_public: bool = False
+    # Expired idempotency keys and throttle hits are deleted this often (one instance at
+    # a time on PostgreSQL); 0 leaves it to `inkwell purge`.
+    purge_interval_seconds: float = Field(default=3600.0, ge=0, le=7 * 86_400)
     gc_freeze: bool = True
     # Serialized documents kept per process, in slots of 1 KiB (a typical post or user
     # takes one; core/cache.py): at most ~30 MiB with the default. 0 turns caching off.

@@ -58,6 +58,12 @@ POOL_OVERFLOW = Gauge(
     multiprocess_mode="livesum",
 )
 
+PURGED_ROWS = Counter(
+    "inkwell_purged_rows_total",
+    "Expired rows deleted by the periodic purge, by kind (idempotency_keys, throttle_hits).",
+    ["kind"],
+)
+
 router = APIRouter(tags=["operations"])
 
 # The labelled series of each (method, route template, status): `labels()` takes a lock
@@ -124,8 +130,8 @@ def _check_scraper(request: Request) -> None:
     },
 )
 async def metrics(request: Request) -> Response:
-    """Request counts and latency by route and status, SQL statements per request and
-    the database pool, in the Prometheus text format.
+    """Request counts and latency by route and status, SQL statements per request, the
+    database pool and the rows purged, in the Prometheus text format.
 
     With `METRICS_TOKEN` set, send it as `Authorization: Bearer <token>` (401 otherwise).
     In production without a token, 403 unless `METRICS_PUBLIC=true`."""

@@ -47,7 +47,8 @@ migrate: $(VENV)/.runtime ## Migrate the configured database (DATABASE_URL) to h
 
 .PHONY: run
 run: migrate ## Set up, migrate and serve on http://$(HOST):$(PORT)
-	LOG_FORMAT=$${LOG_FORMAT:-console} $(BIN)/inkwell serve --host $(HOST) --port $(PORT)
+	LOG_FORMAT=$${LOG_FORMAT:-console} SERVER_TIMING=$${SERVER_TIMING:-true} \
+		$(BIN)/inkwell serve --host $(HOST) --port $(PORT)
 
 .PHONY: seed
 seed: migrate ## Add demo data (users' password: inkwell-demo)

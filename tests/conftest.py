@@ -100,6 +100,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "counts_statements: counts SQL statements, so READ_CACHE_VERIFY is off"
     )
+    config.addinivalue_line(
+        "markers", "settings(**overrides): settings of the test's app, over make_settings'"
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -139,9 +142,15 @@ def read_cache_verify(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.fixture
-def settings(db_url: str, read_cache_entries: int, read_cache_verify: bool) -> Settings:
+def settings(
+    request: pytest.FixtureRequest, db_url: str, read_cache_entries: int, read_cache_verify: bool
+) -> Settings:
+    marker = request.node.get_closest_marker("settings")
     return make_settings(
-        db_url, read_cache_entries=read_cache_entries, read_cache_verify=read_cache_verify
+        db_url,
+        read_cache_entries=read_cache_entries,
+        read_cache_verify=read_cache_verify,
+        **(marker.kwargs if marker else {}),
     )
 
 

@@ -53,6 +53,10 @@ def production_env(dsn: str, **settings: str) -> dict[str, str]:
     }
     env.update(
         ENVIRONMENT="production",
+        # The report samples each endpoint's Server-Timing (off in production by default)
+        # and reads /metrics (closed in production by default) on the loopback interface.
+        SERVER_TIMING="true",
+        METRICS_PUBLIC="true",
         JWT_SECRET=secrets.token_hex(32),
         LOG_LEVEL="WARNING",
         DATABASE_URL=dsn.replace("postgresql://", "postgresql+asyncpg://", 1),

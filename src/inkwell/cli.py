@@ -15,7 +15,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from inkwell import seed as seeding
-from inkwell.auth import throttle
 from inkwell.auth.hashing import PasswordHasher
 from inkwell.core.config import Settings, get_settings
 from inkwell.core.db import create_engine, create_sessionmaker
@@ -27,7 +26,7 @@ from inkwell.core.ops.migrations import (
     head_revision,
     upgrade,
 )
-from inkwell.idempotency import service as idempotency_service
+from inkwell.purge import purge_expired
 from inkwell.users import service as users_service
 from inkwell.users.models import User
 
@@ -153,7 +152,8 @@ async def _seed(settings: Settings, plan: seeding.SeedPlan) -> None:
 
 @app.command()
 def purge() -> None:
-    """Delete expired idempotency keys and throttle hits (run it daily, e.g. from cron)."""
+    """Delete expired idempotency keys and throttle hits now (the app also does it every
+    PURGE_INTERVAL_SECONDS; with PURGE_INTERVAL_SECONDS=0, run this from cron)."""
     settings = _settings()
     keys, hits = asyncio.run(_purge(settings))
     console.print(f"[green]purged[/green] {keys} idempotency keys, {hits} throttle hits")
@@ -162,12 +162,11 @@ def purge() -> None:
 async def _purge(settings: Settings) -> tuple[int, int]:
     engine = create_engine(settings)
     try:
-        async with create_sessionmaker(engine)() as session, session.begin():
-            keys = await idempotency_service.purge_expired(session)
-            hits = await throttle.purge_expired(session)
+        async with create_sessionmaker(engine, write=True)() as session, session.begin():
+            purged = await purge_expired(session)
     finally:
         await engine.dispose()
-    return keys, hits
+    return purged.idempotency_keys, purged.throttle_hits
 
 
 UserRef = Annotated[str, typer.Argument(help="The user's id or username")]

@@ -32,6 +32,7 @@ from inkwell.core.ops.runtime import tune_process
 from inkwell.favorites.router import router as favorites_router
 from inkwell.follows.router import router as follows_router
 from inkwell.posts.router import router as posts_router
+from inkwell.purge import purging
 from inkwell.tags.router import router as tags_router
 from inkwell.transfers.router import router as transfers_router
 from inkwell.users.router import router as users_router
@@ -64,7 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         tune_process(settings)
         try:
-            yield
+            interval = settings.purge_interval_seconds
+            async with purging(app.state.write_sessionmaker, interval) as purge_task:
+                app.state.purge_task = purge_task
+                yield
         finally:
             await engine.dispose()
 
@@ -106,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,
         trailing_slash=TrailingSlash(path for r in routers for path in r.collections),
+        server_timing=settings.server_timing,
     )
     if settings.cors_origins:
         # Outermost: every answer carries the CORS headers, the 500 and 413 that
@@ -124,7 +129,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "X-Requested-With",
             ],
             # ETag: a browser client needs it for its next If-Match.
-            expose_headers=["X-Request-ID", "Server-Timing", "Link", "Idempotent-Replayed", "ETag"],
+            expose_headers=[
+                "X-Request-ID",
+                "Link",
+                "Idempotent-Replayed",
+                "ETag",
+                *(["Server-Timing"] if settings.server_timing else []),
+            ],
         )
     mount_docs(app)
     install_openapi(app)

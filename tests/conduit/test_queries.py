@@ -79,6 +79,7 @@ async def _count(
     return counter.count, response.json()
 
 
+@pytest.mark.settings(server_timing=True)
 @pytest.mark.parametrize("who", ["anonymous", "fan", "stranger"])
 @pytest.mark.parametrize(
     "url", ["/api/articles", f"/api/articles?tag={TAG}", "/api/articles?favorited=fan"]

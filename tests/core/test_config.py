@@ -47,3 +47,30 @@ def test_cors_origins_accept_a_comma_separated_list() -> None:
 def test_invalid_settings_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         Settings(_env_file=None, **bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"metrics_token": "short"},
+        {"metrics_token": "t" * 32, "metrics_public": True},
+        {"purge_interval_seconds": -1},
+    ],
+)
+def test_operations_settings_are_checked(bad: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, **bad)  # type: ignore[arg-type]
+
+
+def test_metrics_are_open_only_where_nothing_closes_them() -> None:
+    def metrics_open(**given: object) -> bool:
+        return Settings(_env_file=None, **given).metrics_open  # type: ignore[arg-type]
+
+    production: dict[str, object] = {"environment": "production", "jwt_secret": "s" * 32}
+    assert metrics_open()
+    assert metrics_open(metrics_token="")  # METRICS_TOKEN= in .env: no token
+    assert not metrics_open(metrics_token="t" * 32)
+    assert not metrics_open(**production)
+    assert metrics_open(**production, metrics_public=True)
+    assert not metrics_open(**production, metrics_token="t" * 32)
+    assert not Settings(_env_file=None, **production).server_timing  # type: ignore[arg-type]

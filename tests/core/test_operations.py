@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
+from pydantic import SecretStr
 
 from inkwell.core.ops import metrics
 from inkwell.main import create_app
@@ -67,6 +68,51 @@ async def test_metrics_count_requests_by_route_template(client: AsyncClient) -> 
     assert "inkwell_db_pool_checked_out" in text
 
 
+METRICS_TOKEN = "m" * 40
+
+
+async def test_metrics_want_the_token_when_one_is_set(db_url: str) -> None:
+    app = create_app(make_settings(db_url, metrics_token=METRICS_TOKEN))
+    async for client in _client_for(app):
+        refused: list[dict[str, str]] = [
+            {},
+            {"Authorization": f"Bearer {METRICS_TOKEN[:-1]}"},
+            {"Authorization": f"Bearer {METRICS_TOKEN}x"},
+            {"Authorization": f"Token {METRICS_TOKEN}"},
+            {"Authorization": METRICS_TOKEN},
+            {"Authorization": "Bearer "},
+        ]
+        for headers in refused:
+            response = await client.get("/metrics", headers=headers)
+            assert_problem(response, 401)
+            assert response.headers["www-authenticate"].startswith("Bearer"), headers
+            assert "inkwell_http_requests_total" not in response.text
+        for scheme in ("Bearer", "bearer"):
+            ok = await client.get(
+                "/metrics", headers={"Authorization": f"{scheme} {METRICS_TOKEN}"}
+            )
+            assert ok.status_code == 200
+            assert "inkwell_http_requests_total" in ok.text
+
+
+async def test_production_metrics_are_closed_without_a_token(db_url: str) -> None:
+    production = make_settings(db_url).model_copy(
+        update={"environment": "production", "jwt_secret": SecretStr("s" * 32)}
+    )
+    async for client in _client_for(create_app(production)):
+        body = assert_problem(await client.get("/metrics"), 403)
+        assert "METRICS_TOKEN" in body["detail"]
+        assert (await client.get("/health/live")).status_code == 200
+    public = production.model_copy(update={"metrics_public": True})
+    async for client in _client_for(create_app(public)):
+        assert (await client.get("/metrics")).status_code == 200
+    token = production.model_copy(update={"metrics_token": SecretStr(METRICS_TOKEN)})
+    async for client in _client_for(create_app(token)):
+        assert_problem(await client.get("/metrics"), 401)
+        authorized = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+        assert (await client.get("/metrics", headers=authorized)).status_code == 200
+
+
 async def test_metric_series_are_looked_up_once_per_route_and_status(
     client: AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -113,6 +159,25 @@ async def test_request_id_is_generated_or_kept(client: AsyncClient) -> None:
     assert re.fullmatch(r"[0-9a-f]{32}", unsafe.headers["x-request-id"])
 
 
+async def test_server_timing_is_off_by_default(client: AsyncClient) -> None:
+    """It shows how many statements a read took, and so whether someone else's read had
+    filled the cache: nobody sees it unless SERVER_TIMING turns it on."""
+    await make_user(client)
+    for path in ("/users/", "/users/1", "/health/live", "/nowhere"):
+        assert "server-timing" not in (await client.get(path)).headers, path
+
+
+async def test_cors_exposes_server_timing_only_when_it_is_sent(db_url: str) -> None:
+    for on in (False, True):
+        settings = make_settings(db_url, cors_origins="https://app.example", server_timing=on)
+        async for client in _client_for(create_app(settings)):
+            response = await client.get("/health/live", headers={"Origin": "https://app.example"})
+            exposed = response.headers["access-control-expose-headers"].split(", ")
+            assert ("Server-Timing" in exposed) is on
+            assert ("server-timing" in response.headers) is on
+
+
+@pytest.mark.settings(server_timing=True)
 async def test_server_timing_shows_the_statement_count(app: FastAPI, client: AsyncClient) -> None:
     app.state.read_cache.verify = False  # a verified hit is built again: one more statement
     await make_user(client)
@@ -205,6 +270,7 @@ async def test_body_limit_is_configurable(db_url: str) -> None:
         assert_problem(await client.post("/users/", json=too_big), 413)
 
 
+@pytest.mark.settings(server_timing=True)
 @pytest.mark.parametrize("path", ["/health/live", "/metrics", "/openapi.json"])
 async def test_operational_endpoints_do_not_touch_the_database(
     client: AsyncClient, path: str

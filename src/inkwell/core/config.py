@@ -73,6 +73,17 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     access_log: bool = False
     ready_timeout: float = Field(default=2.0, gt=0, le=60)
+    # Server-Timing shows each request's DB time and statement count, and so whether
+    # others' reads had already filled the cache: a diagnosis tool, not for strangers.
+    server_timing: bool = False
+    # With a token, /metrics wants `Authorization: Bearer <token>`. Without one it is open
+    # outside production; in production only with METRICS_PUBLIC=true (the network keeps
+    # it private), else 403: route names, error rates and pool use are not for the public.
+    metrics_token: SecretStr | None = None
+    metrics_public: bool = False
+    # Expired idempotency keys and throttle hits are deleted this often (one instance at
+    # a time on PostgreSQL); 0 leaves it to `inkwell purge`.
+    purge_interval_seconds: float = Field(default=3600.0, ge=0, le=7 * 86_400)
     gc_freeze: bool = True
     # Serialized documents kept per process, in slots of 1 KiB (a typical post or user
     # takes one; core/cache.py): at most ~30 MiB with the default. 0 turns caching off.
@@ -100,6 +111,30 @@ class Settings(BaseSettings):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
 
+    @field_validator("metrics_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        """`METRICS_TOKEN=` (as .env.example has it) means no token, not an empty one."""
+        if value == "" or (isinstance(value, SecretStr) and not value.get_secret_value()):
+            return None
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_token(cls, token: SecretStr | None) -> SecretStr | None:
+        # /metrics counts no failures: the token's length is its only defence.
+        if token is not None and len(token.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+        return token
+
+    @model_validator(mode="after")
+    def _one_way_to_open_metrics(self) -> "Settings":
+        if self.metrics_token is not None and self.metrics_public:
+            raise ValueError(
+                "METRICS_PUBLIC=true and METRICS_TOKEN contradict each other: set one of them"
+            )
+        return self
+
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> "Settings":
         secret = self.jwt_secret.get_secret_value()
@@ -109,6 +144,13 @@ class Settings(BaseSettings):
                 "when ENVIRONMENT=production (e.g. `openssl rand -hex 32`)"
             )
         return self
+
+    @property
+    def metrics_open(self) -> bool:
+        """Whether /metrics answers without a token."""
+        return self.metrics_token is None and (
+            self.metrics_public or self.environment != "production"
+        )
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,11 +1,11 @@
 """One pure ASGI middleware for what every response needs.
 
 It gives a collection's path its trailing slash (core.http.routing.TrailingSlash), gives
-each request an id (`X-Request-ID`, kept from the client when sane),
-enforces the body size limit (413), adds `Server-Timing` with the request's DB
-time and statement count, adds security headers (and `Cache-Control: no-store` on
-the routes that hand out credentials), records Prometheus metrics and
-writes one structured log line per request.
+each request an id (`X-Request-ID`, kept from the client when sane), enforces the body
+size limit (413), adds `Server-Timing` with the request's DB time and statement count
+(with SERVER_TIMING on only: it tells anyone whether others' reads filled the cache),
+adds security headers (and `Cache-Control: no-store` on the routes that hand out
+credentials), records Prometheus metrics and writes one structured log line per request.
 """
 
 import logging
@@ -68,10 +68,18 @@ def _content_length(scope: Scope) -> int | None:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, trailing_slash: TrailingSlash) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        trailing_slash: TrailingSlash,
+        server_timing: bool = False,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.trailing_slash = trailing_slash
+        self.server_timing = server_timing
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -133,17 +141,14 @@ class RequestContextMiddleware:
             self._record(scope, status, stats)
             current_stats.reset(token)
 
-    @staticmethod
-    def _decorate(scope: Scope, headers: list[tuple[bytes, bytes]], stats: RequestStats) -> None:
-        total_ms = (time.perf_counter() - stats.started) * 1000
-        timing = (
-            f'db;dur={stats.db_seconds * 1000:.1f}, sql;desc="{stats.statements} statements", '
-            f"total;dur={total_ms:.1f}"
-        )
+    def _decorate(
+        self, scope: Scope, headers: list[tuple[bytes, bytes]], stats: RequestStats
+    ) -> None:
         path: str = scope["path"]
         docs = path == "/docs" or path.startswith(("/docs/", "/docs-static/"))
         headers.append((b"x-request-id", stats.request_id.encode("latin-1")))
-        headers.append((b"server-timing", timing.encode("latin-1")))
+        if self.server_timing:
+            headers.append((b"server-timing", _server_timing(stats)))
         headers.extend(_DOCS_HEADERS if docs else _API_HEADERS)
         if getattr(scope.get("route"), "no_store", False):
             headers.extend(_NO_STORE_HEADERS)
@@ -167,6 +172,15 @@ class RequestContextMiddleware:
             statements=stats.statements,
             db_ms=round(stats.db_seconds * 1000, 2),
         )
+
+
+def _server_timing(stats: RequestStats) -> bytes:
+    total_ms = (time.perf_counter() - stats.started) * 1000
+    timing = (
+        f'db;dur={stats.db_seconds * 1000:.1f}, sql;desc="{stats.statements} statements", '
+        f"total;dur={total_ms:.1f}"
+    )
+    return timing.encode("latin-1")
 
 
 def _with_path(scope: Scope, path: str) -> Scope:

@@ -3,8 +3,13 @@
 With `PROMETHEUS_MULTIPROC_DIR` set (`inkwell serve --workers N` sets it), every
 worker writes its samples to files there and `/metrics` aggregates them, so a
 scrape sees the whole server whichever worker answers it.
+
+Who may scrape is a setting (METRICS_TOKEN, METRICS_PUBLIC): route names, error rates
+and the pool's use tell an attacker when and where the service is weak.
 """
 
+import hashlib
+import hmac
 import os
 
 from fastapi import APIRouter, Request, Response
@@ -20,6 +25,10 @@ from prometheus_client import (
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
+
+from inkwell.core.config import Settings
+from inkwell.core.errors import Forbidden, Unauthorized
+from inkwell.core.http.problems import problem_responses
 
 REQUESTS = Counter(
     "inkwell_http_requests_total",
@@ -47,6 +56,12 @@ POOL_OVERFLOW = Gauge(
     "inkwell_db_pool_overflow",
     "Connections open beyond the pool size (summed over live workers).",
     multiprocess_mode="livesum",
+)
+
+PURGED_ROWS = Counter(
+    "inkwell_purged_rows_total",
+    "Expired rows deleted by the periodic purge, by kind (idempotency_keys, throttle_hits).",
+    ["kind"],
 )
 
 router = APIRouter(tags=["operations"])
@@ -78,15 +93,49 @@ def observe_pool(engine: AsyncEngine) -> None:
         POOL_OVERFLOW.set(max(pool.overflow(), 0))
 
 
+class MetricsClosed(Forbidden):
+    """Production without METRICS_TOKEN or METRICS_PUBLIC: no scraper can be let in."""
+
+
+def _check_scraper(request: Request) -> None:
+    settings: Settings = request.app.state.settings
+    if settings.metrics_open:
+        return
+    if settings.metrics_token is None:
+        raise MetricsClosed(
+            "Metrics are closed: set METRICS_TOKEN (and scrape with it as a bearer token), "
+            "or METRICS_PUBLIC=true if the network keeps /metrics private."
+        )
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    expected = settings.metrics_token.get_secret_value()
+    # Digests of equal length, compared in constant time: neither the token's characters
+    # nor its length can be learnt from how long a refusal takes.
+    given = hashlib.sha256(credentials.strip().encode()).digest()
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        given, hashlib.sha256(expected.encode()).digest()
+    ):
+        raise Unauthorized(
+            "Scraping /metrics needs `Authorization: Bearer <METRICS_TOKEN>`.",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
+
+
 @router.get(
     "/metrics",
     summary="Prometheus metrics",
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Metrics"}},
+    responses={
+        200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Metrics"},
+        **problem_responses(401, 403),
+    },
 )
 async def metrics(request: Request) -> Response:
-    """Request counts and latency by route and status, SQL statements per request, and
-    the database pool, in the Prometheus text format."""
+    """Request counts and latency by route and status, SQL statements per request, the
+    database pool and the rows purged, in the Prometheus text format.
+
+    With `METRICS_TOKEN` set, send it as `Authorization: Bearer <token>` (401 otherwise).
+    In production without a token, 403 unless `METRICS_PUBLIC=true`."""
+    _check_scraper(request)
     observe_pool(request.app.state.engine)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()

@@ -38,6 +38,41 @@ async def test_registrations_beyond_the_limit_get_429(limited: FastAPI) -> None:
         assert (await elsewhere.post("/users/", json=user_payload())).status_code == 201
 
 
+async def _register(app: FastAPI, address: str) -> int:
+    async with _from(app, address) as client:
+        return (await client.post("/users/", json=user_payload())).status_code
+
+
+async def test_an_ipv6_network_is_one_client(limited: FastAPI) -> None:
+    # One host holds a whole /64: a fresh address of it for every registration is
+    # still the same client, with one budget.
+    same = ["2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff:ffff:ffff:fffe"]
+    assert [await _register(limited, address) for address in same] == [201] * 3
+    async with _from(limited, "2001:db8:1:2:abcd::9") as client:
+        refused = await client.post("/users/", json=user_payload())
+    assert_problem(refused, 429)
+    assert "retry-after" in refused.headers
+    # Another /64, even of the same /48, is another client.
+    assert await _register(limited, "2001:db8:1:3::1") == 201
+
+
+async def test_an_ipv4_mapped_address_is_its_ipv4_address(limited: FastAPI) -> None:
+    assert await _register(limited, "198.51.100.7") == 201
+    assert await _register(limited, "::ffff:198.51.100.7") == 201
+    assert await _register(limited, "::ffff:c633:6407") == 201  # the same, in hex
+    assert await _register(limited, "198.51.100.7") == 429
+    assert await _register(limited, "198.51.100.8") == 201
+
+
+async def test_the_ipv6_prefix_is_a_setting(app: FastAPI, db_url: str) -> None:
+    settings = make_settings(db_url, register_max_per_address=1, throttle_ipv6_prefix=128)
+    each = create_app(settings)
+    async with each.router.lifespan_context(each):
+        assert await _register(each, "2001:db8::1") == 201
+        assert await _register(each, "2001:db8::2") == 201
+        assert await _register(each, "2001:db8::1") == 429
+
+
 async def test_parallel_registrations_get_exactly_the_limit(limited: FastAPI) -> None:
     async with api_client(limited) as client:
         answers = await asyncio.gather(

@@ -14,6 +14,7 @@ whose request died stops counting after `PENDING_SECONDS`.
 
 import asyncio
 import hashlib
+import ipaddress
 import math
 import random
 from collections.abc import Awaitable, Callable, Sequence
@@ -55,6 +56,24 @@ class Reservation:
 
 class _Busy(Exception):
     """Pending hits fill a limit: try again once they settle."""
+
+
+def client_key(address: str, *, ipv6_prefix: int) -> str:
+    """What the throttles count a client address as: an IPv4 address alone, an IPv6
+    address by its network of `ipv6_prefix` bits (a host is commonly given a whole /64,
+    2^64 addresses to pick a fresh one from for every attempt), an IPv4-mapped IPv6
+    address (`::ffff:192.0.2.1`, a dual-stack socket's) as the IPv4 address it is.
+    Anything that is no IP address (no peer known) stands for itself."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv4Address):
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    # From the integer: a zone (`fe80::1%eth0`) names no other client.
+    return str(ipaddress.IPv6Network((int(ip), ipv6_prefix), strict=False))
 
 
 async def hit(

@@ -62,3 +62,5 @@ async def test_comment_refusals(client: AsyncClient) -> None:
     elsewhere = f"/posts/{draft['id']}/comments/{comment_id}"
     assert_problem(await client.delete(elsewhere, headers=author.headers), 404)
     assert_problem(await client.get("/posts/999/comments/"), 404)
+    for query in ("limit=0", "limit=101", "skip=-1", "cursor=x"):
+        assert_problem(await client.get(f"/posts/{post['id']}/comments/?{query}"), 422)

@@ -214,6 +214,48 @@ async def test_comments(client: AsyncClient) -> None:
     assert (await client.get(url)).json() == {"comments": []}
 
 
+async def test_comments_come_in_pages_of_at_most_100(client: AsyncClient) -> None:
+    # A post's comments are one page per answer, 20 unless asked: never every comment
+    # of the post at once.
+    ada = await make_conduit_user(client)
+    bob = await make_conduit_user(client)
+    url = f"/api/articles/{(await make_article(client, ada))['slug']}/comments"
+    ids = []
+    for i in range(21):
+        body = {"comment": {"body": f"Comment {i}"}}
+        created = await client.post(url, json=body, headers=(ada, bob)[i % 2].headers)
+        ids.append(created.json()["comment"]["id"])
+    newest = ids[::-1]
+
+    async def listed(**params: int) -> list[int]:
+        response = await client.get(url, params=params)
+        assert response.status_code == 200, response.text
+        assert set(response.json()) == {"comments"}
+        assert "link" not in response.headers
+        return [c["id"] for c in response.json()["comments"]]
+
+    assert await listed() == newest[:20]
+    assert await listed(limit=2, offset=19) == newest[19:]
+    assert await listed(limit=100) == newest
+    assert await listed(offset=21) == []
+    first = await client.get(url, params={"limit": 2})
+    second = await client.get(url, params={"limit": 2, "offset": 2})
+    assert first.headers["etag"] != second.headers["etag"]
+    again = await client.get(
+        url, params={"limit": 2}, headers={"If-None-Match": first.headers["etag"]}
+    )
+    assert again.status_code == 304
+    for query, field in (
+        ("?limit=0", "limit"),
+        ("?limit=101", "limit"),
+        ("?offset=-1", "offset"),
+        ("?offset=1000001", "offset"),
+        ("?limit=x", "limit"),
+    ):
+        assert_conduit_error(await client.get(f"{url}{query}"), 422, field)
+    assert_conduit_error(await client.get("/api/articles/nope/comments?offset=5"), 404)
+
+
 async def test_profiles_follows_and_the_feed(client: AsyncClient) -> None:
     ada = await make_conduit_user(client)
     bob = await make_conduit_user(client)

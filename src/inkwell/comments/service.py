@@ -40,7 +40,7 @@ _PAGES = {
     False: paginated(_OF_POST),
     True: paginated(_OF_POST.where(keyset_before(Comment.created_at, Comment.id))),
 }
-_OF_PUBLISHED = _ROWS.where(Post.slug == bindparam("slug"), Post.published.is_(True))
+_OF_PUBLISHED = paginated(_ROWS.where(Post.slug == bindparam("slug"), Post.published.is_(True)))
 
 
 async def create(session: AsyncSession, author: User, post: Post, *, body: str) -> Comment:
@@ -66,10 +66,17 @@ async def read_page(
 
 
 async def read_published(
-    session: AsyncReadSession, slug: str, *, kind: DocumentKind[Comment], view: Views
+    session: AsyncReadSession,
+    slug: str,
+    *,
+    kind: DocumentKind[Comment],
+    view: Views,
+    page: Page,
 ) -> Read:
-    """Every comment of the published post with this slug (404 otherwise), newest first."""
-    read = await documents.many(session, kind, _OF_PUBLISHED, {"slug": slug}, view=view)
+    """A page of the comments of the published post with this slug (404 otherwise),
+    newest first."""
+    params = {"slug": slug}
+    read = await documents.many(session, kind, _OF_PUBLISHED, params, view=view, page=page)
     if read.empty:
         await posts_service.ensure_visible(session, viewer_id=None, slug=slug)
     return read

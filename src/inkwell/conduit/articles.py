@@ -174,11 +174,18 @@ async def unfavorite(slug: Slug, caller: Writer, session: SessionDep) -> Respons
     openapi_extra=OPTIONAL_TOKEN,
 )
 async def list_comments(
-    request: Request, slug: Slug, session: ReadSessionDep, viewer: Viewer
+    request: Request,
+    slug: Slug,
+    session: ReadSessionDep,
+    viewer: Viewer,
+    offset: Offset = 0,
+    limit: Limit = 20,
 ) -> Response:
-    """`{"comments": [...]}`, newest first, each author with your `following`. Send the
-    `ETag` back in `If-None-Match` to get 304 while nothing you see of them changed."""
-    return await _respond(request, await service.comments(session, viewer, slug))
+    """`{"comments": [...]}`, newest first, each author with your `following`: `limit`
+    of them (20 unless asked, at most 100) after the first `offset`. Send the `ETag`
+    back in `If-None-Match` to get 304 while nothing you see of them changed."""
+    page = _page(offset, limit)
+    return await _respond(request, await service.comments(session, viewer, slug, page=page))
 
 
 @router.post(

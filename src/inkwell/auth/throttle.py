@@ -10,6 +10,9 @@ so that however many attempts run in parallel, at most the limit are ever tried.
 When only pending hits fill a limit, the next attempt waits for them to settle
 instead of being refused, so that parallel correct logins all get in. A pending hit
 whose request died stops counting after `PENDING_SECONDS`.
+
+An act that costs only once it is done (a comment written) is counted by `record`, in
+the request's own transaction instead: its hit goes with the act if that fails.
 """
 
 import asyncio
@@ -85,6 +88,22 @@ async def hit(
     """Record a hit for every limit, counting for its window at once, or raise
     `refuse(retry_after)` when a limit is spent."""
     await _acquire(sessions, limits, pending=False, refuse=refuse, then=_nothing)
+
+
+async def record(
+    session: AsyncSession,
+    limits: Sequence[Limit],
+    *,
+    refuse: Callable[[int], TooManyRequests],
+) -> None:
+    """Record a hit for every limit in the transaction of `session`, or raise
+    `refuse(retry_after)` when a limit is spent. The hit counts only if that transaction
+    commits, and the lock on its keys is held until it ends (PostgreSQL; on SQLite the
+    transaction that writes holds the write lock already)."""
+    try:
+        await _record(session, limits, pending=False, refuse=refuse)
+    except _Busy:  # only logins leave pending hits, never under these keys
+        raise refuse(1) from None
 
 
 async def reserve(

@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     # host is commonly given a whole /64, and could otherwise pick a fresh address for
     # every attempt. /32 (an ISP's allocation) at the widest, /128 (each address alone).
     throttle_ipv6_prefix: int = Field(default=64, ge=32, le=128)
+    # Comments one account may write per window: each one is stored and shown to every
+    # reader of the post, so one script could otherwise flood a post without end.
+    comment_max_per_account: int = Field(default=30, ge=1, le=1_000_000)
+    comment_window_seconds: int = Field(default=600, ge=1, le=7 * 86_400)
     # Peers whose X-Forwarded-For is believed (uvicorn's setting): comma-separated
     # addresses or networks, `*` for any. Anyone else could pick their throttled address.
     forwarded_allow_ips: str = "127.0.0.1"

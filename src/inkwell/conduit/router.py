@@ -89,30 +89,41 @@ async def current_user(caller: Reader, token: ConduitToken) -> Response:
 
 
 @accounts.put(
-    "/user", summary="Change your account (Conduit)", responses=error_responses(401, 409, 422)
+    "/user",
+    summary="Change your account (Conduit)",
+    responses=error_responses(401, 409, 422, 429),
 )
 async def update_current_user(
     request: Request,
     body: UpdateUserRequest,
     token: ConduitToken,
     session: SessionDep,
+    reads: ReadSessionDep,
+    sessions: SessionmakerDep,
     settings: SettingsDep,
     hasher: HasherDep,
 ) -> Response:
     """Change the members sent: `email`, `username`, `password`, `bio`, `image`. An
     empty `email`, `username` or `password` (a settings form's untouched field) changes
-    nothing; an empty `bio` or `image` clears it."""
+    nothing; an empty `bio` or `image` clears it. A new `email` counts against the
+    native API's budget of e-mail changes (429 with `Retry-After` beyond)."""
     changes = body.user
     password = changes.new_password()
+    data = UserUpdate.model_validate(changes.changes())
     if password is not None:
         # The token is checked first (no statement), so that only an account holder
         # makes us hash; the caller is read after the hash (users_service decides).
         auth_service.read_access_token(settings, token or "")
+    if data.email is not None and token is not None:
+        # Counted before the caller is read, as the native API does (users.router).
+        holder_id = auth_service.read_access_token(settings, token)
+        await users_service.count_email_change(
+            reads, sessions, holder_id=holder_id, email=data.email, settings=settings
+        )
 
     async def load_caller() -> User:
         return required(await caller(request, session, token), scheme="Token")
 
-    data = UserUpdate.model_validate(changes.changes())
     user = await users_service.update_with_password(
         session, load_caller, data=data, password=password, hasher=hasher
     )

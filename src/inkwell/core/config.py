@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     # reader of the post, so one script could otherwise flood a post without end.
     comment_max_per_account: int = Field(default=30, ge=1, le=1_000_000)
     comment_window_seconds: int = Field(default=600, ge=1, le=7 * 86_400)
+    # E-mail changes one account may try per window, taken addresses included: the answer
+    # says whether another account holds the address.
+    email_change_max_per_account: int = Field(default=5, ge=1, le=1_000_000)
+    email_change_window_seconds: int = Field(default=3600, ge=1, le=7 * 86_400)
     # Peers whose X-Forwarded-For is believed (uvicorn's setting): comma-separated
     # addresses or networks, `*` for any. Anyone else could pick their throttled address.
     forwarded_allow_ips: str = "127.0.0.1"

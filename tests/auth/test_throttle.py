@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
-from httpx import AsyncClient, Response
+from httpx import ASGITransport, AsyncClient, Response
 from sqlalchemy import func, insert, select, update
 
 from inkwell.auth import throttle
@@ -67,6 +67,40 @@ async def test_address_is_throttled_across_accounts(
         assert_problem(await request_token(client, f"nobody{i}", "guess"), 401)
     user = await make_user(client, password="right-password")
     assert_problem(await request_token(client, user["username"], "right-password"), 429)
+
+
+async def test_failures_from_one_ipv6_network_share_its_budget(
+    strict: tuple[FastAPI, AsyncClient],
+) -> None:
+    app, _ = strict
+
+    async def attempt(address: str, login: str) -> Response:
+        transport = ASGITransport(app=app, client=(address, 40000))
+        async with AsyncClient(transport=transport, base_url="http://test") as client:
+            return await request_token(client, login, "guess")
+
+    for i in range(6):  # six addresses of one /64, one failure each
+        assert_problem(await attempt(f"2001:db8:7:7::{i + 1}", f"nobody{i}"), 401)
+    assert_problem(await attempt("2001:db8:7:7:ffff::1", "nobody9"), 429)
+    assert_problem(await attempt("2001:db8:7:8::1", "nobody9"), 401)
+
+
+@pytest.mark.parametrize(
+    ("address", "prefix", "key"),
+    [
+        ("192.0.2.7", 64, "192.0.2.7"),
+        ("2001:db8:1:2:3:4:5:6", 64, "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:3:4:5:6", 48, "2001:db8:1::/48"),
+        ("2001:db8:1:2:3:4:5:6", 128, "2001:db8:1:2:3:4:5:6/128"),
+        ("2001:DB8:1:2::1", 64, "2001:db8:1:2::/64"),
+        ("::ffff:192.0.2.7", 64, "192.0.2.7"),
+        ("fe80::1%eth0", 64, "fe80::/64"),
+        ("unknown", 64, "unknown"),
+        ("testclient", 64, "testclient"),
+    ],
+)
+def test_client_key(address: str, prefix: int, key: str) -> None:
+    assert throttle.client_key(address, ipv6_prefix=prefix) == key
 
 
 async def test_failures_expire_with_the_window(strict: tuple[FastAPI, AsyncClient]) -> None:

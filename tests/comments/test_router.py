@@ -1,8 +1,23 @@
 """The native comments API: a post's comments, listed, written and deleted."""
 
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient
 
+from inkwell.main import create_app
 from tests.factories import assert_problem, make_account, make_post
+from tests.support import api_client, make_settings
+
+
+@pytest.fixture
+async def limited(app: FastAPI, db_url: str) -> AsyncIterator[AsyncClient]:
+    """Three comments per account and window, on the database `app` has emptied."""
+    limited_app = create_app(make_settings(db_url, comment_max_per_account=3))
+    async with limited_app.router.lifespan_context(limited_app), api_client(limited_app) as c:
+        yield c
 
 
 async def test_comment_list_and_delete(client: AsyncClient) -> None:
@@ -62,3 +77,42 @@ async def test_comment_refusals(client: AsyncClient) -> None:
     elsewhere = f"/posts/{draft['id']}/comments/{comment_id}"
     assert_problem(await client.delete(elsewhere, headers=author.headers), 404)
     assert_problem(await client.get("/posts/999/comments/"), 404)
+    for query in ("limit=0", "limit=101", "skip=-1", "cursor=x"):
+        assert_problem(await client.get(f"/posts/{post['id']}/comments/?{query}"), 422)
+
+
+async def test_comments_are_throttled_per_account(limited: AsyncClient) -> None:
+    client = limited
+    author, reader = await make_account(client), await make_account(client)
+    post, other = [await make_post(client, author, published=True) for _ in range(2)]
+    url = f"/posts/{post['id']}/comments/"
+    # Refused comments cost nothing.
+    assert_problem(await client.post(url, json={"body": " "}, headers=reader.headers), 422)
+    missing = await client.post("/posts/999/comments/", json={"body": "x"}, headers=reader.headers)
+    assert_problem(missing, 404)
+    for target in (post, other, post):  # one budget for every post
+        written = await client.post(
+            f"/posts/{target['id']}/comments/", json={"body": "Hi"}, headers=reader.headers
+        )
+        assert written.status_code == 201, written.text
+    refused = await client.post(url, json={"body": "Once more"}, headers=reader.headers)
+    body = assert_problem(refused, 429)
+    assert body["type"].endswith("/too-many-comments")
+    assert 590 <= int(refused.headers["retry-after"]) <= 600
+    assert [c["body"] for c in (await client.get(url)).json()] == ["Hi", "Hi"]
+    # Another account has its own budget.
+    assert (
+        await client.post(url, json={"body": "Mine"}, headers=author.headers)
+    ).status_code == 201
+
+
+async def test_parallel_comments_get_exactly_the_limit(limited: AsyncClient) -> None:
+    client = limited
+    author = await make_account(client)
+    post = await make_post(client, author, published=True)
+    url = f"/posts/{post['id']}/comments/"
+    answers = await asyncio.gather(
+        *(client.post(url, json={"body": f"C{i}"}, headers=author.headers) for i in range(12))
+    )
+    assert sorted(a.status_code for a in answers) == [201] * 3 + [429] * 9
+    assert len((await client.get(url)).json()) == 3

@@ -13,15 +13,18 @@ from inkwell.core.db import AsyncReadSession
 from inkwell.core.pagination import Page
 from inkwell.posts import service as posts_service
 from tests.factories import load_user, make_account, make_post
+from tests.support import make_settings
 
 Sessions = async_sessionmaker[AsyncSession]
+# What comments.service reads of the settings (its throttle) is the same on every database.
+SETTINGS = make_settings("sqlite+aiosqlite://")
 
 
 async def _comment(sessions: Sessions, user_id: int, post_id: int, body: str) -> int:
     async with sessions() as session, session.begin():
         user = await load_user(session, user_id)
         post = await posts_service.get_or_raise(session, post_id, viewer_id=user_id)
-        comment = await service.create(session, user, post, body=body)
+        comment = await service.create(session, user, post, body=body, settings=SETTINGS)
         assert comment.author.username == user.username
         return comment.id
 

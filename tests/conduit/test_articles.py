@@ -4,9 +4,11 @@ import asyncio
 import re
 from typing import Any
 
+from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from inkwell.main import create_app
 from tests.factories import (
     article_payload,
     assert_conduit_error,
@@ -16,6 +18,7 @@ from tests.factories import (
     make_post,
     warm_pool,
 )
+from tests.support import api_client, make_settings
 
 ARTICLE_MEMBERS = {
     "slug",
@@ -212,6 +215,70 @@ async def test_comments(client: AsyncClient) -> None:
     assert_conduit_error(await client.delete(f"{url}/999999", headers=bob.headers), 404)
     assert (await client.delete(f"{url}/{comment['id']}", headers=bob.headers)).status_code == 204
     assert (await client.get(url)).json() == {"comments": []}
+
+
+async def test_comments_come_in_pages_of_at_most_100(client: AsyncClient) -> None:
+    # A post's comments are one page per answer, 20 unless asked: never every comment
+    # of the post at once.
+    ada = await make_conduit_user(client)
+    bob = await make_conduit_user(client)
+    url = f"/api/articles/{(await make_article(client, ada))['slug']}/comments"
+    ids = []
+    for i in range(21):
+        body = {"comment": {"body": f"Comment {i}"}}
+        created = await client.post(url, json=body, headers=(ada, bob)[i % 2].headers)
+        ids.append(created.json()["comment"]["id"])
+    newest = ids[::-1]
+
+    async def listed(**params: int) -> list[int]:
+        response = await client.get(url, params=params)
+        assert response.status_code == 200, response.text
+        assert set(response.json()) == {"comments"}
+        assert "link" not in response.headers
+        return [c["id"] for c in response.json()["comments"]]
+
+    assert await listed() == newest[:20]
+    assert await listed(limit=2, offset=19) == newest[19:]
+    assert await listed(limit=100) == newest
+    assert await listed(offset=21) == []
+    first = await client.get(url, params={"limit": 2})
+    second = await client.get(url, params={"limit": 2, "offset": 2})
+    assert first.headers["etag"] != second.headers["etag"]
+    again = await client.get(
+        url, params={"limit": 2}, headers={"If-None-Match": first.headers["etag"]}
+    )
+    assert again.status_code == 304
+    for query, field in (
+        ("?limit=0", "limit"),
+        ("?limit=101", "limit"),
+        ("?offset=-1", "offset"),
+        ("?offset=1000001", "offset"),
+        ("?limit=x", "limit"),
+    ):
+        assert_conduit_error(await client.get(f"{url}{query}"), 422, field)
+    assert_conduit_error(await client.get("/api/articles/nope/comments?offset=5"), 404)
+
+
+async def test_comments_are_throttled_per_account(app: FastAPI, db_url: str) -> None:
+    limited = create_app(make_settings(db_url, comment_max_per_account=3))
+    async with limited.router.lifespan_context(limited), api_client(limited) as client:
+        # Native accounts: their bearer tokens are Conduit's tokens too.
+        ada, bob = await make_account(client), await make_account(client)
+        post = await make_post(client, ada, published=True)
+        url = f"/api/articles/{post['slug']}/comments"
+        comment = {"comment": {"body": "Hi"}}
+        for _ in range(2):
+            assert (await client.post(url, json=comment, headers=bob.headers)).status_code == 200
+        # One budget per account, whichever dialect writes.
+        native = await client.post(
+            f"/posts/{post['id']}/comments/", json={"body": "Hi"}, headers=bob.headers
+        )
+        assert native.status_code == 201
+        refused = await client.post(url, json=comment, headers=bob.headers)
+        assert_conduit_error(refused, 429, "body")
+        assert 590 <= int(refused.headers["retry-after"]) <= 600
+        assert (await client.post(url, json=comment, headers=ada.headers)).status_code == 200
+        assert len((await client.get(url)).json()["comments"]) == 4
 
 
 async def test_profiles_follows_and_the_feed(client: AsyncClient) -> None:

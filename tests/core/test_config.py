@@ -42,7 +42,13 @@ def test_cors_origins_accept_a_comma_separated_list() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [{"database_url": "mysql://x"}, {"db_pool_size": 0}, {"log_format": "xml"}],
+    [
+        {"database_url": "mysql://x"},
+        {"db_pool_size": 0},
+        {"log_format": "xml"},
+        {"throttle_ipv6_prefix": 31},
+        {"throttle_ipv6_prefix": 129},
+    ],
 )
 def test_invalid_settings_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValidationError):

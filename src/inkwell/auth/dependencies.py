@@ -13,6 +13,7 @@ from fastapi.security.base import SecurityBase
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.auth.service import InvalidToken, holds, read_access_token
+from inkwell.auth.throttle import client_key
 from inkwell.core.errors import Unauthorized
 from inkwell.core.http.dependencies import ReadSessionDep, SessionDep, get_app_settings
 from inkwell.users.models import User
@@ -92,10 +93,14 @@ Viewer = Annotated[User | None, Depends(get_viewer)]
 
 
 async def get_client_address(request: Request) -> str:
-    """The address the throttles count by: the TCP peer, or, when the peer is a proxy
-    listed in FORWARDED_ALLOW_IPS, the client it names in X-Forwarded-For (uvicorn's
-    proxy headers middleware, set up by `inkwell serve`, has already decided)."""
-    return request.client.host if request.client else "unknown"
+    """The client as the address throttles count it (throttle.client_key: an IPv6
+    client by its network of THROTTLE_IPV6_PREFIX bits): the TCP peer, or, when the peer
+    is a proxy listed in FORWARDED_ALLOW_IPS, the client it names in X-Forwarded-For
+    (uvicorn's proxy headers middleware, set up by `inkwell serve`, has already decided)."""
+    if request.client is None:
+        return "unknown"
+    settings = await get_app_settings(request)
+    return client_key(request.client.host, ipv6_prefix=settings.throttle_ipv6_prefix)
 
 
 ClientAddress = Annotated[str, Depends(get_client_address)]

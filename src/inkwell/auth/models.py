@@ -18,7 +18,9 @@ class ThrottleHit(Base):
     __table_args__ = (Index("ix_throttle_hits_key_counts_until", "key", "counts_until"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # "login-account:<login, lower-cased>", "login-address:<IP>", "register-address:<IP>"
+    # "login-account:<login, lower-cased>", "login-address:<client>", "register-address:<client>"
+    # (a client: an IPv4 address or an IPv6 network, throttle.client_key), "comment-account:<id>",
+    # "email-change-account:<id>"
     key: Mapped[str] = mapped_column(String(320))
     pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     counts_until: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -10,10 +10,14 @@ so that however many attempts run in parallel, at most the limit are ever tried.
 When only pending hits fill a limit, the next attempt waits for them to settle
 instead of being refused, so that parallel correct logins all get in. A pending hit
 whose request died stops counting after `PENDING_SECONDS`.
+
+An act that costs only once it is done (a comment written) is counted by `record`, in
+the request's own transaction instead: its hit goes with the act if that fails.
 """
 
 import asyncio
 import hashlib
+import ipaddress
 import math
 import random
 from collections.abc import Awaitable, Callable, Sequence
@@ -57,6 +61,24 @@ class _Busy(Exception):
     """Pending hits fill a limit: try again once they settle."""
 
 
+def client_key(address: str, *, ipv6_prefix: int) -> str:
+    """What the throttles count a client address as: an IPv4 address alone, an IPv6
+    address by its network of `ipv6_prefix` bits (a host is commonly given a whole /64,
+    2^64 addresses to pick a fresh one from for every attempt), an IPv4-mapped IPv6
+    address (`::ffff:192.0.2.1`, a dual-stack socket's) as the IPv4 address it is.
+    Anything that is no IP address (no peer known) stands for itself."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv4Address):
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    # From the integer: a zone (`fe80::1%eth0`) names no other client.
+    return str(ipaddress.IPv6Network((int(ip), ipv6_prefix), strict=False))
+
+
 async def hit(
     sessions: async_sessionmaker[AsyncSession],
     limits: Sequence[Limit],
@@ -66,6 +88,22 @@ async def hit(
     """Record a hit for every limit, counting for its window at once, or raise
     `refuse(retry_after)` when a limit is spent."""
     await _acquire(sessions, limits, pending=False, refuse=refuse, then=_nothing)
+
+
+async def record(
+    session: AsyncSession,
+    limits: Sequence[Limit],
+    *,
+    refuse: Callable[[int], TooManyRequests],
+) -> None:
+    """Record a hit for every limit in the transaction of `session`, or raise
+    `refuse(retry_after)` when a limit is spent. The hit counts only if that transaction
+    commits, and the lock on its keys is held until it ends (PostgreSQL; on SQLite the
+    transaction that writes holds the write lock already)."""
+    try:
+        await _record(session, limits, pending=False, refuse=refuse)
+    except _Busy:  # only logins leave pending hits, never under these keys
+        raise refuse(1) from None
 
 
 async def reserve(

@@ -6,7 +6,7 @@ from inkwell.auth.dependencies import Viewer, Writer
 from inkwell.comments import service
 from inkwell.comments.schemas import COMMENT, CommentCreate, CommentRead
 from inkwell.core.http.conditional import respond_read, validator_responses
-from inkwell.core.http.dependencies import ReadSessionDep, SessionDep
+from inkwell.core.http.dependencies import ReadSessionDep, SessionDep, SettingsDep
 from inkwell.core.http.paging import PageDep
 from inkwell.core.http.params import IdPath
 from inkwell.core.http.problems import problem_responses
@@ -44,14 +44,20 @@ async def list_comments(
     status_code=status.HTTP_201_CREATED,
     response_model=CommentRead,
     summary="Comment on a post",
-    responses=problem_responses(401, 404, 422),
+    responses=problem_responses(401, 404, 422, 429),
 )
 async def create_comment(
-    post_id: IdPath, data: CommentCreate, caller: Writer, session: SessionDep
+    post_id: IdPath,
+    data: CommentCreate,
+    caller: Writer,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
-    """Write a comment on a post you can see (a draft only if it is yours)."""
+    """Write a comment on a post you can see (a draft only if it is yours). Each account
+    may write `COMMENT_MAX_PER_ACCOUNT` comments per `COMMENT_WINDOW_SECONDS` (30 per
+    10 minutes); beyond, 429 with `Retry-After`."""
     post = await posts_service.get_or_raise(session, post_id, viewer_id=caller.id)
-    comment = await service.create(session, caller, post, body=data.body)
+    comment = await service.create(session, caller, post, body=data.body, settings=settings)
     return respond(COMMENT, comment, status_code=status.HTTP_201_CREATED)
 
 

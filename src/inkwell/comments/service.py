@@ -1,15 +1,19 @@
 """Queries and rules of comments: a post's comments, written and deleted by their author."""
 
+from datetime import timedelta
+
 from sqlalchemy import bindparam, or_
 from sqlalchemy import delete as delete_rows
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from inkwell.auth import throttle
 from inkwell.comments.documents import DOCUMENT, VIEW
 from inkwell.comments.models import Comment
 from inkwell.core import documents
+from inkwell.core.config import Settings
 from inkwell.core.db import AsyncReadSession
 from inkwell.core.documents import DocumentKind, Read, Views
-from inkwell.core.errors import Forbidden, NotFound
+from inkwell.core.errors import Forbidden, NotFound, TooManyRequests
 from inkwell.core.pagination import Page, keyset_before, paginated
 from inkwell.posts import service as posts_service
 from inkwell.posts.models import Post
@@ -23,6 +27,17 @@ class CommentNotFound(NotFound):
 
 class NotYourComment(Forbidden):
     """A deletion of someone else's comment."""
+
+
+class TooManyComments(TooManyRequests):
+    """Too many comments from this account lately."""
+
+
+def _too_many(retry_after: int) -> TooManyComments:
+    return TooManyComments(
+        "Too many comments from this account; try again later.",
+        headers={"Retry-After": str(retry_after)},
+    )
 
 
 # A post's comments, newest first: of a post the viewer may see (by id), or of a
@@ -40,12 +55,22 @@ _PAGES = {
     False: paginated(_OF_POST),
     True: paginated(_OF_POST.where(keyset_before(Comment.created_at, Comment.id))),
 }
-_OF_PUBLISHED = _ROWS.where(Post.slug == bindparam("slug"), Post.published.is_(True))
+_OF_PUBLISHED = paginated(_ROWS.where(Post.slug == bindparam("slug"), Post.published.is_(True)))
 
 
-async def create(session: AsyncSession, author: User, post: Post, *, body: str) -> Comment:
+async def create(
+    session: AsyncSession, author: User, post: Post, *, body: str, settings: Settings
+) -> Comment:
     """A comment by `author` on `post`, a post they may see (posts.service.get_or_raise
-    or get_by_slug_or_raise decides)."""
+    or get_by_slug_or_raise decides).
+
+    Each account may write COMMENT_MAX_PER_ACCOUNT comments per COMMENT_WINDOW_SECONDS
+    (TooManyComments beyond): every comment is stored and shown to every reader of the
+    post. Counted in this transaction, so that a comment refused for any reason costs
+    nothing."""
+    window = timedelta(seconds=settings.comment_window_seconds)
+    limit = throttle.Limit(f"comment-account:{author.id}", settings.comment_max_per_account, window)
+    await throttle.record(session, [limit], refuse=_too_many)
     comment = Comment(post_id=post.id, author=author, body=body)
     session.add(comment)
     await session.flush()
@@ -66,10 +91,17 @@ async def read_page(
 
 
 async def read_published(
-    session: AsyncReadSession, slug: str, *, kind: DocumentKind[Comment], view: Views
+    session: AsyncReadSession,
+    slug: str,
+    *,
+    kind: DocumentKind[Comment],
+    view: Views,
+    page: Page,
 ) -> Read:
-    """Every comment of the published post with this slug (404 otherwise), newest first."""
-    read = await documents.many(session, kind, _OF_PUBLISHED, {"slug": slug}, view=view)
+    """A page of the comments of the published post with this slug (404 otherwise),
+    newest first."""
+    params = {"slug": slug}
+    read = await documents.many(session, kind, _OF_PUBLISHED, params, view=view, page=page)
     if read.empty:
         await posts_service.ensure_visible(session, viewer_id=None, slug=slug)
     return read

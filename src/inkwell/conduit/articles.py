@@ -12,7 +12,7 @@ from inkwell.conduit.errors import PREFIX, error_responses
 from inkwell.conduit.schemas import NewArticleRequest, NewCommentRequest, UpdateArticleRequest
 from inkwell.core.documents import Read
 from inkwell.core.http.conditional import respond_read, validator_responses
-from inkwell.core.http.dependencies import ReadSessionDep, SessionDep
+from inkwell.core.http.dependencies import ReadSessionDep, SessionDep, SettingsDep
 from inkwell.core.http.paging import Limit
 from inkwell.core.http.paging import Skip as Offset
 from inkwell.core.http.params import IdPath
@@ -174,24 +174,38 @@ async def unfavorite(slug: Slug, caller: Writer, session: SessionDep) -> Respons
     openapi_extra=OPTIONAL_TOKEN,
 )
 async def list_comments(
-    request: Request, slug: Slug, session: ReadSessionDep, viewer: Viewer
+    request: Request,
+    slug: Slug,
+    session: ReadSessionDep,
+    viewer: Viewer,
+    offset: Offset = 0,
+    limit: Limit = 20,
 ) -> Response:
-    """`{"comments": [...]}`, newest first, each author with your `following`. Send the
-    `ETag` back in `If-None-Match` to get 304 while nothing you see of them changed."""
-    return await _respond(request, await service.comments(session, viewer, slug))
+    """`{"comments": [...]}`, newest first, each author with your `following`: `limit`
+    of them (20 unless asked, at most 100) after the first `offset`. Send the `ETag`
+    back in `If-None-Match` to get 304 while nothing you see of them changed."""
+    page = _page(offset, limit)
+    return await _respond(request, await service.comments(session, viewer, slug, page=page))
 
 
 @router.post(
     "/{slug}/comments/",
     summary="Comment on an article (Conduit)",
-    responses=error_responses(401, 404, 422),
+    responses=error_responses(401, 404, 422, 429),
 )
 async def create_comment(
-    slug: Slug, body: NewCommentRequest, caller: Writer, session: SessionDep
+    slug: Slug,
+    body: NewCommentRequest,
+    caller: Writer,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
-    """`{"comment": {"body"}}` -> `{"comment": {...}}`."""
+    """`{"comment": {"body"}}` -> `{"comment": {...}}`. Each account may write
+    `COMMENT_MAX_PER_ACCOUNT` comments per `COMMENT_WINDOW_SECONDS` (30 per 10
+    minutes, the native API's count); beyond, 429 with `Retry-After`."""
     post = await posts_service.get_by_slug_or_raise(session, slug, viewer_id=None)
-    comment = await comments_service.create(session, caller, post, body=body.comment.body)
+    text = body.comment.body
+    comment = await comments_service.create(session, caller, post, body=text, settings=settings)
     return json_response(service.commented(comment))
 
 

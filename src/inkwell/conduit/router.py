@@ -98,6 +98,7 @@ async def update_current_user(
     body: UpdateUserRequest,
     token: ConduitToken,
     session: SessionDep,
+    reads: ReadSessionDep,
     sessions: SessionmakerDep,
     settings: SettingsDep,
     hasher: HasherDep,
@@ -106,20 +107,27 @@ async def update_current_user(
     empty `email`, `username` or `password` (a settings form's untouched field) changes
     nothing; an empty `bio` or `image` clears it. A new password ends every session
     opened before: the answer carries a new token (RealWorld's front ends keep the
-    token of the user they are answered). Password changes are counted per account
-    (429 with `Retry-After` beyond the limit)."""
+    token of the user they are answered). Password changes, and new e-mail addresses,
+    count against the account's budgets shared with the native API (429 with
+    `Retry-After` beyond)."""
     changes = body.user
     password = changes.new_password()
+    data = UserUpdate.model_validate(changes.changes())
     if password is not None:
         # The token is checked first (no statement), so that only an account holder
         # makes us hash, and the change is counted before the hash; the caller is
         # read after it (users_service decides).
         await auth_service.count_password_change(sessions, token, settings)
+    if data.email is not None and token is not None:
+        # Counted before the caller is read, as the native API does (users.router).
+        claims = auth_service.read_access_token(settings, token)
+        await users_service.count_email_change(
+            reads, sessions, holder_id=claims.user_id, email=data.email, settings=settings
+        )
 
     async def load_caller() -> User:
         return required(await caller(request, session, token), scheme="Token")
 
-    data = UserUpdate.model_validate(changes.changes())
     user = await users_service.update_with_password(
         session, load_caller, data=data, password=password, hasher=hasher
     )

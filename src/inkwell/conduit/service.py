@@ -105,10 +105,13 @@ async def profile(session: AsyncReadSession, viewer: User | None, username: str)
     return read.wrap(enveloped("profile"))
 
 
-async def comments(session: AsyncReadSession, viewer: User | None, slug: str) -> Read:
-    """`{"comments": [...]}` of the published post with this slug, newest first."""
+async def comments(
+    session: AsyncReadSession, viewer: User | None, slug: str, *, page: Page
+) -> Read:
+    """`{"comments": [...]}`: a page of the comments of the published post with this
+    slug, newest first."""
     view = _following_views(session, viewer, "conduit", "author_id")
-    read = await comments_service.read_published(session, slug, kind=COMMENTS, view=view)
+    read = await comments_service.read_published(session, slug, kind=COMMENTS, view=view, page=page)
     return read.wrap(enveloped("comments"))
 
 

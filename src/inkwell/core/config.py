@@ -64,6 +64,18 @@ class Settings(BaseSettings):
     # mint any amount through throwaway accounts and transfers.
     register_max_per_address: int = Field(default=10, ge=1, le=1_000_000)
     register_window_seconds: int = Field(default=3600, ge=1, le=7 * 86_400)
+    # The address throttles count an IPv6 client by its network of this many bits: one
+    # host is commonly given a whole /64, and could otherwise pick a fresh address for
+    # every attempt. /32 (an ISP's allocation) at the widest, /128 (each address alone).
+    throttle_ipv6_prefix: int = Field(default=64, ge=32, le=128)
+    # Comments one account may write per window: each one is stored and shown to every
+    # reader of the post, so one script could otherwise flood a post without end.
+    comment_max_per_account: int = Field(default=30, ge=1, le=1_000_000)
+    comment_window_seconds: int = Field(default=600, ge=1, le=7 * 86_400)
+    # E-mail changes one account may try per window, taken addresses included: the answer
+    # says whether another account holds the address.
+    email_change_max_per_account: int = Field(default=5, ge=1, le=1_000_000)
+    email_change_window_seconds: int = Field(default=3600, ge=1, le=7 * 86_400)
     # Peers whose X-Forwarded-For is believed (uvicorn's setting): comma-separated
     # addresses or networks, `*` for any. Anyone else could pick their throttled address.
     forwarded_allow_ips: str = "127.0.0.1"

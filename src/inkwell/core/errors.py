@@ -188,9 +188,7 @@ def sqlstate(exc: DBAPIError) -> str | None:
 
 # SQLite names a violated index's columns ("UNIQUE constraint failed: users.email"), or,
 # for an index on an expression, the index ("... failed: index 'ix_users_username_open'").
-_SQLITE_UNIQUE = re.compile(
-    r"UNIQUE constraint failed: (?:index '(\w+)'|([\w.]+(?:, [\w.]+)*))"
-)
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?:index '(\w+)'|([\w.]+(?:, [\w.]+)*))")
 
 
 def violated_unique(exc: DBAPIError) -> frozenset[str]:

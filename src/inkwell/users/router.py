@@ -2,7 +2,16 @@
 
 from fastapi import Query, Request, Response, status
 
-from inkwell.auth.dependencies import ClientAddress, Reader, Viewer, Writer
+from inkwell.auth import service as auth_service
+from inkwell.auth.dependencies import (
+    ClientAddress,
+    Reader,
+    TokenDep,
+    Viewer,
+    Writer,
+    caller,
+    required,
+)
 from inkwell.auth.hashing import HasherDep
 from inkwell.core.http.conditional import ETAG_HEADER, IfMatch, respond_read, validator_responses
 from inkwell.core.http.dependencies import ReadSessionDep, SessionDep, SessionmakerDep, SettingsDep
@@ -107,22 +116,36 @@ async def get_user(
     "/{user_id}",
     response_model=UserPrivate,
     summary="Update your account",
-    responses={200: ETAG_HEADER, **problem_responses(401, 403, 409, 412, 422)},
+    responses={200: ETAG_HEADER, **problem_responses(401, 403, 409, 412, 422, 429)},
 )
 async def update_user(
+    request: Request,
     user_id: IdPath,
     data: UserUpdate,
-    caller: Writer,
+    token: TokenDep,
     session: SessionDep,
+    reads: ReadSessionDep,
+    sessions: SessionmakerDep,
+    settings: SettingsDep,
     if_match: IfMatch = None,
 ) -> Response:
     """Change only the fields sent, on your own account (403 otherwise). Credits,
-    the password and `is_active` cannot be set here: unknown fields are refused with
-    422 (to leave, delete the account). With `If-Match`, only if your document is
-    still the version you read (412 otherwise); the answer's `ETag` is the new
-    version's. A concurrent change that wins the race (a transfer, say) makes this
-    one 409: read it again and retry."""
-    user = await service.update(session, caller, user_id=user_id, data=data, if_match=if_match)
+    the password (`POST /auth/password`) and `is_active` cannot be set here: unknown
+    fields are refused with 422 (to leave, delete the account). With `If-Match`, only
+    if your document is still the version you read (412 otherwise); the answer's
+    `ETag` is the new version's. A concurrent change that wins the race (a transfer, say) makes this
+    one 409: read it again and retry. Each account may try `EMAIL_CHANGE_MAX_PER_ACCOUNT`
+    changes of its `email` per `EMAIL_CHANGE_WINDOW_SECONDS` (5 an hour), whether or not
+    the address is taken; beyond, 429 with `Retry-After`."""
+    if data.email is not None and token is not None:
+        # Counted from the token alone, before the caller is read: that first statement
+        # of the request's transaction takes SQLite's write lock, which the count needs.
+        holder_id = auth_service.read_access_token(settings, token).user_id
+        await service.count_email_change(
+            reads, sessions, holder_id=holder_id, email=data.email, settings=settings
+        )
+    holder = required(await caller(request, session, token))
+    user = await service.update(session, holder, user_id=user_id, data=data, if_match=if_match)
     return respond(USER_PRIVATE, user, headers={"ETag": etag_of(user)})
 
 

@@ -37,6 +37,10 @@ class TooManyRegistrations(TooManyRequests):
     """Too many registrations from the client's address lately."""
 
 
+class TooManyEmailChanges(TooManyRequests):
+    """Too many e-mail changes tried by this account lately."""
+
+
 class NotYourAccount(Forbidden):
     """An act on another holder's account."""
 
@@ -46,6 +50,7 @@ class NotYourAccount(Forbidden):
 _OPEN = select(User).where(User.is_open)
 _BY_ID = _OPEN.where(User.id == bindparam("user_id"))
 _BY_USERNAME = _OPEN.where(is_named(bindparam("username")))
+_EMAIL_OF = select(User.email).where(User.id == bindparam("user_id"), User.is_open)
 # A read's statement: which users it shows and their versions (and, for the next
 # page's position, their creation time).
 _ROWS = DOCUMENT.rows().where(User.is_open)
@@ -196,6 +201,39 @@ def _registration_limit(settings: Settings, address: str) -> throttle.Limit:
 def _too_many(retry_after: int) -> TooManyRegistrations:
     return TooManyRegistrations(
         "Too many registrations from this address; try again later.",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+async def count_email_change(
+    reads: AsyncReadSession,
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    holder_id: int,
+    email: str,
+    settings: Settings,
+) -> None:
+    """Count a change of the holder's e-mail address to `email` against their budget
+    (TooManyEmailChanges beyond EMAIL_CHANGE_MAX_PER_ACCOUNT per
+    EMAIL_CHANGE_WINDOW_SECONDS), in a transaction of its own, before the change is
+    tried: a taken address (409) costs what a free one does, so whether an address is
+    registered can only be asked a few times an hour. Their current address changes
+    nothing and costs nothing.
+
+    Run it before the request's own transaction begins: on SQLite that transaction
+    holds the write lock from its first statement on, and the count needs it."""
+    current = await reads.lookup(_EMAIL_OF, {"user_id": holder_id})
+    if not current or current[0].email == email:
+        return  # no open account (the caller's check refuses it), or no change
+    window = timedelta(seconds=settings.email_change_window_seconds)
+    key = f"email-change-account:{holder_id}"
+    limit = throttle.Limit(key, settings.email_change_max_per_account, window)
+    await throttle.hit(sessions, [limit], refuse=_too_many_email_changes)
+
+
+def _too_many_email_changes(retry_after: int) -> TooManyEmailChanges:
+    return TooManyEmailChanges(
+        "Too many e-mail changes for this account; try again later.",
         headers={"Retry-After": str(retry_after)},
     )
 

@@ -376,16 +376,17 @@ def api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
 
 @contextlib.asynccontextmanager
 async def row_lock(
-    database_url: str, table: str, row_id: int
+    database_url: str, table: str, row_id: int, *, mode: str = "UPDATE"
 ) -> AsyncIterator[tuple[asyncpg.Connection, Transaction]]:
     """Another transaction, on a PostgreSQL connection of its own, that holds the row of
-    `table` with this id (FOR UPDATE) while entered: its connection and transaction, which
-    the test commits or rolls back to let go (leaving closes the connection)."""
+    `table` with this id (FOR UPDATE, or FOR `mode`: NO KEY UPDATE is what a change of a
+    balance takes) while entered: its connection and transaction, which the test commits
+    or rolls back to let go (leaving closes the connection)."""
     conn = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         tx = conn.transaction()
         await tx.start()
-        await conn.execute(f"SELECT 1 FROM {table} WHERE id = $1 FOR UPDATE", row_id)  # noqa: S608
+        await conn.execute(f"SELECT 1 FROM {table} WHERE id = $1 FOR {mode}", row_id)  # noqa: S608
         yield conn, tx
     finally:
         await conn.close()

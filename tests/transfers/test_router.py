@@ -236,7 +236,9 @@ async def test_deadlock_is_retried_not_a_5xx(
         return result
 
     monkeypatch.setattr(transfers_service, "_move", recorded_move)
-    lock = text("SELECT id FROM users WHERE id = :id FOR UPDATE")
+    # The lock transfers take on balances. (FOR UPDATE would also wait for the hold
+    # every writing request has on its own caller's row, outside the savepoint.)
+    lock = text("SELECT id FROM users WHERE id = :id FOR NO KEY UPDATE")
     async with engine.connect() as other, other.begin():
         await other.execute(text("SET LOCAL deadlock_timeout = '10s'"))
         await other.execute(lock, {"id": bob.id})

@@ -137,7 +137,8 @@ async def test_a_conditional_patch_that_lost_the_race_is_409(
     version check makes the PATCH a 409 and it writes nothing."""
     alice = await make_account(pg_client, full_name="Alice")
     tag = await user_etag(pg_app.state.engine, alice.id)
-    async with row_lock(postgres_url, "users", alice.id) as (other, tx):
+    # The lock a transfer takes on a balance: the PATCH reads its caller past it.
+    async with row_lock(postgres_url, "users", alice.id, mode="NO KEY UPDATE") as (other, tx):
         patch = asyncio.ensure_future(_patch(pg_client, alice, {"full_name": "Late"}, tag))
         await until_the_service_waits_on_a_lock(other)
         await other.execute(

@@ -18,14 +18,26 @@ from inkwell.core.errors import Unauthorized
 from inkwell.core.http.dependencies import ReadSessionDep, SessionDep, get_app_settings
 from inkwell.users.models import User
 
+_HOLD = {"read": True, "key_share": True}  # FOR KEY SHARE (SQLite: its write lock)
+
 # auto_error=False: a missing token is answered by our own problem document.
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
 
 
-async def caller(request: Request, session: AsyncSession, token: str | None) -> User | None:
+async def caller(
+    request: Request, session: AsyncSession, token: str | None, *, writes: bool = False
+) -> User | None:
     """The caller, or None without a token; a bad token is still a 401. Every API
     dialect reads its token with this, whatever its header's scheme.
+
+    `writes`: the session is the request's unit of work, which may write as the caller.
+    Then the caller's row is held (PostgreSQL's FOR KEY SHARE) until it ends, so that
+    closing the account, which locks the row before it forgets the account's rows
+    (users.service.close), either waits for this request's writes and removes them,
+    or has ended first and this request finds the account closed: nothing written by
+    an account survives its closing, whatever the interleaving. The hold does not
+    conflict with other writers' (nor with a transfer's lock on a balance).
 
     The app's settings are read here, not declared as one more dependency of every
     handler: each dependency costs FastAPI about 20 us per request."""
@@ -33,7 +45,8 @@ async def caller(request: Request, session: AsyncSession, token: str | None) -> 
         return None
     settings = await get_app_settings(request)
     claims = read_access_token(settings, token)
-    user = await session.get(User, claims.user_id)
+    hold = _HOLD if writes else None
+    user = await session.get(User, claims.user_id, with_for_update=hold)
     if user is None or not holds(user, claims):
         raise InvalidToken("The access token is invalid or has expired.")
     return user
@@ -81,7 +94,7 @@ get_reader = ReadingCaller(oauth2_scheme, oauth2_scheme, required_scheme="Bearer
 
 
 async def get_writer(request: Request, token: TokenDep, session: SessionDep) -> User:
-    return required(await caller(request, session, token))
+    return required(await caller(request, session, token, writes=True))
 
 
 Writer = Annotated[User, Depends(get_writer)]

@@ -42,7 +42,7 @@ ConduitToken = Annotated[str | None, Depends(conduit_token)]
 
 
 async def _writer(request: Request, token: ConduitToken, session: SessionDep) -> User:
-    return required(await caller(request, session, token), scheme="Token")
+    return required(await caller(request, session, token, writes=True), scheme="Token")
 
 
 async def _token(request: Request) -> str | None:

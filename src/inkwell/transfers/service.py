@@ -56,13 +56,15 @@ async def _move(
     session: AsyncSession, sender_id: int, to_user_id: int, amount: Decimal
 ) -> Transfer:
     # Lock both rows in ascending id order: two transfers between the same pair,
-    # in either direction, queue instead of deadlocking. SQLite has no FOR UPDATE;
-    # there the request already holds the database's write lock (BEGIN IMMEDIATE).
+    # in either direction, queue instead of deadlocking. FOR NO KEY UPDATE, the lock a
+    # balance's UPDATE takes anyway: it leaves alone the hold every writing request has
+    # on its caller's row (auth's `caller`), which FOR UPDATE would deadlock with. SQLite
+    # has no FOR UPDATE; there the request already holds the write lock (BEGIN IMMEDIATE).
     rows = await session.execute(
         select(User.id, User.credits, User.is_active, User.is_open.label("is_open"))
         .where(User.id.in_(sorted((sender_id, to_user_id))))
         .order_by(User.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
     )
     accounts = {row.id: row for row in rows}
     recipient = accounts.get(to_user_id)
@@ -102,7 +104,7 @@ async def grant(session: AsyncSession, *, to_user_id: int, amount: Decimal) -> T
     """Create credits for an account (its starting credits): credit the balance and
     write the ledger row, so balances always sum to the grants."""
     # Locked like a transfer's rows; computed in Decimal (SQLite's NUMERIC would drift).
-    account = await session.get_one(User, to_user_id, with_for_update=True)
+    account = await session.get_one(User, to_user_id, with_for_update={"key_share": True})
     account.credits += amount
     ledger_row = Transfer(kind=TransferKind.GRANT, to_user_id=to_user_id, amount=amount)
     session.add(ledger_row)
@@ -124,7 +126,9 @@ async def grant_many(session: AsyncSession, *, to_user_ids: Sequence[int], amoun
     if not to_user_ids:
         return
     balances = await session.execute(
-        select(User.id, User.credits).where(User.id.in_(to_user_ids)).with_for_update()
+        select(User.id, User.credits)
+        .where(User.id.in_(to_user_ids))
+        .with_for_update(key_share=True)
     )
     credited = [{"account": user_id, "credits": credits + amount} for user_id, credits in balances]
     await session.execute(_CREDIT, credited)

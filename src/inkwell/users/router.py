@@ -144,7 +144,7 @@ async def update_user(
         await service.count_email_change(
             reads, sessions, holder_id=holder_id, email=data.email, settings=settings
         )
-    holder = required(await caller(request, session, token))
+    holder = required(await caller(request, session, token, writes=True))
     user = await service.update(session, holder, user_id=user_id, data=data, if_match=if_match)
     return respond(USER_PRIVATE, user, headers={"ETag": etag_of(user)})
 

@@ -50,6 +50,7 @@ class NotYourAccount(Forbidden):
 _OPEN = select(User).where(User.is_open)
 _BY_ID = _OPEN.where(User.id == bindparam("user_id"))
 _BY_USERNAME = _OPEN.where(is_named(bindparam("username")))
+_LOCK_ACCOUNT = select(User.id).where(User.id == bindparam("user_id")).with_for_update()
 _EMAIL_OF = select(User.email).where(User.id == bindparam("user_id"), User.is_open)
 # A read's statement: which users it shows and their versions (and, for the next
 # page's position, their creation time).
@@ -295,6 +296,10 @@ async def close(
     """
     ensure_self(caller, user_id)
     ensure_match(if_match, etag_of(caller))
+    # The row first (FOR UPDATE): the account's writes in flight hold it (auth's
+    # `caller`), so this waits for them to commit and the forgets below see their rows;
+    # writes that start later wait for the close and find the account closed.
+    await session.execute(_LOCK_ACCOUNT, {"user_id": caller.id})
     await closing.forget(session, caller.id)
     caller.closed_at = utcnow()
     auth_service.end_sessions(caller)

@@ -129,3 +129,17 @@ async def test_a_full_page_of_articles_names_no_cursor_page(client: AsyncClient)
         assert page.status_code == 200
         assert len(page.json()["articles"]) == 1
         assert "link" not in page.headers
+
+
+async def test_an_article_that_takes_a_deleted_ones_id_and_slug_has_a_new_etag(
+    client: AsyncClient,
+) -> None:
+    """On SQLite the new article has the deleted one's id, versions and slug too."""
+    author = await make_conduit_user(client)
+    old = await make_article(client, author, title="Same title")
+    url = f"/api/articles/{old['slug']}"
+    before = await _current(client, url, {})
+    assert (await client.delete(url, headers=author.headers)).status_code == 204
+    new = await make_article(client, author, title="Same title")
+    assert new["slug"] == old["slug"]
+    await _changed(client, url, before, {})

@@ -1,6 +1,7 @@
 """Migrations round-trip and match the models, on both databases."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import inspect, text
@@ -90,4 +91,31 @@ def test_existing_posts_get_unique_slugs(fresh_url: str) -> None:
     slugs = run_in_thread(lambda: _slugs(fresh_url))
     assert slugs == ["hello-world", "hello-world-2", "hello-world-3", "cafe", "post"]
     # Leave the database empty at head, as the other tests of its worker expect it.
+    run_in_thread(lambda: alembic_migrate(fresh_url, "base", "head"))
+
+
+async def _execute(url: str, statement: str) -> list[Any]:
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.begin() as conn:
+            result = await conn.execute(text(statement))
+            return list(result.all()) if result.returns_rows else []
+    finally:
+        await engine.dispose()
+
+
+def test_public_versions_start_at_the_rows_versions(fresh_url: str) -> None:
+    """0007: an account's public version starts at its version, so that no public ETag
+    names a version an older state of the account had."""
+    run_in_thread(lambda: alembic_migrate(fresh_url, "base", "0006"))
+    run_in_thread(
+        lambda: _execute(
+            fresh_url,
+            "INSERT INTO users (email, username, hashed_password, version) "
+            "VALUES ('a@example.com', 'a', 'x', 7)",
+        )
+    )
+    run_in_thread(lambda: alembic_migrate(fresh_url, "head"))
+    rows = run_in_thread(lambda: _execute(fresh_url, "SELECT version, public_version FROM users"))
+    assert [tuple(row) for row in rows] == [(7, 7)]
     run_in_thread(lambda: alembic_migrate(fresh_url, "base", "head"))

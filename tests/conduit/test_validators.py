@@ -143,3 +143,24 @@ async def test_an_article_that_takes_a_deleted_ones_id_and_slug_has_a_new_etag(
     new = await make_article(client, author, title="Same title")
     assert new["slug"] == old["slug"]
     await _changed(client, url, before, {})
+
+
+def _bearer(user: ConduitUser) -> dict[str, str]:
+    """The native API's header of a Conduit user's token (transfers are native only)."""
+    return {"Authorization": f"Bearer {user.user['token']}"}
+
+
+async def test_a_transfer_changes_no_etag_of_what_others_see(client: AsyncClient) -> None:
+    """The author's balance shows in none of Conduit's reads: a transfer from them
+    leaves every ETag of their profile, articles and comments as it was."""
+    author, reader, urls = await _scene(client)
+    names = ("article", "list", "tagged", "comments", "profile")
+    before = {name: await _current(client, urls[name], reader.headers) for name in names}
+    anonymous = {name: await _current(client, urls[name], {}) for name in names}
+    reader_id = (await client.get("/users/me", headers=_bearer(reader))).json()["id"]
+    transfer = {"to_user_id": reader_id, "amount": "0.01"}
+    response = await client.post("/transfers/", json=transfer, headers=_bearer(author))
+    assert response.status_code == 201, response.text
+    for name in names:
+        await _unchanged(client, urls[name], before[name], reader.headers)
+        await _unchanged(client, urls[name], anonymous[name], {})

@@ -253,3 +253,24 @@ async def test_a_post_that_takes_a_deleted_posts_id_has_an_etag_of_its_own(
     assert_precondition_failed(await client.delete(url, headers=deleting))
     assert (await client.get(url)).json() == new
     assert (await _patch(client, author, new["id"], {"title": "Yes"}, tag)).status_code == 200
+
+
+async def test_a_transfer_changes_no_tag_of_its_holders_posts(
+    client: AsyncClient, engine: AsyncEngine
+) -> None:
+    """A post shows its author's name, not their balance: a tag read before a transfer
+    to or from the author still matches after it, and the post is still 304."""
+    author = await make_account(client)
+    other = await make_account(client)
+    post, tag = await _create(client, author, published=True)
+    for sender, recipient in ((author, other), (other, author)):
+        transfer = {"to_user_id": recipient.id, "amount": "0.01"}
+        response = await client.post("/transfers/", json=transfer, headers=sender.headers)
+        assert response.status_code == 201, response.text
+        assert await post_etag(engine, post["id"]) == tag
+        revalidated = await client.get(f"/posts/{post['id']}", headers={"If-None-Match": tag})
+        assert revalidated.status_code == 304
+    response = await _patch(client, author, post["id"], {"title": "Still mine"}, tag)
+    assert response.status_code == 200, response.text
+    deleting = {**author.headers, "If-Match": response.headers["ETag"]}
+    assert (await client.delete(f"/posts/{post['id']}", headers=deleting)).status_code == 204

@@ -339,7 +339,7 @@ async def current_etag(
     entity: Any = kind.entity
     async with engine.connect() as conn:
         row = (await conn.execute(kind.rows().where(entity.id == entity_id))).one()
-    return kind.etag(entity_id, tuple(row[2:]), view)
+    return kind.etag(entity_id, row[1], tuple(row[2:]), view)
 
 
 # Values of If-Match that never match under strong comparison: 412, never a 5xx and

@@ -1,6 +1,8 @@
 """Migrations round-trip and match the models, on both databases."""
 
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import inspect, text
@@ -87,10 +89,52 @@ def test_existing_posts_get_unique_slugs(fresh_url: str) -> None:
     run_in_thread(lambda: alembic_migrate(fresh_url, "base", "0005"))
     titles = ["Hello, World", "hello world", "Hello world 3", "Café!", "日本語"]
     run_in_thread(lambda: _insert_posts(fresh_url, titles))
-    run_in_thread(lambda: alembic_migrate(fresh_url, "head"))
+    run_in_thread(lambda: alembic_migrate(fresh_url, "0006"))
     slugs = run_in_thread(lambda: _slugs(fresh_url))
     assert slugs == ["hello-world", "hello-world-2", "hello-world-3", "cafe", "post"]
     # Leave the database empty at head, as the other tests of its worker expect it.
+    run_in_thread(lambda: alembic_migrate(fresh_url, "base", "head"))
+
+
+async def _execute(url: str, statement: str) -> list[Any]:
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.begin() as conn:
+            result = await conn.execute(text(statement))
+            return list(result.all()) if result.returns_rows else []
+    finally:
+        await engine.dispose()
+
+
+def test_public_versions_start_at_the_rows_versions(fresh_url: str) -> None:
+    """0008: an account's public version starts at its version, so that no public ETag
+    names a version an older state of the account had."""
+    run_in_thread(lambda: alembic_migrate(fresh_url, "base", "0006"))
+    run_in_thread(
+        lambda: _execute(
+            fresh_url,
+            "INSERT INTO users (email, username, hashed_password, version) "
+            "VALUES ('a@example.com', 'a', 'x', 7)",
+        )
+    )
+    run_in_thread(lambda: alembic_migrate(fresh_url, "head"))
+    rows = run_in_thread(lambda: _execute(fresh_url, "SELECT version, public_version FROM users"))
+    assert [tuple(row) for row in rows] == [(7, 7)]
+    run_in_thread(lambda: alembic_migrate(fresh_url, "base", "head"))
+
+
+def test_drafts_give_their_base_slugs_up(fresh_url: str) -> None:
+    """0009: an existing draft's slug gets a random suffix; a published post's stays."""
+    run_in_thread(lambda: alembic_migrate(fresh_url, "base", "0005"))
+    run_in_thread(lambda: _insert_posts(fresh_url, ["Published", "Draft one", "Draft one"]))
+    run_in_thread(lambda: alembic_migrate(fresh_url, "0006"))
+    run_in_thread(lambda: _execute(fresh_url, "UPDATE posts SET published = (id = 1)"))
+    assert run_in_thread(lambda: _slugs(fresh_url)) == ["published", "draft-one", "draft-one-3"]
+    run_in_thread(lambda: alembic_migrate(fresh_url, "head"))
+    published, *drafts = run_in_thread(lambda: _slugs(fresh_url))
+    assert published == "published"
+    assert len(set(drafts)) == 2
+    assert all(re.fullmatch(r"draft-one-[a-z0-9]{6}", slug) for slug in drafts), drafts
     run_in_thread(lambda: alembic_migrate(fresh_url, "base", "head"))
 
 

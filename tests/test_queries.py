@@ -169,3 +169,21 @@ async def test_new_lists_are_constant_whoever_the_viewer(
     viewers = ({}, fan.headers, stranger.headers)
     counts = [await count(size, headers) for headers in viewers for size in (1, 100)]
     assert counts == [warm] * 6, sql_counter.statements
+
+
+async def test_a_transfer_leaves_public_documents_in_the_cache(
+    client: AsyncClient, sql_counter: StatementCounter, read_cache_entries: int
+) -> None:
+    """A transfer does not move the public versions: the public documents of both
+    holders and of their posts are still the cached ones, read in one statement each."""
+    alice = await make_account(client)
+    bob = await make_account(client)
+    post = await make_post(client, alice, published=True, tags=["a"])
+    urls = [f"/users/{alice.id}", f"/users/{bob.id}", f"/posts/{post['id']}", "/posts/"]
+    cold = [await _count(client, sql_counter, url) for url in urls]
+    response = await client.post(
+        "/transfers/", json={"to_user_id": bob.id, "amount": "1.00"}, headers=alice.headers
+    )
+    assert response.status_code == 201
+    after = [await _count(client, sql_counter, url) for url in urls]
+    assert after == ([1, 1, 1, 1] if read_cache_entries else cold), sql_counter.statements

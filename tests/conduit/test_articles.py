@@ -115,6 +115,26 @@ async def test_drafts_are_invisible_and_native_posts_are_articles(client: AsyncC
     assert_conduit_error(await client.get(f"/api/articles/{draft['slug']}"), 404)
 
 
+async def test_a_drafts_title_and_tags_show_in_no_article_answer(client: AsyncClient) -> None:
+    """An article of a draft's title gets its base slug, as if no draft had it, and the
+    draft's tags are no tags of Conduit's (nor a filter that finds anything)."""
+    author = await make_account(client)
+    await make_post(client, author, title="Hostile Takeover", tags=["m-and-a"])
+    await make_post(client, author, title="Friendly Merger")
+    writer = await make_conduit_user(client)
+    article = await make_article(client, writer, title="Hostile takeover")
+    assert article["slug"] == "hostile-takeover"
+    other = await make_article(client, writer, title="Unrelated")
+    renamed = await client.put(
+        f"/api/articles/{other['slug']}",
+        json={"article": {"title": "Friendly merger"}},
+        headers=writer.headers,
+    )
+    assert renamed.json()["article"]["slug"] == "friendly-merger"
+    assert (await client.get("/api/tags")).json() == {"tags": []}
+    assert (await _list(client, "?tag=m-and-a")) == {"articles": [], "articlesCount": 0}
+
+
 async def test_an_article_is_a_native_post(client: AsyncClient) -> None:
     writer = await make_conduit_user(client)
     article = await make_article(client, writer, title="Both dialects")

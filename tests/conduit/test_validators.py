@@ -129,3 +129,38 @@ async def test_a_full_page_of_articles_names_no_cursor_page(client: AsyncClient)
         assert page.status_code == 200
         assert len(page.json()["articles"]) == 1
         assert "link" not in page.headers
+
+
+async def test_an_article_that_takes_a_deleted_ones_id_and_slug_has_a_new_etag(
+    client: AsyncClient,
+) -> None:
+    """On SQLite the new article has the deleted one's id, versions and slug too."""
+    author = await make_conduit_user(client)
+    old = await make_article(client, author, title="Same title")
+    url = f"/api/articles/{old['slug']}"
+    before = await _current(client, url, {})
+    assert (await client.delete(url, headers=author.headers)).status_code == 204
+    new = await make_article(client, author, title="Same title")
+    assert new["slug"] == old["slug"]
+    await _changed(client, url, before, {})
+
+
+def _bearer(user: ConduitUser) -> dict[str, str]:
+    """The native API's header of a Conduit user's token (transfers are native only)."""
+    return {"Authorization": f"Bearer {user.user['token']}"}
+
+
+async def test_a_transfer_changes_no_etag_of_what_others_see(client: AsyncClient) -> None:
+    """The author's balance shows in none of Conduit's reads: a transfer from them
+    leaves every ETag of their profile, articles and comments as it was."""
+    author, reader, urls = await _scene(client)
+    names = ("article", "list", "tagged", "comments", "profile")
+    before = {name: await _current(client, urls[name], reader.headers) for name in names}
+    anonymous = {name: await _current(client, urls[name], {}) for name in names}
+    reader_id = (await client.get("/users/me", headers=_bearer(reader))).json()["id"]
+    transfer = {"to_user_id": reader_id, "amount": "0.01"}
+    response = await client.post("/transfers/", json=transfer, headers=_bearer(author))
+    assert response.status_code == 201, response.text
+    for name in names:
+        await _unchanged(client, urls[name], before[name], reader.headers)
+        await _unchanged(client, urls[name], anonymous[name], {})

@@ -7,6 +7,9 @@ from httpx import AsyncClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from inkwell.conduit.schemas import Profile
+from inkwell.users.models import PUBLIC_COLUMNS, User
+from inkwell.users.schemas import UserBrief, UserRead
 from tests.factories import assert_problem, deactivate, make_account, make_post
 from tests.support import row_lock, until_the_service_waits_on_a_lock
 
@@ -16,6 +19,15 @@ async def _version(engine: AsyncEngine, table: str, row_id: int) -> int:
         version = await conn.scalar(
             text(f"SELECT version FROM {table} WHERE id = :id"),  # noqa: S608 - ours
             {"id": row_id},
+        )
+    assert isinstance(version, int)
+    return version
+
+
+async def _public_version(engine: AsyncEngine, user_id: int) -> int:
+    async with engine.connect() as conn:
+        version = await conn.scalar(
+            text("SELECT public_version FROM users WHERE id = :id"), {"id": user_id}
         )
     assert isinstance(version, int)
     return version
@@ -83,3 +95,32 @@ async def test_a_write_that_read_an_older_version_is_a_409(
     assert body["type"].endswith("/concurrent-update")
     me = await pg_client.get("/users/me", headers=alice.headers)
     assert me.json()["full_name"] == "First"
+
+
+def test_the_public_version_covers_every_column_anyone_sees() -> None:
+    """What anyone sees of an account (its public document, a Conduit profile, a post's
+    or comment's author) is keyed by `public_version`, which moves with PUBLIC_COLUMNS
+    alone: every other column they show would go stale in the cache."""
+    shown = set(UserRead.model_fields) | set(Profile.model_fields) | set(UserBrief.model_fields)
+    columns = {column.key for column in User.__table__.columns}
+    never_change = {"id", "created_at"}
+    assert shown & columns - never_change == set(PUBLIC_COLUMNS)
+
+
+async def test_the_public_version_moves_with_what_anyone_sees_alone(
+    client: AsyncClient, engine: AsyncEngine
+) -> None:
+    alice = await make_account(client)
+    bob = await make_account(client)
+    response = await client.post(
+        "/transfers/", json={"to_user_id": bob.id, "amount": "1.00"}, headers=alice.headers
+    )
+    assert response.status_code == 201
+    changes = [{"email": "alice.moved@example.com"}, {"bio": "Hello."}, {"bio": "Hello."}, {}]
+    seen = [await _public_version(engine, alice.id)]
+    for change in changes:
+        response = await client.patch(f"/users/{alice.id}", json=change, headers=alice.headers)
+        assert response.status_code == 200, response.text
+        seen.append(await _public_version(engine, alice.id))
+    assert seen == [1, 1, 2, 2, 2]
+    assert await _public_version(engine, bob.id) == 1

@@ -91,7 +91,7 @@ async def test_racing_posts_share_a_new_tag(client: AsyncClient) -> None:
         *(
             client.post(
                 f"/users/{author.id}/posts/",
-                json=post_payload(tags=["brand-new"]),
+                json=post_payload(tags=["brand-new"], published=True),
                 headers=author.headers,
             )
             for _ in range(8)
@@ -101,7 +101,7 @@ async def test_racing_posts_share_a_new_tag(client: AsyncClient) -> None:
     tag_ids = {r.json()["tags"][0]["id"] for r in responses}
     assert len(tag_ids) == 1
     tags = (await client.get("/tags/")).json()
-    assert [t["name"] for t in tags] == ["brand-new"]
+    assert [(t["name"], t["post_count"]) for t in tags] == [("brand-new", 8)]
 
 
 async def test_list_newest_first_and_filters(client: AsyncClient) -> None:

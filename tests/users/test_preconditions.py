@@ -22,8 +22,9 @@ from tests.support import (
 
 async def user_etag(engine: AsyncEngine, user_id: int, *, private: bool = True) -> str:
     """The ETag of the user's document (the holder's own by default) as the database has it now."""
-    view = users_documents.PRIVATE if private else users_documents.PUBLIC
-    return await current_etag(engine, users_documents.DOCUMENT, user_id, view)
+    if private:
+        return await current_etag(engine, users_documents.OWN, user_id, users_documents.PRIVATE)
+    return await current_etag(engine, users_documents.DOCUMENT, user_id, users_documents.PUBLIC)
 
 
 def _patch(client: AsyncClient, account: Account, change: dict[str, Any], tag: Any) -> Any:
@@ -151,3 +152,39 @@ async def test_a_conditional_patch_that_lost_the_race_is_409(
     me = (await pg_client.get("/users/me", headers=alice.headers)).json()
     assert me["full_name"] == "Alice"
     assert me["credits"] == "101.00"
+
+
+async def test_the_public_tag_moves_with_what_it_shows_alone(
+    client: AsyncClient, engine: AsyncEngine
+) -> None:
+    """A transfer, a new e-mail address or password change the holder's own document,
+    not what anyone sees: the public ETag stays, the private one moves on."""
+    alice = await make_account(client)
+    bob = await make_account(client)
+    public = await user_etag(engine, alice.id, private=False)
+    read = (await client.get(f"/users/{alice.id}")).headers["etag"]
+    assert read == public
+    private = await user_etag(engine, alice.id)
+    credentials = {"email": alice.user["email"], "password": alice.password}
+    signed_in = await client.post("/api/users/login", json={"user": credentials})
+    conduit = {"Authorization": f"Token {signed_in.json()['user']['token']}"}
+    writes = [
+        lambda: _send(client, alice, bob),
+        lambda: _send(client, bob, alice),
+        lambda: _patch(client, alice, {"email": "alice.new@example.com"}, "*"),
+        lambda: client.put(
+            "/api/user", json={"user": {"password": "another-password"}}, headers=conduit
+        ),
+    ]
+    for write in writes:
+        answer = await write()
+        assert answer is None or answer.status_code == 200, answer.text
+        assert await user_etag(engine, alice.id, private=False) == public
+        again = await client.get(f"/users/{alice.id}", headers={"If-None-Match": public})
+        assert again.status_code == 304
+        assert await user_etag(engine, alice.id) != private
+        private = await user_etag(engine, alice.id)
+    renamed = await _patch(client, alice, {"bio": "Now public."}, private)
+    assert renamed.status_code == 200
+    assert await user_etag(engine, alice.id, private=False) != public
+    assert (await client.get(f"/users/{alice.id}")).headers["etag"] != public

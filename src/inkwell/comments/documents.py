@@ -9,17 +9,24 @@ from inkwell.core.documents import DocumentKind, View
 from inkwell.core.schemas import render
 from inkwell.users.models import User
 
-# A comment is never edited: its document changes with its author's name alone. The
+# A comment is never edited: its document changes with what anyone sees of its author
+# alone (their public version, which a transfer does not move). The
 # author is loaded with only the columns a comment's documents show (in either dialect).
 DOCUMENT: DocumentKind[Comment] = DocumentKind(
     name="comment",
     entity=Comment,
-    versions=(User.version.label("author_version"),),
-    versions_of=lambda comment: (comment.author.version,),
+    versions=(User.public_version.label("author_version"),),
+    versions_of=lambda comment: (comment.author.public_version,),
     joins=(Comment.author,),
     options=(
         selectinload(Comment.author).load_only(
-            User.id, User.username, User.full_name, User.bio, User.image, User.version
+            User.id,
+            User.username,
+            User.full_name,
+            User.bio,
+            User.image,
+            User.version,
+            User.public_version,
         ),
     ),
     views={"comment": lambda comment, _view: render(COMMENT, comment)},

@@ -21,6 +21,7 @@ like any other document, never patched into another's bytes.
 
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from functools import cache, cached_property
 from typing import Any, Generic, TypeVar, cast
 
@@ -87,13 +88,15 @@ class DocumentKind(Generic[E]):
         e: Any = entity
         return (self.name, e.id, e.created_at, *self.versions_of(entity), *view)
 
-    def etag(self, id_: int, versions: tuple[int, ...], view: View) -> str:
-        """The ETag of the document of this id at these versions, in `view`."""
-        return etag(self.name, id_, *versions, *view)
+    def etag(self, id_: int, created_at: datetime, versions: tuple[int, ...], view: View) -> str:
+        """The ETag of the document of this row at these versions, in `view`: its key's
+        parts, so that a row that takes a deleted one's id (SQLite gives a deleted last
+        row's id to the next) never has the old row's ETag, even at the same versions."""
+        return etag(self.name, id_, created_at, *versions, *view)
 
     def etag_of(self, entity: E, view: View) -> str:
         """The ETag of a loaded entity's document in `view` (what a write answers)."""
-        return self.etag(cast(Any, entity).id, self.versions_of(entity), view)
+        return etag(*self.key_of(entity, view))
 
     def render(self, entity: E, view: View) -> bytes:
         return self.views[str(view[0])](entity, view)
@@ -244,8 +247,7 @@ class Read:
 
     def _etag(self, found: _Found) -> str:
         if self._single:
-            key = found.keys[0]
-            return etag(key[0], key[1], *key[3:])  # etag_of's: without created_at
+            return etag(*found.keys[0])  # etag_of's
         return etag("list", tuple(found.keys), found.total)
 
     @property

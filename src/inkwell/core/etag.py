@@ -1,7 +1,7 @@
 """HTTP validators (RFC 9110 §8.8.3, §13.1): strong entity tags made from row versions.
 
-A document's ETag is computed from what identifies its content: the kind, the ids and
-the versions of the rows it shows, and the view (a holder's private document differs
+A document's ETag is computed from what identifies its content: the kind, the ids,
+creation times and versions of the rows it shows, and the view (a holder's private document differs
 from the public one at the same URL). Nothing hashes a response body.
 """
 
@@ -15,7 +15,7 @@ _ETAG = re.compile(r'\s*(\*|(?:W/)?"[\x21\x23-\x7e\x80-\xff]*")\s*(?:,|$)')
 
 
 def etag(*parts: object) -> str:
-    """The strong entity tag of a document made of these parts (kind, ids, versions)."""
+    """The strong entity tag of a document made of these parts (kind, ids, versions...)."""
     digest = hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
     return f'"{digest}"'
 

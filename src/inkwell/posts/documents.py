@@ -9,18 +9,25 @@ from inkwell.posts.models import Post
 from inkwell.posts.schemas import POST
 from inkwell.users.models import User
 
-# Its versions are the post's and its author's. The author is loaded with only the
-# columns a post's documents show (in either dialect) and its version: not the e-mail,
-# hash or balance. Three statements load any number of posts.
+# Its versions are the post's and its author's public one (a transfer to or from the
+# author changes nothing here). The author is loaded with only the columns a post's
+# documents show (in either dialect) and its versions: not the e-mail, hash or balance.
+# Three statements load any number of posts.
 DOCUMENT: DocumentKind[Post] = DocumentKind(
     name="post",
     entity=Post,
-    versions=(Post.version, User.version.label("author_version")),
-    versions_of=lambda post: (post.version, post.author.version),
+    versions=(Post.version, User.public_version.label("author_version")),
+    versions_of=lambda post: (post.version, post.author.public_version),
     joins=(Post.author,),
     options=(
         selectinload(Post.author).load_only(
-            User.id, User.username, User.full_name, User.bio, User.image, User.version
+            User.id,
+            User.username,
+            User.full_name,
+            User.bio,
+            User.image,
+            User.version,
+            User.public_version,
         ),
         selectinload(Post.tags),
     ),

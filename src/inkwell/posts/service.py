@@ -221,10 +221,11 @@ async def read_page(
 
 
 async def read_tagged(session: AsyncReadSession, tag: str, *, page: Page) -> Read:
-    """A page of the published posts with this tag; 404 for a tag that does not exist."""
+    """A page of the published posts with this tag; 404 for a tag no published post has
+    (a draft's tag is no tag to anyone)."""
     read = await read_page(session, viewer_id=None, page=page, tag=tag, published=True)
-    if read.empty:  # no post: is there such a tag at all?
-        await tags_service.get_by_name_or_raise(session, tag)
+    if read.empty:  # no post on this page: has any published post this tag at all?
+        await tags_service.ensure_in_use(session, tag)
     return read
 
 
@@ -252,7 +253,7 @@ async def create(session: AsyncSession, caller: User, *, user_id: int, data: Pos
     a unique slug made from its title."""
     users_service.ensure_self(caller, user_id)
     tags = await tags_service.get_or_create(session, data.tags)
-    for slug in slugs.candidates(data.title):
+    for slug in slugs.candidates(data.title, published=data.published):
         post = await _inserted(
             session,
             title=data.title,
@@ -287,9 +288,10 @@ async def _inserted(session: AsyncSession, **values: object) -> Post | None:
 
 
 async def _claim_slug(session: AsyncSession, post: Post) -> None:
-    """Give the post a slug of its new title; its other changes are already flushed,
-    with a new version, in this same transaction."""
-    for slug in slugs.candidates(post.title):
+    """Give the post a slug of its new title, or of its new state (only a published
+    post holds its title's base slug: posts/slugs.py); its other changes are already
+    flushed, with a new version, in this same transaction."""
+    for slug in slugs.candidates(post.title, published=post.published):
         statement = (
             update_rows(Post)
             .where(Post.id == post.id)
@@ -321,7 +323,7 @@ async def update(
     version `if_match` names (PreconditionFailed otherwise). A concurrent change
     committed after this read fails the ORM's version check: ConcurrentUpdate, 409."""
     post = await _get_own_or_raise(session, post_id, author_id=caller.id, if_match=if_match)
-    old_base = slugs.slugify(post.title)
+    old_base, was_published = slugs.slugify(post.title), post.published
     changes = data.model_dump(exclude_unset=True)
     if "tags" in changes:
         post.tags = await tags_service.get_or_create(session, changes.pop("tags"))
@@ -331,7 +333,7 @@ async def update(
         # A change of tags alone touches no column of `posts`, so set it here.
         post.updated_at = utcnow()
     await session.flush()
-    if slugs.slugify(post.title) != old_base:
+    if slugs.slugify(post.title) != old_base or post.published != was_published:
         await _claim_slug(session, post)
     return post
 

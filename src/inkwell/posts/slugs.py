@@ -4,6 +4,11 @@ The slug is ASCII lower-case letters and digits joined by `-`: accents are dropp
 ("Café" gives "cafe") and a title with nothing left (all in another script, say) gives
 "post". A slug already taken gets a short random suffix (`hello-world-k3x9q2`); the
 unique index decides races, and the service tries again with another suffix.
+
+A draft's slug always has a suffix: only published posts hold the base slug of their
+title. Were a draft to hold it, anyone could learn that a draft of some title exists
+(a title they guess) from the suffix their own post of that title gets, or from the
+suffix a published post of that title never needed.
 """
 
 import re
@@ -27,10 +32,12 @@ def slugify(title: str) -> str:
     return slug[:MAX_BASE].strip("-") or "post"
 
 
-def candidates(title: str) -> Iterator[str]:
-    """The slugs to try for a title, in order: the base, then the base with suffixes."""
+def candidates(title: str, *, published: bool) -> Iterator[str]:
+    """The slugs to try for a title, in order: the base (for a published post), then the
+    base with suffixes."""
     base = slugify(title)
-    yield base
-    for _ in range(ATTEMPTS - 1):
+    if published:
+        yield base
+    for _ in range(ATTEMPTS - 1 if published else ATTEMPTS):
         suffix = "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(_SUFFIX_LENGTH))
         yield f"{base}-{suffix}"

@@ -25,7 +25,8 @@ router = Router(prefix="/tags", tags=["tags"])
     responses=problem_responses(422),
 )
 async def list_tags(session: ReadSessionDep, skip: Skip = 0, limit: Limit = 100) -> Response:
-    """Tags sorted by name, each with its number of published posts."""
+    """The tags of published posts, sorted by name, each with its number of published
+    posts. A tag that only drafts have is not listed."""
     return respond(
         TAGS_WITH_COUNTS, await service.list_with_counts(session, skip=skip, limit=limit)
     )
@@ -43,7 +44,8 @@ async def list_tag_posts(
     session: ReadSessionDep,
     page: PageDep,
 ) -> Response:
-    """Published posts with this tag, newest first. Page with `skip`, or follow the
+    """Published posts with this tag, newest first; 404 for a tag no published post
+    has (one that only drafts have, too). Page with `skip`, or follow the
     absolute, percent-encoded URL of the `Link: rel="next"` header (by `cursor`).
     Send the `ETag` back in `If-None-Match` to get 304 while the page is unchanged."""
     read = await posts_service.read_tagged(session, name, page=page)

@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.core.db import AsyncReadSession, insert_ignoring_duplicates
@@ -13,14 +13,7 @@ from inkwell.tags.schemas import TagWithCount
 
 
 class TagNotFound(NotFound):
-    """No tag of this name."""
-
-
-async def get_by_name_or_raise(session: AsyncSession, name: str) -> Tag:
-    tag = await session.scalar(select(Tag).where(Tag.name == name))
-    if tag is None:
-        raise TagNotFound(f"Tag {name!r} does not exist.")
-    return tag
+    """No published post has a tag of this name (a draft's tags are no one else's)."""
 
 
 async def get_or_create(session: AsyncSession, names: Sequence[str]) -> list[Tag]:
@@ -39,14 +32,20 @@ async def get_or_create(session: AsyncSession, names: Sequence[str]) -> list[Tag
     return list(tags)
 
 
+# A tag is public once a published post has it: until then (a draft's alone, or no
+# post's any more) it is listed nowhere and looked up as no tag at all, so that a draft's
+# tags are as invisible as the draft.
+_PUBLISHED_POST = and_(Post.id == post_tags.c.post_id, Post.published)
+
+
 async def list_with_counts(
     session: AsyncReadSession, *, skip: int, limit: int
 ) -> list[TagWithCount]:
-    published = and_(Post.id == post_tags.c.post_id, Post.published)
+    """The tags of published posts, by name, each with their number."""
     query = (
         select(Tag.id, Tag.name, func.count(Post.id).label("post_count"))
-        .outerjoin(post_tags, post_tags.c.tag_id == Tag.id)
-        .outerjoin(Post, published)
+        .join(post_tags, post_tags.c.tag_id == Tag.id)
+        .join(Post, _PUBLISHED_POST)
         .group_by(Tag.id, Tag.name)
         .order_by(Tag.name)
         .offset(skip)
@@ -56,13 +55,28 @@ async def list_with_counts(
     return [TagWithCount.model_validate(row, from_attributes=True) for row in rows]
 
 
+_IN_USE = (
+    select(Tag.id)
+    .join(post_tags, post_tags.c.tag_id == Tag.id)
+    .join(Post, _PUBLISHED_POST)
+    .where(Tag.name == bindparam("name"))
+    .limit(1)
+)
+
+
+async def ensure_in_use(session: AsyncReadSession, name: str) -> None:
+    """TagNotFound unless a published post has this tag."""
+    if not await session.lookup(_IN_USE, {"name": name}):
+        raise TagNotFound(f"Tag {name!r} does not exist.")
+
+
 async def names_in_use(session: AsyncReadSession, *, limit: int) -> list[str]:
     """The names of the tags of published posts, the most used first (then by name)."""
     used = func.count(Post.id)
     query = (
         select(Tag.name)
         .join(post_tags, post_tags.c.tag_id == Tag.id)
-        .join(Post, and_(Post.id == post_tags.c.post_id, Post.published))
+        .join(Post, _PUBLISHED_POST)
         .group_by(Tag.id, Tag.name)
         .order_by(used.desc(), Tag.name)
         .limit(limit)

@@ -5,16 +5,24 @@ from inkwell.core.schemas import render
 from inkwell.users.models import User
 from inkwell.users.schemas import USER, USER_PRIVATE
 
-# One version for both views; the private one adds the e-mail and the balance.
+# What anyone sees, keyed by the public version alone: a transfer, a new e-mail address
+# or password moves the row's version on, not this document's ETag (nor its authored
+# posts' and comments', which are keyed by the same version).
 DOCUMENT: DocumentKind[User] = DocumentKind(
     name="user",
     entity=User,
+    versions=(User.public_version,),
+    versions_of=lambda user: (user.public_version,),
+    views={"public": lambda user, _view: render(USER, user)},
+)
+# The holder's own, which adds the e-mail and the balance: keyed by the row's version,
+# which every change moves on, and read only from the account the token loaded.
+OWN: DocumentKind[User] = DocumentKind(
+    name="account",
+    entity=User,
     versions=(User.version,),
     versions_of=lambda user: (user.version,),
-    views={
-        "public": lambda user, _view: render(USER, user),
-        "private": lambda user, _view: render(USER_PRIVATE, user),
-    },
+    views={"private": lambda user, _view: render(USER_PRIVATE, user)},
 )
 PUBLIC: View = ("public",)
 PRIVATE: View = ("private",)
@@ -22,4 +30,4 @@ PRIVATE: View = ("private",)
 
 def etag_of(user: User) -> str:
     """The ETag of the holder's own document of a loaded user (what their writes answer)."""
-    return DOCUMENT.etag_of(user, PRIVATE)
+    return OWN.etag_of(user, PRIVATE)

@@ -13,11 +13,14 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    event,
     func,
+    inspect,
     true,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 from sqlalchemy.orm.util import AliasedClass
 from sqlalchemy.sql import ColumnElement
 
@@ -55,13 +58,18 @@ class User(Base):
     )
     # Set when the account is deleted: the row stays so money and history stay.
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Changes with anything a document of the user (or a post, as its author) shows:
-    # the ORM increments it on every UPDATE and checks it (optimistic concurrency);
-    # statements that update users without the ORM increment it themselves.
+    # Changes with anything of the row, the holder's own document (e-mail, balance)
+    # included: the ORM increments it on every UPDATE and checks it (optimistic
+    # concurrency); statements that update users without the ORM (a transfer's new
+    # balances) increment it themselves.
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     # Carried in every access token and compared on every request: raising it ends
     # every session opened before (a password change, closing, switching off and on).
     token_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Changes only with what anyone sees of the account (PUBLIC_COLUMNS: its public
+    # document, a profile, the author of a post or comment), which are keyed by it:
+    # a new balance or e-mail address must not show in their ETags.
+    public_version: Mapped[int] = mapped_column(Integer, server_default="1")
 
     __mapper_args__: Mapping[str, Any] = {"version_id_col": version}
 
@@ -91,6 +99,21 @@ def is_named(
     """`user` (User, or an alias of it) has this username, without regard to case, as
     the unique index below compares them."""
     return func.lower(user.username) == func.lower(username)
+
+
+# The columns that what anyone sees of an account shows (tests/users check it against
+# the public schemas): a change of any moves `public_version` on, in the same UPDATE.
+PUBLIC_COLUMNS = ("username", "full_name", "bio", "image")
+
+
+@event.listens_for(User, "before_update")
+def _move_public_version(_mapper: Mapper[User], _connection: Connection, user: User) -> None:
+    # Incremented from the loaded value: the same UPDATE checks `version` (the ORM's
+    # version_id_col), so a concurrent change of the row fails that check instead of
+    # both writing one public version.
+    state = inspect(user)
+    if any(state.attrs[name].history.has_changes() for name in PUBLIC_COLUMNS):
+        user.public_version += 1
 
 
 # Unique among open accounts only: a closed account's username and e-mail can be

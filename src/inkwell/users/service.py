@@ -20,7 +20,7 @@ from inkwell.core.etag import ensure_match
 from inkwell.core.pagination import Page, keyset_before, paginated
 from inkwell.transfers import service as transfers_service
 from inkwell.users import closing
-from inkwell.users.documents import DOCUMENT, PRIVATE, PUBLIC, etag_of
+from inkwell.users.documents import DOCUMENT, OWN, PRIVATE, PUBLIC, etag_of
 from inkwell.users.models import User, is_named
 from inkwell.users.schemas import UserCreate, UserUpdate
 
@@ -116,7 +116,7 @@ async def read_by_username(
 
 def read_own(session: AsyncReadSession, holder: User) -> Read:
     """The holder's own document, from the account their token loaded."""
-    return documents.held(session, DOCUMENT, holder, PRIVATE)
+    return documents.held(session, OWN, holder, PRIVATE)
 
 
 async def read_page(session: AsyncReadSession, *, page: Page, active_only: bool) -> Read:

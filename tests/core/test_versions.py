@@ -81,7 +81,9 @@ async def test_a_write_that_read_an_older_version_is_a_409(
     """Another transaction changes Alice's row between the PATCH's read and its write:
     the ORM's version check makes the PATCH lose with a 409, and it writes nothing."""
     alice = await make_account(pg_client)
-    async with row_lock(postgres_url, "users", alice.id) as (other, tx):
+    # The lock the other transaction's UPDATE takes (not FOR UPDATE, which would also
+    # wait for the hold a writing request has on its caller's row, before its read).
+    async with row_lock(postgres_url, "users", alice.id, mode="NO KEY UPDATE") as (other, tx):
         patch = asyncio.ensure_future(
             pg_client.patch(f"/users/{alice.id}", json={"full_name": "Late"}, headers=alice.headers)
         )

@@ -2,6 +2,7 @@
 against the holder's own document, the `ETag` of each new version, 412 and 409."""
 
 import asyncio
+import dataclasses
 from typing import Any
 
 import pytest
@@ -184,6 +185,9 @@ async def test_the_public_tag_moves_with_what_it_shows_alone(
         assert again.status_code == 304
         assert await user_etag(engine, alice.id) != private
         private = await user_etag(engine, alice.id)
+    # The password change ended Alice's sessions; its answer carries her new token.
+    token = answer.json()["user"]["token"]
+    alice = dataclasses.replace(alice, headers={"Authorization": f"Bearer {token}"})
     renamed = await _patch(client, alice, {"bio": "Now public."}, private)
     assert renamed.status_code == 200
     assert await user_etag(engine, alice.id, private=False) != public

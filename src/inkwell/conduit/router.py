@@ -98,7 +98,6 @@ async def update_current_user(
     body: UpdateUserRequest,
     token: ConduitToken,
     session: SessionDep,
-    reads: ReadSessionDep,
     sessions: SessionmakerDep,
     settings: SettingsDep,
     hasher: HasherDep,
@@ -122,7 +121,7 @@ async def update_current_user(
         # Counted before the caller is read, as the native API does (users.router).
         claims = auth_service.read_access_token(settings, token)
         await users_service.count_email_change(
-            reads, sessions, holder_id=claims.user_id, email=data.email, settings=settings
+            sessions, holder_id=claims.user_id, email=data.email, settings=settings
         )
 
     async def load_caller() -> User:

@@ -124,7 +124,6 @@ async def update_user(
     data: UserUpdate,
     token: TokenDep,
     session: SessionDep,
-    reads: ReadSessionDep,
     sessions: SessionmakerDep,
     settings: SettingsDep,
     if_match: IfMatch = None,
@@ -142,7 +141,7 @@ async def update_user(
         # of the request's transaction takes SQLite's write lock, which the count needs.
         holder_id = auth_service.read_access_token(settings, token).user_id
         await service.count_email_change(
-            reads, sessions, holder_id=holder_id, email=data.email, settings=settings
+            sessions, holder_id=holder_id, email=data.email, settings=settings
         )
     holder = required(await caller(request, session, token, writes=True))
     user = await service.update(session, holder, user_id=user_id, data=data, if_match=if_match)

@@ -207,7 +207,6 @@ def _too_many(retry_after: int) -> TooManyRegistrations:
 
 
 async def count_email_change(
-    reads: AsyncReadSession,
     sessions: async_sessionmaker[AsyncSession],
     *,
     holder_id: int,
@@ -223,8 +222,9 @@ async def count_email_change(
 
     Run it before the request's own transaction begins: on SQLite that transaction
     holds the write lock from its first statement on, and the count needs it."""
-    current = await reads.lookup(_EMAIL_OF, {"user_id": holder_id})
-    if not current or current[0].email == email:
+    async with sessions() as session:
+        current = await session.scalar(_EMAIL_OF, {"user_id": holder_id})
+    if current is None or current == email:
         return  # no open account (the caller's check refuses it), or no change
     window = timedelta(seconds=settings.email_change_window_seconds)
     key = f"email-change-account:{holder_id}"

@@ -7,6 +7,7 @@ from inkwell.comments.models import Comment
 from inkwell.comments.schemas import COMMENT
 from inkwell.core.documents import DocumentKind, View
 from inkwell.core.schemas import render
+from inkwell.users.documents import AS_AUTHOR
 from inkwell.users.models import User
 
 # A comment is never edited: its document changes with what anyone sees of its author
@@ -18,17 +19,7 @@ DOCUMENT: DocumentKind[Comment] = DocumentKind(
     versions=(User.public_version.label("author_version"),),
     versions_of=lambda comment: (comment.author.public_version,),
     joins=(Comment.author,),
-    options=(
-        selectinload(Comment.author).load_only(
-            User.id,
-            User.username,
-            User.full_name,
-            User.bio,
-            User.image,
-            User.version,
-            User.public_version,
-        ),
-    ),
+    options=(selectinload(Comment.author).load_only(*AS_AUTHOR),),
     views={"comment": lambda comment, _view: render(COMMENT, comment)},
 )
 VIEW: View = ("comment",)

@@ -7,6 +7,7 @@ from inkwell.core.documents import DocumentKind, View
 from inkwell.core.schemas import render
 from inkwell.posts.models import Post
 from inkwell.posts.schemas import POST
+from inkwell.users.documents import AS_AUTHOR
 from inkwell.users.models import User
 
 # Its versions are the post's and its author's public one (a transfer to or from the
@@ -20,15 +21,7 @@ DOCUMENT: DocumentKind[Post] = DocumentKind(
     versions_of=lambda post: (post.version, post.author.public_version),
     joins=(Post.author,),
     options=(
-        selectinload(Post.author).load_only(
-            User.id,
-            User.username,
-            User.full_name,
-            User.bio,
-            User.image,
-            User.version,
-            User.public_version,
-        ),
+        selectinload(Post.author).load_only(*AS_AUTHOR),
         selectinload(Post.tags),
     ),
     views={"post": lambda post, _view: render(POST, post)},

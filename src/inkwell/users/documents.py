@@ -26,6 +26,18 @@ OWN: DocumentKind[User] = DocumentKind(
 )
 PUBLIC: View = ("public",)
 PRIVATE: View = ("private",)
+# What a document of another kind loads of an account it embeds (a post's or comment's
+# author): what anyone sees of it and the versions (`version` is the ORM's version
+# column, which a loaded User must carry).
+AS_AUTHOR = (
+    User.id,
+    User.username,
+    User.full_name,
+    User.bio,
+    User.image,
+    User.version,
+    User.public_version,
+)
 
 
 def etag_of(user: User) -> str:

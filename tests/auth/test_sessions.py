@@ -3,7 +3,6 @@ must end the sessions opened before (a password change in either dialect, closin
 switching the account off and on); and the native password change itself."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from inkwell.auth.hashing import PasswordHasher
-from inkwell.main import create_app
 from inkwell.users import service as users_service
 from inkwell.users.models import User
 from tests.factories import (
@@ -24,7 +22,6 @@ from tests.factories import (
     make_conduit_user,
     request_token,
 )
-from tests.support import api_client, make_settings
 
 
 async def change_password(
@@ -114,18 +111,10 @@ async def test_a_password_change_needs_a_valid_token_and_a_valid_new_password(
     ).status_code == 200
 
 
-@pytest.fixture
-async def few_changes(app: FastAPI, db_url: str) -> AsyncIterator[AsyncClient]:
-    settings = make_settings(db_url, password_change_max_per_account=2)
-    limited = create_app(settings)
-    async with limited.router.lifespan_context(limited), api_client(limited) as client:
-        yield client
-
-
+@pytest.mark.settings(password_change_max_per_account=2)
 async def test_password_changes_are_throttled_per_account_in_both_dialects(
-    few_changes: AsyncClient,
+    client: AsyncClient,
 ) -> None:
-    client = few_changes
     account = await make_account(client)
     first = await change_password(client, account, account.password, "second-secret-1")
     headers = {"Authorization": f"Token {first.json()['access_token']}"}
@@ -153,8 +142,8 @@ async def test_password_changes_are_throttled_per_account_in_both_dialects(
     ).status_code == 200
 
 
-async def test_a_stale_token_spends_no_password_change(few_changes: AsyncClient) -> None:
-    client = few_changes
+@pytest.mark.settings(password_change_max_per_account=2)
+async def test_a_stale_token_spends_no_password_change(client: AsyncClient) -> None:
     account = await make_account(client)
     changed = await change_password(client, account, account.password, "second-secret-1")
     for _ in range(3):  # the old token: refused before it is counted
@@ -218,20 +207,10 @@ async def test_the_hash_upgrade_at_login_never_undoes_a_password_change(
     assert stored == racing.changed_to
 
 
-@pytest.fixture
-async def one_hash_at_a_time(
-    app: FastAPI, db_url: str
-) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
-    settings = make_settings(db_url, password_hash_concurrency=1, password_hash_queue=1)
-    small = create_app(settings)
-    async with small.router.lifespan_context(small), api_client(small) as client:
-        yield small, client
-
-
+@pytest.mark.settings(password_hash_concurrency=1, password_hash_queue=1)
 async def test_past_the_hashing_queue_the_answer_is_503_at_once(
-    one_hash_at_a_time: tuple[FastAPI, AsyncClient],
+    app: FastAPI, client: AsyncClient
 ) -> None:
-    app, client = one_hash_at_a_time
     account = await make_account(client)
     hasher: PasswordHasher = app.state.hasher
     started, release = asyncio.Event(), asyncio.Event()

@@ -1,23 +1,11 @@
 """The native comments API: a post's comments, listed, written and deleted."""
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
-from fastapi import FastAPI
 from httpx import AsyncClient
 
-from inkwell.main import create_app
 from tests.factories import assert_problem, make_account, make_post
-from tests.support import api_client, make_settings
-
-
-@pytest.fixture
-async def limited(app: FastAPI, db_url: str) -> AsyncIterator[AsyncClient]:
-    """Three comments per account and window, on the database `app` has emptied."""
-    limited_app = create_app(make_settings(db_url, comment_max_per_account=3))
-    async with limited_app.router.lifespan_context(limited_app), api_client(limited_app) as c:
-        yield c
 
 
 async def test_comment_list_and_delete(client: AsyncClient) -> None:
@@ -81,8 +69,8 @@ async def test_comment_refusals(client: AsyncClient) -> None:
         assert_problem(await client.get(f"/posts/{post['id']}/comments/?{query}"), 422)
 
 
-async def test_comments_are_throttled_per_account(limited: AsyncClient) -> None:
-    client = limited
+@pytest.mark.settings(comment_max_per_account=3)
+async def test_comments_are_throttled_per_account(client: AsyncClient) -> None:
     author, reader = await make_account(client), await make_account(client)
     post, other = [await make_post(client, author, published=True) for _ in range(2)]
     url = f"/posts/{post['id']}/comments/"
@@ -106,8 +94,8 @@ async def test_comments_are_throttled_per_account(limited: AsyncClient) -> None:
     ).status_code == 201
 
 
-async def test_parallel_comments_get_exactly_the_limit(limited: AsyncClient) -> None:
-    client = limited
+@pytest.mark.settings(comment_max_per_account=3)
+async def test_parallel_comments_get_exactly_the_limit(client: AsyncClient) -> None:
     author = await make_account(client)
     post = await make_post(client, author, published=True)
     url = f"/posts/{post['id']}/comments/"

@@ -4,11 +4,10 @@ import asyncio
 import re
 from typing import Any
 
-from fastapi import FastAPI
+import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from inkwell.main import create_app
 from tests.factories import (
     article_payload,
     assert_conduit_error,
@@ -18,7 +17,6 @@ from tests.factories import (
     make_post,
     warm_pool,
 )
-from tests.support import api_client, make_settings
 
 ARTICLE_MEMBERS = {
     "slug",
@@ -279,26 +277,25 @@ async def test_comments_come_in_pages_of_at_most_100(client: AsyncClient) -> Non
     assert_conduit_error(await client.get("/api/articles/nope/comments?offset=5"), 404)
 
 
-async def test_comments_are_throttled_per_account(app: FastAPI, db_url: str) -> None:
-    limited = create_app(make_settings(db_url, comment_max_per_account=3))
-    async with limited.router.lifespan_context(limited), api_client(limited) as client:
-        # Native accounts: their bearer tokens are Conduit's tokens too.
-        ada, bob = await make_account(client), await make_account(client)
-        post = await make_post(client, ada, published=True)
-        url = f"/api/articles/{post['slug']}/comments"
-        comment = {"comment": {"body": "Hi"}}
-        for _ in range(2):
-            assert (await client.post(url, json=comment, headers=bob.headers)).status_code == 200
-        # One budget per account, whichever dialect writes.
-        native = await client.post(
-            f"/posts/{post['id']}/comments/", json={"body": "Hi"}, headers=bob.headers
-        )
-        assert native.status_code == 201
-        refused = await client.post(url, json=comment, headers=bob.headers)
-        assert_conduit_error(refused, 429, "body")
-        assert 590 <= int(refused.headers["retry-after"]) <= 600
-        assert (await client.post(url, json=comment, headers=ada.headers)).status_code == 200
-        assert len((await client.get(url)).json()["comments"]) == 4
+@pytest.mark.settings(comment_max_per_account=3)
+async def test_comments_are_throttled_per_account(client: AsyncClient) -> None:
+    # Native accounts: their bearer tokens are Conduit's tokens too.
+    ada, bob = await make_account(client), await make_account(client)
+    post = await make_post(client, ada, published=True)
+    url = f"/api/articles/{post['slug']}/comments"
+    comment = {"comment": {"body": "Hi"}}
+    for _ in range(2):
+        assert (await client.post(url, json=comment, headers=bob.headers)).status_code == 200
+    # One budget per account, whichever dialect writes.
+    native = await client.post(
+        f"/posts/{post['id']}/comments/", json={"body": "Hi"}, headers=bob.headers
+    )
+    assert native.status_code == 201
+    refused = await client.post(url, json=comment, headers=bob.headers)
+    assert_conduit_error(refused, 429, "body")
+    assert 590 <= int(refused.headers["retry-after"]) <= 600
+    assert (await client.post(url, json=comment, headers=ada.headers)).status_code == 200
+    assert len((await client.get(url)).json()["comments"]) == 4
 
 
 async def test_profiles_follows_and_the_feed(client: AsyncClient) -> None:

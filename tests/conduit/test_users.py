@@ -1,11 +1,9 @@
 """The Conduit dialect's accounts: registration, login, the current user, its errors."""
 
-from fastapi import FastAPI
+import pytest
 from httpx import AsyncClient, Response
 
-from inkwell.main import create_app
 from tests.factories import assert_conduit_error, make_account, make_conduit_user
-from tests.support import api_client, make_settings
 
 USER_MEMBERS = {"email", "token", "username", "bio", "image"}
 
@@ -166,27 +164,26 @@ async def test_invalid_changes_are_422s_and_change_nothing(client: AsyncClient) 
     assert_conduit_error(await client.put("/api/user", json={"user": {}}), 401)
 
 
-async def test_email_changes_are_throttled_with_the_native_ones(app: FastAPI, db_url: str) -> None:
-    limited = create_app(make_settings(db_url, email_change_max_per_account=3))
-    async with limited.router.lifespan_context(limited), api_client(limited) as client:
-        ada, bob = await make_account(client), await make_account(client)
+@pytest.mark.settings(email_change_max_per_account=3)
+async def test_email_changes_are_throttled_with_the_native_ones(client: AsyncClient) -> None:
+    ada, bob = await make_account(client), await make_account(client)
 
-        async def put(email: str) -> Response:
-            body = {"user": {"email": email}}
-            return await client.put("/api/user", json=body, headers=ada.headers)
+    async def put(email: str) -> Response:
+        body = {"user": {"email": email}}
+        return await client.put("/api/user", json=body, headers=ada.headers)
 
-        # A settings form sends the address unchanged: that costs nothing.
-        for _ in range(4):
-            assert (await put(ada.user["email"])).status_code == 200
-        assert_conduit_error(await put(bob.user["email"]), 422, "email")
-        native = await client.patch(
-            f"/users/{ada.id}", json={"email": "ada.new@example.com"}, headers=ada.headers
-        )
-        assert native.status_code == 200
-        assert_conduit_error(await put(bob.user["email"]), 422, "email")
-        refused = await put("ada.newer@example.com")
-        assert_conduit_error(refused, 429, "body")
-        assert 3590 <= int(refused.headers["retry-after"]) <= 3600
-        assert_conduit_error(await put(bob.user["email"]), 429)
-        current = await client.get("/api/user", headers=ada.headers)
-        assert current.json()["user"]["email"] == "ada.new@example.com"
+    # A settings form sends the address unchanged: that costs nothing.
+    for _ in range(4):
+        assert (await put(ada.user["email"])).status_code == 200
+    assert_conduit_error(await put(bob.user["email"]), 422, "email")
+    native = await client.patch(
+        f"/users/{ada.id}", json={"email": "ada.new@example.com"}, headers=ada.headers
+    )
+    assert native.status_code == 200
+    assert_conduit_error(await put(bob.user["email"]), 422, "email")
+    refused = await put("ada.newer@example.com")
+    assert_conduit_error(refused, 429, "body")
+    assert 3590 <= int(refused.headers["retry-after"]) <= 3600
+    assert_conduit_error(await put(bob.user["email"]), 429)
+    current = await client.get("/api/user", headers=ada.headers)
+    assert current.json()["user"]["email"] == "ada.new@example.com"

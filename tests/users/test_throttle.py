@@ -98,16 +98,8 @@ async def test_starting_credits_zero_grants_nothing(app: FastAPI, db_url: str) -
         assert ledger.json() == []
 
 
-@pytest.fixture
-async def few_changes(app: FastAPI, db_url: str) -> AsyncIterator[AsyncClient]:
-    """Three e-mail changes per account and hour, on the database `app` has emptied."""
-    limited_app = create_app(make_settings(db_url, email_change_max_per_account=3))
-    async with limited_app.router.lifespan_context(limited_app), api_client(limited_app) as c:
-        yield c
-
-
-async def test_email_changes_are_throttled_taken_or_not(few_changes: AsyncClient) -> None:
-    client = few_changes
+@pytest.mark.settings(email_change_max_per_account=3)
+async def test_email_changes_are_throttled_taken_or_not(client: AsyncClient) -> None:
     ada, bob = await make_account(client), await make_account(client)
     taken = {"email": bob.user["email"]}
 
@@ -133,8 +125,8 @@ async def test_email_changes_are_throttled_taken_or_not(few_changes: AsyncClient
     assert (await change({"email": "bob.new@example.com"}, bob)).status_code == 200
 
 
-async def test_parallel_email_changes_get_exactly_the_limit(few_changes: AsyncClient) -> None:
-    client = few_changes
+@pytest.mark.settings(email_change_max_per_account=3)
+async def test_parallel_email_changes_get_exactly_the_limit(client: AsyncClient) -> None:
     ada, bob = await make_account(client), await make_account(client)
     answers = await asyncio.gather(
         *(

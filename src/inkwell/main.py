@@ -29,6 +29,7 @@ from inkwell.core.ops.metrics import router as metrics_router
 from inkwell.core.ops.migrations import head_revision
 from inkwell.core.ops.observability import instrument_engine
 from inkwell.core.ops.runtime import tune_process
+from inkwell.core.replicas import Reads, Replica, replica_name, watching
 from inkwell.favorites.router import router as favorites_router
 from inkwell.follows.router import router as follows_router
 from inkwell.posts.router import router as posts_router
@@ -50,6 +51,13 @@ Under `/api`, the same service speaks the Conduit (RealWorld) API: `Authorizatio
 """
 
 
+def _replica(settings: Settings, url: str, cache: DocumentCache) -> Replica:
+    engine = create_engine(settings, url)
+    instrument_engine(engine)
+    sessions = create_read_sessionmaker(engine, settings, cache)
+    return Replica(name=replica_name(url), engine=engine, sessions=sessions)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings)
@@ -63,14 +71,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.read_sessionmaker = create_read_sessionmaker(
             engine, settings, app.state.read_cache
         )
+        cache = app.state.read_cache
+        replicas = [_replica(settings, url, cache) for url in settings.database_replica_urls]
+        app.state.reads = Reads(
+            primary=app.state.read_sessionmaker,
+            replicas=replicas,
+            max_lag=settings.replica_max_lag_seconds,
+        )
         tune_process(settings)
         try:
             interval = settings.purge_interval_seconds
-            async with purging(app.state.write_sessionmaker, interval) as purge_task:
+            async with (
+                watching(app.state.reads, settings.replica_check_seconds),
+                purging(app.state.write_sessionmaker, interval) as purge_task,
+            ):
                 app.state.purge_task = purge_task
                 yield
         finally:
             await engine.dispose()
+            for replica in replicas:
+                await replica.engine.dispose()
 
     app = FastAPI(
         title="Inkwell",
@@ -127,10 +147,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "If-None-Match",
                 "X-Request-ID",
                 "X-Requested-With",
+                "X-Consistency-Token",
             ],
             # ETag: a browser client needs it for its next If-Match.
             expose_headers=[
                 "X-Request-ID",
+                "X-Consistency-Token",
                 "Link",
                 "Idempotent-Replayed",
                 "ETag",

@@ -159,3 +159,23 @@ def test_backoff_grows_with_jitter_up_to_its_ceiling() -> None:
         assert low <= min(delays)
         assert max(delays) <= high
     assert 3 <= policy.delay(1, retry_after=3) <= 4
+
+
+async def test_the_client_sends_back_where_its_last_write_is() -> None:
+    """With read replicas the server names its WAL position after a write; the client
+    sends the latest one with every later request, so replicas behind it are not asked."""
+    seen: list[str | None] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("x-consistency-token"))
+        written = {"X-Consistency-Token": f"0/{len(seen)}A"} if request.method == "POST" else {}
+        return httpx.Response(200, json={"id": 1}, headers=written)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    async with http, AsyncInkwell("http://inkwell.test", http_client=http) as client:
+        await client.request("GET", "/posts/")
+        await client.request("POST", "/users/1/posts/", json={})
+        await client.request("GET", "/posts/1")
+        await client.request("POST", "/users/1/posts/", json={})
+        await client.request("GET", "/posts/2")
+    assert seen == [None, None, "0/2A", "0/2A", "0/4A"]

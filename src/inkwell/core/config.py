@@ -81,6 +81,14 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"
     max_body_bytes: int = Field(default=1_048_576, ge=1024, le=100 * 1_048_576)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Streaming replicas of the primary that serve reads (comma-separated URLs, PostgreSQL
+    # only): anonymous reads go to one at most REPLICA_MAX_LAG_SECONDS behind, reads that
+    # must see a write (a signed-in caller's, or one sent an X-Consistency-Token) to a
+    # replica that has replayed it or to the primary. README: "Scaling out".
+    database_replica_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    replica_max_lag_seconds: float = Field(default=5.0, gt=0, le=3600)
+    # How often each instance asks each replica where it is.
+    replica_check_seconds: float = Field(default=0.5, ge=0.05, le=60)
     log_format: Literal["json", "console"] = "json"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     access_log: bool = False
@@ -123,6 +131,16 @@ class Settings(BaseSettings):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
 
+    @field_validator("database_replica_urls", mode="before")
+    @classmethod
+    def _split_replicas(cls, value: object) -> object:
+        """`DATABASE_REPLICA_URLS=postgresql://r1/db,postgresql://r2/db` (empty: none)."""
+        if isinstance(value, str):
+            value = [url.strip() for url in value.split(",") if url.strip()]
+        if isinstance(value, list):
+            return [cls._normalise_driver(url) for url in value]
+        return value
+
     @field_validator("metrics_token", mode="before")
     @classmethod
     def _empty_token_is_none(cls, value: object) -> object:
@@ -145,6 +163,13 @@ class Settings(BaseSettings):
             raise ValueError(
                 "METRICS_PUBLIC=true and METRICS_TOKEN contradict each other: set one of them"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _replicas_of_postgresql(self) -> "Settings":
+        urls = [self.database_url, *self.database_replica_urls]
+        if self.database_replica_urls and any(url.startswith("sqlite") for url in urls):
+            raise ValueError("DATABASE_REPLICA_URLS are replicas of a PostgreSQL primary")
         return self
 
     @model_validator(mode="after")

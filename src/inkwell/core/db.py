@@ -81,7 +81,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return super().result_processor(dialect, coltype)
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
+    """The engine of the configured database, or of `url` (a replica of it) with the
+    same options."""
     if settings.is_sqlite:
         engine = create_async_engine(
             settings.database_url,
@@ -95,17 +97,17 @@ def create_engine(settings: Settings) -> AsyncEngine:
         "timeout": settings.db_connect_timeout,
         "server_settings": {"application_name": "inkwell"},
     }
-    url = make_url(settings.database_url)
+    parsed = make_url(url or settings.database_url)
     if settings.db_pgbouncer:
         # Transaction pooling hands each transaction to any server connection, so
         # prepared statements must not be cached or share names (SQLAlchemy's recipe).
         connect_args["statement_cache_size"] = 0
         connect_args["prepared_statement_name_func"] = _unique_statement_name
-        url = url.update_query_dict({"prepared_statement_cache_size": "0"})
+        parsed = parsed.update_query_dict({"prepared_statement_cache_size": "0"})
     elif settings.db_statement_timeout_ms:
         connect_args["server_settings"]["statement_timeout"] = str(settings.db_statement_timeout_ms)
     engine = create_async_engine(
-        url,
+        parsed,
         echo=settings.db_echo,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,

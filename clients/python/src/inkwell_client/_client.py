@@ -54,6 +54,9 @@ class AsyncInkwell:
         self._http = http_client or httpx.AsyncClient(timeout=timeout)
         self._credentials: tuple[str, str] | None = None
         self._me: tuple[str, int] | None = None  # (token, id) of the caller
+        # Where the server said our last write is (X-Consistency-Token): sent back with
+        # every request, so a read served by a replica is never older than our writes.
+        self.consistency_token: str | None = None
         self.users = Users(self)
         self.posts = Posts(self)
         self.tags = Tags(self)
@@ -141,6 +144,8 @@ class AsyncInkwell:
             sent = dict(headers or {})
             if authenticate and self.token:
                 sent["Authorization"] = f"Bearer {self.token}"
+            if self.consistency_token is not None:
+                sent.setdefault("X-Consistency-Token", self.consistency_token)
             try:
                 # No `params` at all for a link: httpx would replace its query with them.
                 response = await self._http.request(
@@ -151,6 +156,8 @@ class AsyncInkwell:
                     raise ConnectionFailed(f"{method} {url}: {exc!r}") from exc
                 await asyncio.sleep(wait)
                 continue
+            if written_at := response.headers.get("x-consistency-token"):
+                self.consistency_token = written_at
             if response.is_success:
                 return response
             error = error_from(response)

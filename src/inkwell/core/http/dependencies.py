@@ -18,6 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from inkwell.core.config import Settings
 from inkwell.core.db import AsyncReadSession
 from inkwell.core.http.conditional import revalidating
+from inkwell.core.ops.metrics import READS
+from inkwell.core.ops.observability import current_stats
+from inkwell.core.replicas import PRIMARY, REPLICA, Reads, parse_lsn, written_position
 
 
 async def get_app_settings(request: Request) -> Settings:
@@ -30,7 +33,9 @@ async def get_app_settings(request: Request) -> Settings:
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A unit of work that writes: committed once, before the response is sent."""
+    """A unit of work that writes: committed once, before the response is sent. With
+    read replicas, the answer names the primary's WAL position after the commit (the
+    `X-Consistency-Token` header), which a client sends back to read its own writes."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.write_sessionmaker
     async with sessionmaker() as session:
         try:
@@ -38,13 +43,28 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+        wrote = session.in_transaction()
         await session.commit()
+    reads: Reads = request.app.state.reads
+    stats = current_stats.get()
+    if wrote and reads.replicas and stats is not None:
+        stats.written_at = await written_position(request.app.state.engine)
 
 
 async def get_read_session(request: Request) -> AsyncIterator[AsyncReadSession]:
     """The request's read session. It costs nothing on the database until a statement
-    needs its snapshot; a read answered by lookups alone began none, and has none to end."""
-    sessionmaker: async_sessionmaker[AsyncReadSession] = request.app.state.read_sessionmaker
+    needs its snapshot; a read answered by lookups alone began none, and has none to end.
+
+    Where it reads (core.replicas decides): a signed-in caller's reads must see their
+    own writes, made through any instance, so they read the primary; anonymous reads may
+    be served by a replica, at least as fresh as the `X-Consistency-Token` they send."""
+    reads: Reads = request.app.state.reads
+    headers = request.headers
+    target, sessionmaker = reads.route(
+        at_least=_position(headers.get("x-consistency-token")),
+        fresh="authorization" in headers,
+    )
+    READS_BY_TARGET[target].inc()
     session = sessionmaker()
     session.revalidating = revalidating(request)
     try:
@@ -52,6 +72,21 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncReadSession]:
     finally:
         if session.in_transaction():
             await session.close()
+
+
+def _position(token: str | None) -> int | None:
+    """The WAL position a consistency token names; a token that names none asks for
+    the freshest read there is (the primary's)."""
+    if token is None:
+        return None
+    try:
+        return parse_lsn(token)
+    except ValueError:
+        return _FRESHEST
+
+
+_FRESHEST = 1 << 64  # past any position a replica can have replayed
+READS_BY_TARGET = {target: READS.labels(target) for target in (PRIMARY, REPLICA)}
 
 
 async def get_sessionmaker(request: Request) -> async_sessionmaker[AsyncSession]:

@@ -149,6 +149,8 @@ class RequestContextMiddleware:
         headers.append((b"x-request-id", stats.request_id.encode("latin-1")))
         if self.server_timing:
             headers.append((b"server-timing", _server_timing(stats)))
+        if stats.written_at is not None:
+            headers.append((b"x-consistency-token", stats.written_at.encode("latin-1")))
         headers.extend(_DOCS_HEADERS if docs else _API_HEADERS)
         if getattr(scope.get("route"), "no_store", False):
             headers.extend(_NO_STORE_HEADERS)

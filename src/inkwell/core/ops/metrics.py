@@ -58,6 +58,24 @@ POOL_OVERFLOW = Gauge(
     multiprocess_mode="livesum",
 )
 
+READS = Counter(
+    "inkwell_db_reads_total",
+    "Reads (requests with a read session), by where they were served: primary or replica.",
+    ["target"],
+)
+REPLICA_LAG = Gauge(
+    "inkwell_replica_lag_seconds",
+    "How far each replica was behind the primary at this instance's last check (-1: unknown).",
+    ["replica"],
+    multiprocess_mode="max",
+)
+REPLICA_HEALTHY = Gauge(
+    "inkwell_replica_in_rotation",
+    "1 while a replica serves reads (answered its last check, not paused), else 0.",
+    ["replica"],
+    multiprocess_mode="min",
+)
+
 PURGED_ROWS = Counter(
     "inkwell_purged_rows_total",
     "Expired rows deleted by the periodic purge, by kind (idempotency_keys, throttle_hits).",

@@ -25,6 +25,9 @@ class RequestStats:
     started: float = field(default_factory=time.perf_counter)
     statements: int = 0
     db_seconds: float = 0.0
+    # The primary's WAL position after this request's writes committed (with replicas
+    # only): answered as X-Consistency-Token, for the client to send back.
+    written_at: str | None = None
 
 
 current_stats: ContextVar[RequestStats | None] = ContextVar("inkwell_request", default=None)

@@ -294,10 +294,12 @@ class PgCluster:
         self.paused = False
 
     def _start(self, node: Node) -> None:
-        """`pg_ctl start -w` on a free port. Another process may take the port between
-        free_port() and the server's bind: then again on another."""
-        for attempt in range(3):
-            if node.port == 0 or attempt > 0:
+        """`pg_ctl start -w`, the first time on a free port. Another process may take the
+        port between free_port() and the server's bind: then again on another. A restart
+        keeps its port, which the standby and the tests' URLs name."""
+        first = node.port == 0
+        for _ in range(3 if first else 1):
+            if first:
                 node.port = free_port()
                 with (node.data / "postgresql.conf").open("a") as conf:
                     conf.write(f"port = {node.port}\n")

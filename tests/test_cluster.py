@@ -17,8 +17,10 @@ from sqlalchemy.pool import NullPool
 
 from tests.cluster import DEFAULT_APPLY_DELAY_S, STANDBY_NAME, PgCluster
 
-# One worker makes the session's pair for all of them (pytest -n N --dist loadgroup); the
-# tests of replicas elsewhere can join the group for the same saving.
+# Meant to make one pair for all of them under `--dist loadgroup` (tests of replicas
+# elsewhere can join the group). xdist 3.8 under pytest 9.2 runs a group on several
+# workers (it marks items through `_nodeid`, which pytest 9.2 no longer reads): then each
+# of them makes a pair of its own.
 pytestmark = pytest.mark.xdist_group("pg_cluster")
 
 # Longer than a replay takes with no delay (milliseconds here), shorter than the delay.

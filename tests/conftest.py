@@ -15,6 +15,7 @@ import shutil
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -26,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from inkwell.core.config import Settings
 from inkwell.core.db import AsyncReadSession
 from inkwell.main import create_app
+from tests.cluster import ClusterUnavailable, PgCluster
 from tests.servers import (
     ROOT,
     START_TIMEOUT_S,
@@ -38,6 +40,7 @@ from tests.servers import (
 from tests.support import (
     POSTGRES_URL,
     READ_CACHE_ENTRIES,
+    REQUIRE_POSTGRES,
     StatementCounter,
     alembic_migrate,
     api_client,
@@ -268,3 +271,52 @@ async def postgres_database() -> AsyncIterator[str]:
     """The URL of a new, empty database on the test server; only it is dropped after."""
     async with new_postgres_database("inkwell_ops") as url:
         yield url
+
+
+# A replicated PostgreSQL of the suite's own (tests/cluster.py) ------------------------
+
+
+def _new_cluster(**options: Any) -> PgCluster:
+    try:
+        return PgCluster.create(**options)
+    except ClusterUnavailable as exc:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"cannot run a PostgreSQL cluster: {exc} (REQUIRE_POSTGRES=1)")
+        pytest.skip(f"cannot run a PostgreSQL cluster: {exc}")
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    """A primary and a streaming standby 2 s behind (tests/cluster.py), made the first
+    time a test of this xdist worker asks for it (about 2 s) and removed at the end of
+    the session. Shared: after each test that used it, whatever the test changed through
+    its methods is put back (`PgCluster.restore`); its database's rows are the tests'
+    to empty."""
+    cluster = _new_cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+@pytest.fixture(autouse=True)
+def _restore_pg_cluster(request: pytest.FixtureRequest) -> Iterator[None]:
+    # Autouse, so torn down after the test's other fixtures (its apps, their pools).
+    yield
+    cluster: PgCluster | None = getattr(request.node, "funcargs", {}).get("pg_cluster")
+    if cluster is not None:
+        run_in_thread(cluster.restore)
+
+
+@pytest.fixture
+def fresh_pg_cluster() -> Iterator[Callable[..., PgCluster]]:
+    """`fresh_pg_cluster(apply_delay=..., synchronous=..., database=...)`: a pair of the
+    test's own (PgCluster.create), removed after it, for tests that leave one unusable."""
+    with ExitStack() as stack:
+
+        def make(**options: Any) -> PgCluster:
+            cluster = _new_cluster(**options)
+            stack.callback(cluster.close)
+            return cluster
+
+        yield make

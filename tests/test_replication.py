@@ -2,7 +2,7 @@
 purpose: read-your-writes, bounded staleness, a standby stopped or paused."""
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from fastapi import FastAPI
@@ -108,3 +108,80 @@ async def test_a_standby_stopped_or_paused_is_skipped_and_comes_back(
     await _until_rotation_is(app, True)
     metrics = (await client.get("/metrics")).text
     assert "inkwell_replica_lag_seconds{" in metrics
+
+
+async def test_with_the_primary_down_replicas_serve_reads_and_writes_are_503(
+    replicated: tuple[FastAPI, AsyncClient], pg_cluster: PgCluster
+) -> None:
+    _, client = replicated
+    ada = await make_account(client)
+    post = await make_post(client, ada, published=True)
+    await pg_cluster.wait_until_replayed()
+    ready = (await client.get("/health/ready")).json()
+    assert ready["primary"] == "reachable"
+    assert list(ready["replicas"].values()) == ["in rotation"]
+    await pg_cluster.stop_primary(mode="immediate")
+    degraded = await client.get("/health/ready")
+    assert degraded.status_code == 200, degraded.text
+    assert degraded.json()["status"] == "degraded"
+    assert degraded.json()["primary"] == "unreachable"
+    assert (await client.get(f"/posts/{post['id']}")).status_code == 200
+    assert (await client.get("/posts/")).status_code == 200
+    refused = await client.post(
+        f"/users/{ada.id}/posts/",
+        json={"title": "T", "body": "Not now, sorry."},
+        headers=ada.headers,
+    )
+    assert refused.status_code == 503, refused.text
+    assert int(refused.headers["retry-after"]) >= 1
+    assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_after_a_promotion_writes_succeed_again_without_a_restart(
+    fresh_pg_cluster: Callable[..., PgCluster],
+) -> None:
+    cluster = fresh_pg_cluster(apply_delay=0, synchronous=True)
+    settings = make_settings(
+        cluster.failover_url,
+        database_replica_urls=[cluster.standby_url],
+        replica_check_seconds=0.1,
+        db_connect_timeout=1,
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), api_client(app) as client:
+        ada = await make_account(client)
+        bob = await make_account(client)
+        sent = await client.post(
+            "/transfers/",
+            json={"to_user_id": bob.id, "amount": "7.00"},
+            headers={**ada.headers, "Idempotency-Key": "before-the-failover"},
+        )
+        assert sent.status_code == 201
+        await cluster.stop_primary(mode="immediate")
+        await cluster.promote()
+        loop = asyncio.get_running_loop()
+        promoted_at = loop.time()
+        for _ in range(100):
+            again = await client.post(
+                f"/users/{ada.id}/posts/",
+                json={"title": "After", "body": "Written on the promoted standby."},
+                headers=ada.headers,
+            )
+            if again.status_code == 201:
+                break
+            assert again.status_code == 503, again.text  # never a 500
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("no write succeeded within 10 s of the promotion")
+        assert loop.time() - promoted_at < 10
+        # The acknowledged transfer is there (synchronous replication), and its retry
+        # replays instead of moving money twice.
+        replayed = await client.post(
+            "/transfers/",
+            json={"to_user_id": bob.id, "amount": "7.00"},
+            headers={**ada.headers, "Idempotency-Key": "before-the-failover"},
+        )
+        assert replayed.status_code == 201
+        assert replayed.json()["id"] == sent.json()["id"]
+        me = (await client.get("/users/me", headers=ada.headers)).json()
+        assert me["credits"] == "93.00"

@@ -6,9 +6,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -50,12 +49,11 @@ async def database_revision(engine: AsyncEngine, within: float) -> str | None:
 
     async def query() -> str | None:
         async with engine.connect() as conn:
-            try:
-                version: str | None = await conn.scalar(
-                    text("SELECT version_num FROM alembic_version")
-                )
-            except SQLAlchemyError:
+            # Asked first rather than read from a failed SELECT: a connection that died
+            # under it fails that SELECT too, and is not an unmigrated database.
+            if not await conn.run_sync(lambda sync: inspect(sync).has_table("alembic_version")):
                 return None
+            version: str | None = await conn.scalar(text("SELECT version_num FROM alembic_version"))
             return version
 
     return await asyncio.wait_for(query(), within)

@@ -2,12 +2,14 @@
 purpose: read-your-writes, bounded staleness, a standby stopped or paused."""
 
 import asyncio
+import random
 from collections.abc import AsyncIterator, Callable
 
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 from prometheus_client import REGISTRY
+from sqlalchemy import text
 
 from inkwell.main import create_app
 from tests.cluster import PgCluster
@@ -185,3 +187,62 @@ async def test_after_a_promotion_writes_succeed_again_without_a_restart(
         assert replayed.json()["id"] == sent.json()["id"]
         me = (await client.get("/users/me", headers=ada.headers)).json()
         assert me["credits"] == "93.00"
+
+
+async def test_a_promotion_during_transfers_loses_nothing_acknowledged(
+    fresh_pg_cluster: Callable[..., PgCluster],
+) -> None:
+    """Synchronous replication; transfers run while the primary is killed and the standby
+    promoted. Each is retried with its own Idempotency-Key, as the client does, until it
+    is answered: every transfer answered 201 is in the promoted standby's ledger once,
+    and money is conserved."""
+    cluster = fresh_pg_cluster(apply_delay=0, synchronous=True)
+    settings = make_settings(cluster.failover_url, replica_check_seconds=0.1, db_connect_timeout=1)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), api_client(app) as client:
+        accounts = [await make_account(client) for _ in range(4)]
+        rng = random.Random(20261207)
+        acknowledged: dict[str, int] = {}
+        running = True
+
+        async def transfer(n: int) -> None:
+            sender, recipient = rng.sample(accounts, 2)
+            key = f"failover-{n}"
+            body = {"to_user_id": recipient.id, "amount": "1.00"}
+            for _ in range(200):
+                answer = await client.post(
+                    "/transfers/", json=body, headers={**sender.headers, "Idempotency-Key": key}
+                )
+                assert answer.status_code in (201, 409, 503), answer.text  # never a 500
+                if answer.status_code == 201:
+                    acknowledged[key] = answer.json()["id"]
+                    return
+                if answer.status_code == 409:
+                    return
+                await asyncio.sleep(0.05)
+            raise AssertionError(f"{key} was never answered")
+
+        async def traffic() -> None:
+            n = 0
+            while running:
+                await asyncio.gather(*(transfer(n + i) for i in range(4)))
+                n += 4
+
+        flowing = asyncio.create_task(traffic())
+        await asyncio.sleep(0.5)
+        await cluster.stop_primary(mode="immediate")
+        await cluster.promote()
+        await asyncio.sleep(2)
+        running = False
+        await asyncio.wait_for(flowing, timeout=30)
+        assert len(acknowledged) > 8
+        async with app.state.engine.connect() as conn:
+            ledger = list(
+                await conn.scalars(text("SELECT id FROM transfers WHERE kind = 'transfer'"))
+            )
+            balances = await conn.scalar(text("SELECT sum(credits) FROM users"))
+            grants = await conn.scalar(
+                text("SELECT sum(amount) FROM transfers WHERE kind = 'grant'")
+            )
+        assert sorted(ledger) == sorted(acknowledged.values())
+        assert balances == grants

@@ -241,3 +241,17 @@ async def test_past_the_hashing_queue_the_answer_is_503_at_once(
     assert (
         await request_token(client, account.user["username"], account.password)
     ).status_code == 200
+
+
+@pytest.mark.settings(email_change_max_per_account=1)
+async def test_a_stale_token_spends_no_email_change(client: AsyncClient) -> None:
+    account = await make_account(client)
+    changed = await change_password(client, account, account.password, "second-secret-1")
+    stale = {"email": "stale@example.com"}
+    for _ in range(2):
+        refused = await client.patch(f"/users/{account.id}", json=stale, headers=account.headers)
+        assert_problem(refused, 401)
+    renewed = {"Authorization": f"Bearer {changed.json()['access_token']}"}
+    fresh = {"email": "fresh@example.com"}
+    answer = await client.patch(f"/users/{account.id}", json=fresh, headers=renewed)
+    assert answer.status_code == 200, answer.text

@@ -121,7 +121,7 @@ async def update_current_user(
         # Counted before the caller is read, as the native API does (users.router).
         claims = auth_service.read_access_token(settings, token)
         await users_service.count_email_change(
-            sessions, holder_id=claims.user_id, email=data.email, settings=settings
+            sessions, claims, email=data.email, settings=settings
         )
 
     async def load_caller() -> User:

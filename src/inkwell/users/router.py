@@ -139,10 +139,8 @@ async def update_user(
     if data.email is not None and token is not None:
         # Counted from the token alone, before the caller is read: that first statement
         # of the request's transaction takes SQLite's write lock, which the count needs.
-        holder_id = auth_service.read_access_token(settings, token).user_id
-        await service.count_email_change(
-            sessions, holder_id=holder_id, email=data.email, settings=settings
-        )
+        claims = auth_service.read_access_token(settings, token)
+        await service.count_email_change(sessions, claims, email=data.email, settings=settings)
     holder = required(await caller(request, session, token, writes=True))
     user = await service.update(session, holder, user_id=user_id, data=data, if_match=if_match)
     return respond(USER_PRIVATE, user, headers={"ETag": etag_of(user)})

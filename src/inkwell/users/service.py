@@ -51,7 +51,6 @@ _OPEN = select(User).where(User.is_open)
 _BY_ID = _OPEN.where(User.id == bindparam("user_id"))
 _BY_USERNAME = _OPEN.where(is_named(bindparam("username")))
 _LOCK_ACCOUNT = select(User.id).where(User.id == bindparam("user_id")).with_for_update()
-_EMAIL_OF = select(User.email).where(User.id == bindparam("user_id"), User.is_open)
 # A read's statement: which users it shows and their versions (and, for the next
 # page's position, their creation time).
 _ROWS = DOCUMENT.rows().where(User.is_open)
@@ -208,26 +207,27 @@ def _too_many(retry_after: int) -> TooManyRegistrations:
 
 async def count_email_change(
     sessions: async_sessionmaker[AsyncSession],
+    claims: auth_service.AccessClaims,
     *,
-    holder_id: int,
     email: str,
     settings: Settings,
 ) -> None:
-    """Count a change of the holder's e-mail address to `email` against their budget
-    (TooManyEmailChanges beyond EMAIL_CHANGE_MAX_PER_ACCOUNT per
+    """Count a change of the token holder's e-mail address to `email` against their
+    budget (TooManyEmailChanges beyond EMAIL_CHANGE_MAX_PER_ACCOUNT per
     EMAIL_CHANGE_WINDOW_SECONDS), in a transaction of its own, before the change is
     tried: a taken address (409) costs what a free one does, so whether an address is
     registered can only be asked a few times an hour. Their current address changes
-    nothing and costs nothing.
+    nothing and costs nothing, and a token that may no longer act (an ended session)
+    spends nobody's budget: the caller's check refuses it.
 
     Run it before the request's own transaction begins: on SQLite that transaction
     holds the write lock from its first statement on, and the count needs it."""
     async with sessions() as session:
-        current = await session.scalar(_EMAIL_OF, {"user_id": holder_id})
-    if current is None or current == email:
-        return  # no open account (the caller's check refuses it), or no change
+        holder = await session.get(User, claims.user_id)
+    if holder is None or not auth_service.holds(holder, claims) or holder.email == email:
+        return
     window = timedelta(seconds=settings.email_change_window_seconds)
-    key = f"email-change-account:{holder_id}"
+    key = f"email-change-account:{holder.id}"
     limit = throttle.Limit(key, settings.email_change_max_per_account, window)
     await throttle.hit(sessions, [limit], refuse=_too_many_email_changes)
 

@@ -246,3 +246,27 @@ async def test_a_promotion_during_transfers_loses_nothing_acknowledged(
             )
         assert sorted(ledger) == sorted(acknowledged.values())
         assert balances == grants
+
+
+async def test_anonymous_reads_are_never_staler_than_the_lag_allowed(
+    replicated: tuple[FastAPI, AsyncClient], pg_cluster: PgCluster
+) -> None:
+    """The standby now applies commits 8 s late, more than REPLICA_MAX_LAG_SECONDS (5):
+    once a check sees it further behind than that, it is out of rotation, so a post is
+    seen by anonymous readers within the allowed lag (and a check's interval), not 8 s
+    after it was written."""
+    app, client = replicated
+    ada = await make_account(client)
+    await pg_cluster.wait_until_replayed()
+    await pg_cluster.set_apply_delay(8)
+    made = await make_post(client, ada, published=True)
+    loop = asyncio.get_running_loop()
+    written = loop.time()
+    for _ in range(100):
+        if (await client.get(f"/posts/{made['id']}")).status_code == 200:
+            break
+        await asyncio.sleep(0.05)
+    assert loop.time() - written < 5 + 0.5
+    # Once it has caught up, it is back in rotation.
+    await pg_cluster.set_apply_delay(0)
+    await _until_rotation_is(app, True)

@@ -249,7 +249,11 @@ async def test_deadlock_is_retried_not_a_5xx(
         assert not sending.done(), "the transfer ended while Bob's row was locked"
     response = await sending
     assert response.status_code == 201, response.text
-    assert attempts == ["40P01", None]
+    # Deadlocked once, or again if the retry met the other transaction before its
+    # commit (scheduling decides), then through: never more than the service tries.
+    assert attempts[-1] is None
+    assert set(attempts[:-1]) == {"40P01"}  # at least one deadlock, nothing else
+    assert len(attempts) <= transfers_service.MAX_ATTEMPTS
     assert await balance(pg_client, alice) == "95.00"
     assert await balance(pg_client, bob) == "105.00"
     balances, grants = await _totals(engine)

@@ -22,6 +22,7 @@ from asyncpg.transaction import Transaction
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from httpx import ASGITransport, AsyncClient, Request, RequestNotRead, Response
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -30,6 +31,7 @@ from starlette.routing import BaseRoute
 
 from inkwell.core.config import Settings
 from inkwell.core.documents import DocumentKind, View
+from inkwell.main import create_app
 from inkwell.models import Base
 from tests.factories import Account, assert_problem
 from tests.servers import ROOT, asyncpg_dsn
@@ -259,6 +261,21 @@ def _scan_private_fields(response: Response, body: bytes) -> None:
         sent = ""
     leaks = list(_others_private_fields(json.loads(body), caller, token, sent))
     assert not leaks, f"another user's private fields in {response.url}: {leaks}"
+
+
+@contextlib.asynccontextmanager
+async def running_app(settings: Settings) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
+    """An app of its own settings, started, with its client, on a PostgreSQL database
+    emptied first (tests that need settings no fixture has: replicas, say)."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), api_client(app) as client:
+        await empty_postgres_tables(app.state.engine)
+        yield app, client
+
+
+def reads_served(target: str) -> float:
+    """How many reads this process has served from `target` ("primary" or "replica")."""
+    return REGISTRY.get_sample_value("inkwell_db_reads_total", {"target": target}) or 0.0
 
 
 def api_client(app: FastAPI, *, raise_app_exceptions: bool = True) -> AsyncClient:

@@ -8,19 +8,13 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
-from prometheus_client import REGISTRY
 from sqlalchemy import text
 
-from inkwell.main import create_app
 from tests.cluster import PgCluster
 from tests.factories import make_account, make_post
-from tests.support import api_client, empty_postgres_tables, make_settings
+from tests.support import make_settings, reads_served, running_app
 
 pytestmark = pytest.mark.xdist_group("cluster")
-
-
-def reads_served(target: str) -> float:
-    return REGISTRY.get_sample_value("inkwell_db_reads_total", {"target": target}) or 0.0
 
 
 def _in_rotation(app: FastAPI) -> bool:
@@ -45,9 +39,7 @@ async def replicated(pg_cluster: PgCluster) -> AsyncIterator[tuple[FastAPI, Asyn
         replica_check_seconds=0.1,
         db_connect_timeout=1,
     )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app), api_client(app) as client:
-        await empty_postgres_tables(app.state.engine)
+    async with running_app(settings) as (app, client):
         await pg_cluster.wait_until_replayed()
         yield app, client
 
@@ -149,8 +141,7 @@ async def test_after_a_promotion_writes_succeed_again_without_a_restart(
         replica_check_seconds=0.1,
         db_connect_timeout=1,
     )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app), api_client(app) as client:
+    async with running_app(settings) as (_app, client):
         ada = await make_account(client)
         bob = await make_account(client)
         sent = await client.post(
@@ -198,8 +189,7 @@ async def test_a_promotion_during_transfers_loses_nothing_acknowledged(
     and money is conserved."""
     cluster = fresh_pg_cluster(apply_delay=0, synchronous=True)
     settings = make_settings(cluster.failover_url, replica_check_seconds=0.1, db_connect_timeout=1)
-    app = create_app(settings)
-    async with app.router.lifespan_context(app), api_client(app) as client:
+    async with running_app(settings) as (app, client):
         accounts = [await make_account(client) for _ in range(4)]
         rng = random.Random(20261207)
         acknowledged: dict[str, int] = {}

@@ -8,17 +8,11 @@ from collections.abc import AsyncIterator
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
-from prometheus_client import REGISTRY
 
 from inkwell.core.replicas import PRIMARY, REPLICA, Reads, Replica, format_lsn, parse_lsn
-from inkwell.main import create_app
 from tests.factories import make_account, make_post
 from tests.servers import free_port
-from tests.support import api_client, empty_postgres_tables, make_settings
-
-
-def reads_served(target: str) -> float:
-    return REGISTRY.get_sample_value("inkwell_db_reads_total", {"target": target}) or 0.0
+from tests.support import make_settings, reads_served, running_app
 
 
 @pytest.mark.parametrize("text", ["0/0", "16/B374D848", "FFFFFFFF/FFFFFFFF"])
@@ -63,10 +57,8 @@ def test_the_rule_of_where_a_read_goes() -> None:
 async def replicated(postgres_url: str) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
     """An app on PostgreSQL whose replica is the primary itself, always caught up."""
     settings = make_settings(postgres_url, database_replica_urls=[postgres_url])
-    app = create_app(settings)
-    async with app.router.lifespan_context(app), api_client(app) as client:
-        await empty_postgres_tables(app.state.engine)
-        yield app, client
+    async with running_app(settings) as started:
+        yield started
 
 
 async def test_anonymous_reads_go_to_a_replica_and_signed_in_ones_to_the_primary(
@@ -119,8 +111,7 @@ async def test_a_write_answers_where_to_read_it(
 async def test_a_replica_that_does_not_answer_is_out_of_rotation(postgres_url: str) -> None:
     dead = f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/inkwell"
     settings = make_settings(postgres_url, database_replica_urls=[dead], db_connect_timeout=0.5)
-    app = create_app(settings)
-    async with app.router.lifespan_context(app), api_client(app) as client:
+    async with running_app(settings) as (_app, client):
         before = reads_served(PRIMARY)
         for _ in range(3):
             assert (await client.get("/posts/")).status_code == 200

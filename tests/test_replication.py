@@ -104,6 +104,36 @@ async def test_a_standby_stopped_or_paused_is_skipped_and_comes_back(
     assert "inkwell_replica_lag_seconds{" in metrics
 
 
+async def test_reads_that_find_their_standby_gone_are_served_by_the_primary(
+    pg_cluster: PgCluster,
+) -> None:
+    """No check runs between the standby going down and the reads (a check a minute):
+    each read that meets the dead standby, on a pooled connection or a new one, goes on on
+    the primary, and the first takes the standby out of rotation."""
+    settings = make_settings(
+        pg_cluster.primary_url,
+        database_replica_urls=[pg_cluster.standby_url],
+        replica_check_seconds=60,
+        db_connect_timeout=1,
+    )
+    async with running_app(settings) as (app, client):
+        ada = await make_account(client)
+        post = await make_post(client, ada, published=True)
+        await pg_cluster.wait_until_replayed()
+        before = reads_served("replica")
+        for path in ("/posts/", f"/posts/{post['id']}", f"/users/{ada.id}"):
+            assert (await client.get(path)).status_code == 200
+        assert reads_served("replica") - before == 3  # and the pool holds its connections
+        await pg_cluster.stop_standby(mode="immediate")
+        assert _in_rotation(app)
+        before = reads_served("primary")
+        for path in ("/posts/", f"/posts/{post['id']}", f"/users/{ada.id}", "/posts/"):
+            answer = await client.get(path)
+            assert answer.status_code == 200, answer.text
+        assert reads_served("primary") - before == 4
+        assert not _in_rotation(app)
+
+
 async def test_with_the_primary_down_replicas_serve_reads_and_writes_are_503(
     replicated: tuple[FastAPI, AsyncClient], pg_cluster: PgCluster
 ) -> None:

@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 # Every model mapped before any module builds a statement at import time.
 import inkwell.models  # noqa: F401
@@ -17,7 +18,13 @@ from inkwell.conduit.router import accounts as conduit_accounts_router
 from inkwell.conduit.router import router as conduit_router
 from inkwell.core.cache import DocumentCache
 from inkwell.core.config import Settings, get_settings
-from inkwell.core.db import create_engine, create_read_sessionmaker, create_sessionmaker
+from inkwell.core.db import (
+    AsyncReadSession,
+    Fallback,
+    create_engine,
+    create_read_sessionmaker,
+    create_sessionmaker,
+)
 from inkwell.core.http.docs import mount_docs
 from inkwell.core.http.middleware import RequestContextMiddleware
 from inkwell.core.http.openapi import install_openapi
@@ -51,11 +58,19 @@ Under `/api`, the same service speaks the Conduit (RealWorld) API: `Authorizatio
 """
 
 
-def _replica(settings: Settings, url: str, cache: DocumentCache) -> Replica:
+def _replica(
+    settings: Settings,
+    url: str,
+    cache: DocumentCache,
+    primary: async_sessionmaker[AsyncReadSession],
+) -> Replica:
+    """A replica whose reads go on on the primary when they cannot reach it."""
     engine = create_engine(settings, url)
     instrument_engine(engine)
-    sessions = create_read_sessionmaker(engine, settings, cache)
-    return Replica(name=replica_name(url), engine=engine, sessions=sessions)
+    replica = Replica(name=replica_name(url), engine=engine, sessions=primary)
+    fallback = Fallback(sessions=primary, unreachable=replica.unreachable)
+    replica.sessions = create_read_sessionmaker(engine, settings, cache, fallback)
+    return replica
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -72,9 +87,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine, settings, app.state.read_cache
         )
         cache = app.state.read_cache
-        replicas = [_replica(settings, url, cache) for url in settings.database_replica_urls]
+        primary = app.state.read_sessionmaker
+        replicas = [
+            _replica(settings, url, cache, primary) for url in settings.database_replica_urls
+        ]
         app.state.reads = Reads(
-            primary=app.state.read_sessionmaker,
+            primary=primary,
             replicas=replicas,
             max_lag=settings.replica_max_lag_seconds,
         )

@@ -9,13 +9,16 @@ the HTTP side's (core.http.dependencies).
 """
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Executable, MetaData, Row, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Dialect, make_url
+from sqlalchemy.engine import Connection, Dialect, Engine, make_url
+from sqlalchemy.engine.interfaces import CoreExecuteOptionsParameter
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncAttrs,
     AsyncEngine,
@@ -23,13 +26,13 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.types import TypeDecorator
 
 from inkwell.core.cache import DocumentCache
 from inkwell.core.config import Settings
-from inkwell.core.errors import database_unavailable
+from inkwell.core.errors import DatabaseUnavailable, database_unavailable, is_unavailable, sqlstate
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -118,6 +121,7 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
     if settings.db_pgbouncer and settings.db_statement_timeout_ms:
         _set_local_statement_timeout(engine, settings.db_statement_timeout_ms)
     _name_connect_failures(engine)
+    _skip_closed_connections(engine)
     return engine
 
 
@@ -132,6 +136,18 @@ def _name_connect_failures(engine: AsyncEngine) -> None:
             return dialect.connect(*cargs, **cparams)
         except OSError as exc:
             raise database_unavailable(exc) from exc
+
+
+def _skip_closed_connections(engine: AsyncEngine) -> None:
+    """A pooled connection whose server went away (a restart, a stopped replica) is
+    known closed to asyncpg as soon as the socket is: the pool replaces it when it is
+    checked out, instead of the request failing on it. No round trip (unlike
+    DB_POOL_PRE_PING, which also finds connections cut without a word)."""
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checkout(dbapi_connection: Any, _record: Any, _proxy: PoolProxiedConnection) -> None:
+        if dbapi_connection.driver_connection.is_closed():
+            raise DisconnectionError("the server closed this connection")
 
 
 def _unique_statement_name() -> str:
@@ -169,6 +185,44 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 _NO_CACHE = DocumentCache(0)
 
 
+def _unreachable(exc: BaseException) -> bool:
+    """Whether an error says the database could not be reached (not what a read asked)."""
+    if isinstance(exc, DatabaseUnavailable):
+        return True
+    return isinstance(exc, DBAPIError) and is_unavailable(exc, sqlstate(exc) or "")
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """Where a replica's read goes on when the replica cannot be reached: the primary's
+    read sessions, after `unreachable` has taken the replica out of rotation."""
+
+    sessions: "async_sessionmaker[AsyncReadSession]"
+    unreachable: Callable[[BaseException], None]
+
+
+class _SyncReadSession(Session):
+    """The synchronous session inside an `AsyncReadSession`. On a replica, a read whose
+    first connection fails goes on on the primary: nothing has been read yet, so nothing
+    mixes two databases' snapshots."""
+
+    fall_back: Callable[[BaseException], Engine | None] | None = None
+
+    def _connection_for_bind(
+        self,
+        engine: Engine | Connection,
+        execution_options: CoreExecuteOptionsParameter | None = None,
+        **kw: Any,
+    ) -> Connection:
+        try:
+            return super()._connection_for_bind(engine, execution_options, **kw)
+        except (DBAPIError, DatabaseUnavailable) as exc:
+            primary = self.fall_back(exc) if self.fall_back and _unreachable(exc) else None
+            if primary is None:
+                raise
+            return super()._connection_for_bind(primary, execution_options, **kw)
+
+
 class AsyncReadSession(AsyncSession):
     """A session that only reads (Polar's `AsyncReadSession`): code given one does not
     write, code given an `AsyncSession` may. On PostgreSQL its transaction is READ ONLY,
@@ -185,17 +239,39 @@ class AsyncReadSession(AsyncSession):
     after its first statement, and that statement should load nothing more.
     """
 
+    sync_session_class = _SyncReadSession
+
     def __init__(
         self,
         *args: Any,
         lookup_bind: AsyncEngine | None = None,
         cache: DocumentCache | None = None,
+        fallback: Fallback | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self._lookup_bind = lookup_bind
         self.cache = cache if cache is not None else _NO_CACHE
         self.revalidating = False
+        self._fallback = fallback
+        # Where its reads went: a replica's session that fell back says "primary".
+        self.on_replica = fallback is not None
+        if fallback is not None:
+            sync = self.sync_session
+            assert isinstance(sync, _SyncReadSession)
+            sync.fall_back = self._fall_back
+
+    def _fall_back(self, exc: BaseException) -> Engine | None:
+        """Leave the unreachable replica for the primary, once: the engine to go on with."""
+        fallback, self._fallback = self._fallback, None
+        if fallback is None:
+            return None
+        fallback.unreachable(exc)
+        self.on_replica = False
+        primary: AsyncEngine = fallback.sessions.kw["bind"]
+        self._lookup_bind = fallback.sessions.kw.get("lookup_bind")
+        self.sync_session.bind = primary.sync_engine
+        return primary.sync_engine
 
     async def lookup(
         self, statement: Executable, params: Mapping[str, Any] | None = None
@@ -203,8 +279,13 @@ class AsyncReadSession(AsyncSession):
         """Every row of one statement that needs no other statement's snapshot."""
         if self._lookup_bind is None or self.in_transaction():
             return (await self.execute(statement, params)).all()
-        async with self._lookup_bind.connect() as connection:
-            return (await connection.execute(statement, params)).all()
+        try:
+            async with self._lookup_bind.connect() as connection:
+                return (await connection.execute(statement, params)).all()
+        except (DBAPIError, DatabaseUnavailable) as exc:
+            if not _unreachable(exc) or self._fall_back(exc) is None:
+                raise
+        return await self.lookup(statement, params)
 
 
 def create_sessionmaker(
@@ -220,7 +301,10 @@ def create_sessionmaker(
 
 
 def create_read_sessionmaker(
-    engine: AsyncEngine, settings: Settings, cache: DocumentCache
+    engine: AsyncEngine,
+    settings: Settings,
+    cache: DocumentCache,
+    fallback: Fallback | None = None,
 ) -> async_sessionmaker[AsyncReadSession]:
     """Sessions that read. On PostgreSQL, one REPEATABLE READ, READ ONLY snapshot, so a
     page of posts and the tags and authors loaded for it in later statements agree even
@@ -231,6 +315,8 @@ def create_read_sessionmaker(
     Their `lookup` statements run without a transaction on PostgreSQL, except behind
     PgBouncer, where the statement timeout is set per transaction (and on SQLite, which
     has no round trips to save).
+
+    A replica's sessions have a `fallback`: the primary, for a read that cannot reach it.
     """
     lookup_bind = None
     if engine.dialect.name == "postgresql":
@@ -246,6 +332,7 @@ def create_read_sessionmaker(
         autoflush=False,
         lookup_bind=lookup_bind,
         cache=cache,
+        fallback=fallback,
     )
 
 

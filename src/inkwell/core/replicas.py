@@ -62,7 +62,7 @@ def format_lsn(position: int) -> str:
 
 @dataclass
 class Replica:
-    """One replica, as its last check found it."""
+    """One replica, as its last check (or a read that could not reach it) found it."""
 
     name: str
     engine: AsyncEngine
@@ -74,6 +74,17 @@ class Replica:
     def serves(self, max_lag: float, at_least: int | None) -> bool:
         fresh_enough = at_least is None or self.replayed >= at_least
         return self.healthy and self.lag <= max_lag and fresh_enough
+
+    def unreachable(self, exc: BaseException) -> None:
+        """Out of rotation until a check reaches it again."""
+        if self.healthy:
+            logger.warning("replica out of rotation", replica=self.name, error=str(exc))
+        self.healthy, self.lag = False, math.inf
+        self.report()
+
+    def report(self) -> None:
+        REPLICA_HEALTHY.labels(self.name).set(1 if self.healthy else 0)
+        REPLICA_LAG.labels(self.name).set(self.lag if math.isfinite(self.lag) else -1)
 
 
 @dataclass
@@ -105,23 +116,20 @@ class Reads:
             async with asyncio.timeout(self.check_timeout), replica.engine.connect() as conn:
                 row = (await conn.execute(_CHECK)).one()
         except Exception as exc:
-            if replica.healthy:
-                logger.warning("replica out of rotation", replica=replica.name, error=str(exc))
-            replica.healthy, replica.lag = False, math.inf
-        else:
-            well = not row.paused and row.replayed is not None
-            if well != replica.healthy:
-                logger.info(
-                    "replica " + ("in" if well else "out of") + " rotation",
-                    replica=replica.name,
-                    lag=row.lag,
-                    paused=row.paused,
-                )
-            replica.replayed = parse_lsn(row.replayed) if row.replayed else -1
-            replica.lag = float(row.lag) if row.lag is not None else math.inf
-            replica.healthy = well
-        REPLICA_HEALTHY.labels(replica.name).set(1 if replica.healthy else 0)
-        REPLICA_LAG.labels(replica.name).set(replica.lag if math.isfinite(replica.lag) else -1)
+            replica.unreachable(exc)
+            return
+        well = not row.paused and row.replayed is not None
+        if well != replica.healthy:
+            logger.info(
+                "replica " + ("in" if well else "out of") + " rotation",
+                replica=replica.name,
+                lag=row.lag,
+                paused=row.paused,
+            )
+        replica.replayed = parse_lsn(row.replayed) if row.replayed else -1
+        replica.lag = float(row.lag) if row.lag is not None else math.inf
+        replica.healthy = well
+        replica.report()
 
     async def check_all(self) -> None:
         await asyncio.gather(*(self.check(replica) for replica in self.replicas))

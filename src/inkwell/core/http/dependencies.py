@@ -60,16 +60,18 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncReadSession]:
     be served by a replica, at least as fresh as the `X-Consistency-Token` they send."""
     reads: Reads = request.app.state.reads
     headers = request.headers
-    target, sessionmaker = reads.route(
+    _, sessionmaker = reads.route(
         at_least=_position(headers.get("x-consistency-token")),
         fresh="authorization" in headers,
     )
-    READS_BY_TARGET[target].inc()
     session = sessionmaker()
     session.revalidating = revalidating(request)
     try:
         yield session
     finally:
+        # Counted where it was served: a replica's read that could not reach it went on
+        # on the primary.
+        READS_BY_TARGET[REPLICA if session.on_replica else PRIMARY].inc()
         if session.in_transaction():
             await session.close()
 

@@ -16,6 +16,8 @@ UV_VERSION ?= 0.13.9
 PYTEST_WORKERS ?= 3
 # The Python client (clients/python) is installed beside the project by every dev install.
 CLIENT := clients/python
+# checkov pins libraries older than the app's (requirements/checkov.in): a venv of its own.
+CHECKOV := $(VENV)/tools/checkov/bin/checkov
 LINTED := src tests migrations scripts bench locustfile.py $(CLIENT)
 
 $(BIN)/python:
@@ -39,7 +41,7 @@ help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 .PHONY: install
-install: $(VENV)/.dev ## Create .venv with the runtime, test and dev dependencies
+install: $(VENV)/.dev $(CHECKOV) ## Create .venv with the runtime, test and dev dependencies (and checkov's own venv)
 
 .PHONY: migrate
 migrate: $(VENV)/.runtime ## Migrate the configured database (DATABASE_URL) to head
@@ -81,6 +83,12 @@ $(NEWMAN): $(REALWORLD)/package.json $(REALWORLD)/package-lock.json
 	npm ci --prefix $(REALWORLD) --no-audit --no-fund --loglevel=error
 	@touch $@
 
+$(CHECKOV): $(BIN)/python $(REQ)/checkov.txt
+	$(BIN)/python -m venv $(VENV)/tools/checkov
+	$(VENV)/tools/checkov/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/tools/checkov/bin/python -m pip install --quiet -r $(REQ)/checkov.txt
+	@touch $@
+
 .PHONY: newman
 newman: $(NEWMAN) ## Install newman (pinned) for the official RealWorld suite
 
@@ -93,7 +101,7 @@ realworld: $(VENV)/.dev $(NEWMAN) ## The official RealWorld suite alone, on SQLi
 COVERAGE_ENV = $(if $(filter 1,$(shell $(BIN)/python -c 'import sys; print(int(sys.version_info >= (3, 12)))')),COVERAGE_CORE=sysmon COVERAGE_CONCURRENCY=thread)
 
 .PHONY: pytest
-pytest: $(VENV)/.dev $(NEWMAN) ## The test suite alone (the client and the RealWorld suite against live servers), with coverage (>= 90%)
+pytest: $(VENV)/.dev $(NEWMAN) $(CHECKOV) ## The test suite alone (the client and the RealWorld suite against live servers), with coverage (>= 90%)
 	$(COVERAGE_ENV) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --cov --cov-report=term $(PYTEST_ARGS)
 
 .PHONY: test
@@ -140,6 +148,7 @@ lock: $(BIN)/python ## Re-resolve requirements/ from pyproject.toml (LOCK_ARGS=-
 	$(BIN)/uv pip compile pyproject.toml -c $(REQ)/lock.txt $(LOCK_FLAGS) -o $(REQ)/runtime.txt
 	$(BIN)/uv pip compile pyproject.toml --extra dev -c $(REQ)/lock.txt $(LOCK_FLAGS) \
 		-o $(REQ)/dev.txt
+	$(BIN)/uv pip compile $(REQ)/checkov.in $(LOCK_FLAGS) $(LOCK_ARGS) -o $(REQ)/checkov.txt
 
 .PHONY: clean
 clean: ## Remove the virtualenv and caches

@@ -3,6 +3,7 @@ loopback port, live when the test starts and stopped when it ends."""
 
 import contextlib
 import os
+import pwd
 import signal
 import socket
 import subprocess
@@ -127,10 +128,11 @@ def running_server(
     workers: int = 1,
     ready: str = "/health/live",
     timeout: float = START_TIMEOUT_S,
+    port: int | None = None,
 ) -> Iterator[Server]:
-    """`inkwell serve` on a free loopback port, entered once GET `ready` answers 200
-    (within `timeout` s), stopped with all its workers when left."""
-    port = free_port()
+    """`inkwell serve` on `port` (a free loopback port by default), entered once GET
+    `ready` answers 200 (within `timeout` s), stopped with all its workers when left."""
+    port = port or free_port()
     command = [str(INKWELL), "serve", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(workers)]
     with log.open("wb") as out:
@@ -144,6 +146,36 @@ def running_server(
         yield server
     finally:
         stop(process, group=True)
+
+
+def run_as_postgres() -> list[str]:
+    """The arguments that make PgBouncer (which refuses to run as root) switch to the
+    `postgres` user when we are root."""
+    if os.geteuid() != 0:
+        return []
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        pytest.skip("running as root and there is no `postgres` user to run PgBouncer as")
+    return ["-u", "postgres"]
+
+
+def wait_until_listening(
+    port: int, process: subprocess.Popen[bytes], log: Path, timeout: float = 10.0
+) -> None:
+    """Until something accepts connections on loopback `port`; the test fails if
+    `process` exits first or nothing listens within `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{process.args!r} exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        except OSError:
+            time.sleep(0.1)
+        else:
+            return
+    pytest.fail(f"nothing listening on {port} after {timeout:.0f} s:\n{log.read_text()}")
 
 
 def asyncpg_dsn(url: str, database: str | None = None) -> str:

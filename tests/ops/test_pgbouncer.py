@@ -9,13 +9,9 @@ test runs its own PgBouncer on a free loopback port, never the system service.
 
 import asyncio
 import json
-import os
-import pwd
 import re
 import secrets
-import socket
 import subprocess
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -28,7 +24,15 @@ from sqlalchemy.engine import make_url
 
 from tests.factories import make_account, make_post
 from tests.ops.workload import random_transfers, read_books
-from tests.servers import Server, app_env, free_port, migrate, stop
+from tests.servers import (
+    Server,
+    app_env,
+    free_port,
+    migrate,
+    run_as_postgres,
+    stop,
+    wait_until_listening,
+)
 
 PGBOUNCER = Path("/usr/sbin/pgbouncer")
 START_TIMEOUT_S = 10.0
@@ -64,31 +68,6 @@ def _prepared_statement_setting() -> str:
     1.22), which would hide the failure the negative test expects; older ones refuse the
     setting altogether."""
     return "max_prepared_statements = 0\n" if _version() >= (1, 21) else ""
-
-
-def _run_as() -> list[str]:
-    """PgBouncer refuses to run as root: then it switches to `postgres` itself."""
-    if os.geteuid() != 0:
-        return []
-    try:
-        pwd.getpwnam("postgres")
-    except KeyError:
-        pytest.skip("running as root and there is no `postgres` user to run PgBouncer as")
-    return ["-u", "postgres"]
-
-
-def _wait_until_listening(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"pgbouncer exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        except OSError:
-            time.sleep(0.1)
-        else:
-            return
-    pytest.fail(f"pgbouncer not listening on {port} after {START_TIMEOUT_S:.0f} s")
 
 
 @pytest.fixture
@@ -128,10 +107,10 @@ ignore_startup_parameters = extra_float_digits
     with log.open("wb") as out:
         # Debian's pgbouncer, fixed arguments.
         process = subprocess.Popen(  # noqa: S603
-            [str(PGBOUNCER), *_run_as(), str(config)], stdout=out, stderr=subprocess.STDOUT
+            [str(PGBOUNCER), *run_as_postgres(), str(config)], stdout=out, stderr=subprocess.STDOUT
         )
     try:
-        _wait_until_listening(port, process, log)
+        wait_until_listening(port, process, log)
         through = target.set(host="127.0.0.1", port=port)
         yield Bouncer(through.render_as_string(hide_password=False), log)
     finally:

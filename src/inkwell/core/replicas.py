@@ -161,10 +161,11 @@ _WRITTEN = text("SELECT pg_current_wal_insert_lsn()::text")
 
 async def written_position(engine: AsyncEngine) -> str:
     """The primary's WAL position now, past every transaction committed before: a
-    replica that has replayed it shows them all."""
+    replica that has replayed it shows them all. In a transaction of its own, not in
+    autocommit: behind PgBouncer's transaction pooling, an autocommit statement's
+    prepare and execute may land on two server connections."""
     async with engine.connect() as conn:
-        autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        position: str = await autocommit.scalar(_WRITTEN)
+        position: str = await conn.scalar(_WRITTEN)
     return position
 
 

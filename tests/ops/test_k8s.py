@@ -4,7 +4,7 @@ they document, and holding what a deployment needs (probes, limits, a locked-dow
 
 checkov is `.venv/tools/checkov/bin/checkov` of the repository under test (`make install`
 puts it there), else the one on PATH; without it the test fails. It runs once, on the
-whole folder (about 5 s, most of it starting up).
+whole folder (5 s here when idle, 8-10 s beside other tests; most of it is starting up).
 """
 
 import base64

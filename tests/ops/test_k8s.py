@@ -22,7 +22,7 @@ from typing import Any
 import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 import typer
-import yaml  # type: ignore[import-untyped]
+import yaml
 from pydantic import ValidationError
 
 from inkwell.cli import app as cli

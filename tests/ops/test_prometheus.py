@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml  # type: ignore[import-untyped]
+import yaml
 from httpx import AsyncClient
 from prometheus_client.parser import text_string_to_metric_families
 

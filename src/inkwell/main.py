@@ -33,7 +33,7 @@ from inkwell.core.http.routing import TrailingSlash
 from inkwell.core.ops.health import router as health_router
 from inkwell.core.ops.logging import configure_logging
 from inkwell.core.ops.metrics import router as metrics_router
-from inkwell.core.ops.migrations import head_revision
+from inkwell.core.ops.migrations import head_revision, known_revisions
 from inkwell.core.ops.observability import instrument_engine
 from inkwell.core.ops.runtime import tune_process
 from inkwell.core.replicas import Reads, Replica, replica_name, watching
@@ -128,6 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.read_cache_entries, verify=settings.read_cache_verify
     )
     app.state.head_revision = head_revision()
+    app.state.known_revisions = known_revisions()
     register_error_handlers(app, dialects={conduit_errors.PREFIX: conduit_errors.render})
     routers = (
         auth_router,

@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 from pydantic import SecretStr
+from sqlalchemy import text
 
 from inkwell.core.ops import metrics
 from inkwell.main import create_app
@@ -39,6 +40,26 @@ async def test_unmigrated_database_is_not_ready(tmp_path: Path) -> None:
         assert "inkwell migrate" in body["detail"]
         assert response.headers["retry-after"]
         assert (await client.get("/health/live")).status_code == 200
+
+
+async def test_a_database_migrated_by_a_newer_release_stays_ready(
+    app: FastAPI, client: AsyncClient
+) -> None:
+    """A rolling update: the new release migrated the database (a revision this build
+    does not know); the instances of this one keep serving. A database behind this
+    build's head is not ready."""
+    known = sorted(app.state.known_revisions - {app.state.head_revision})[0]
+    for revision, status in (("f00dfacef00d", 200), (known, 503), (app.state.head_revision, 200)):
+        async with app.state.engine.begin() as conn:
+            await conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": revision})
+        ready = await client.get("/health/ready")
+        assert ready.status_code == status, (revision, ready.text)
+        if status == 200:
+            assert ready.json()["revision"] == revision
+        else:
+            assert f"expected {app.state.head_revision}" in ready.json()["detail"]
+    ready = await client.get("/health/ready")
+    assert "schema" not in ready.json()
 
 
 async def test_unreachable_database_is_503_not_500() -> None:

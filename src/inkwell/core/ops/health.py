@@ -34,7 +34,9 @@ async def live() -> dict[str, str]:
 )
 async def ready(request: Request) -> JSONResponse | dict[str, object]:
     """Ready to serve: the database answers within the timeout and is migrated to the
-    revision this build expects. Otherwise 503, unless read replicas still serve: then
+    revision this build expects, or to a later one this build does not know (a newer
+    release migrated it during a rolling update: migrations keep the previous release
+    working, README "Deploy"). Behind, or unmigrated: 503. Unreachable: 503, unless read replicas still serve: then
     200 with `"status": "degraded"` (reads are served, writes answer 503). With replicas,
     `replicas` says which are in rotation, by this instance's last check."""
     settings = request.app.state.settings
@@ -47,12 +49,15 @@ async def ready(request: Request) -> JSONResponse | dict[str, object]:
         if any(r.healthy for r in reads.replicas):
             return {"status": "degraded", "primary": "unreachable", "replicas": replicas}
         return problem_for(request, NotReady("The database is unreachable."))
-    if expected is not None and revision != expected:
-        detail = (
-            f"The database is at revision {revision}, expected {expected}: run `inkwell migrate`."
-        )
-        return problem_for(request, NotReady(detail))
     answer: dict[str, object] = {"status": "ready", "revision": revision or "unknown"}
+    if expected is not None and revision != expected:
+        if revision is None or revision in request.app.state.known_revisions:
+            detail = (
+                f"The database is at revision {revision}, expected {expected}: "
+                "run `inkwell migrate`."
+            )
+            return problem_for(request, NotReady(detail))
+        answer["schema"] = f"newer than this build's {expected}"
     if replicas:
         answer.update(primary="reachable", replicas=replicas)
     return answer

@@ -44,6 +44,15 @@ def head_revision() -> str | None:
         return None
 
 
+def known_revisions() -> frozenset[str]:
+    """Every revision this build ships (empty when the scripts are absent)."""
+    try:
+        script = ScriptDirectory.from_config(alembic_config())
+    except FileNotFoundError:
+        return frozenset()
+    return frozenset(revision.revision for revision in script.walk_revisions())
+
+
 async def database_revision(engine: AsyncEngine, within: float) -> str | None:
     """The database's revision (None when unmigrated); raises when unreachable."""
 

@@ -36,9 +36,10 @@ async def ready(request: Request) -> JSONResponse | dict[str, object]:
     """Ready to serve: the database answers within the timeout and is migrated to the
     revision this build expects, or to a later one this build does not know (a newer
     release migrated it during a rolling update: migrations keep the previous release
-    working, README "Deploy"). Behind, or unmigrated: 503. Unreachable: 503, unless read replicas still serve: then
-    200 with `"status": "degraded"` (reads are served, writes answer 503). With replicas,
-    `replicas` says which are in rotation, by this instance's last check."""
+    working, README "Deploy"). Behind, or unmigrated: 503. Unreachable: 503, unless read
+    replicas still serve: then 200 with `"status": "degraded"` (reads are served, writes
+    answer 503). With replicas, `replicas` says which are in rotation, by this instance's
+    last check."""
     settings = request.app.state.settings
     expected: str | None = request.app.state.head_revision
     reads: Reads = request.app.state.reads

@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from decimal import Decimal
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, case, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter
@@ -76,28 +76,45 @@ async def _move(
     if balance < amount:
         raise InsufficientCredits(f"Insufficient credits: balance {balance}, needed {amount}.")
     # New balances are computed exactly in Decimal and written as values: SQLite
-    # keeps NUMERIC as floating point, so arithmetic in SQL would drift. The
-    # `credits >= amount` guard and the CHECK constraint back up the lock.
-    debited = await session.execute(
-        update(User)
-        .where(User.id == sender_id, User.credits >= amount)
-        .values(credits=balance - amount, version=User.version + 1)
-        .execution_options(synchronize_session=False)
+    # keeps NUMERIC as floating point, so arithmetic in SQL would drift. Both in one
+    # statement (one round trip); the sender's `credits >= amount` guard and the CHECK
+    # constraint back up the lock.
+    moved = await session.execute(
+        _MOVE,
+        {
+            "sender": sender_id,
+            "recipient": to_user_id,
+            "debited": balance - amount,
+            "credited": recipient.credits + amount,
+            "amount": amount,
+        },
     )
-    if debited.rowcount != 1:  # type: ignore[attr-defined]
+    if moved.rowcount != 2:  # type: ignore[attr-defined]
         raise InsufficientCredits("Insufficient credits.")
-    await session.execute(
-        update(User)
-        .where(User.id == to_user_id)
-        .values(credits=recipient.credits + amount, version=User.version + 1)
-        .execution_options(synchronize_session=False)
-    )
     ledger_row = Transfer(
         kind=TransferKind.TRANSFER, from_user_id=sender_id, to_user_id=to_user_id, amount=amount
     )
     session.add(ledger_row)
     await session.flush()
     return ledger_row
+
+
+_users = User.__table__.c
+# Both balances of a transfer, each its version moved on (a Core statement: no ORM check).
+_MOVE = (
+    update(User.__table__)  # type: ignore[arg-type]
+    .where(
+        _users.id.in_([bindparam("sender"), bindparam("recipient")]),
+        or_(_users.id != bindparam("sender"), _users.credits >= bindparam("amount")),
+    )
+    .values(
+        credits=case(
+            (_users.id == bindparam("sender"), bindparam("debited", type_=_users.credits.type)),
+            else_=bindparam("credited", type_=_users.credits.type),
+        ),
+        version=_users.version + 1,
+    )
+)
 
 
 async def grant(session: AsyncSession, *, to_user_id: int, amount: Decimal) -> Transfer:

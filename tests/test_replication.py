@@ -5,6 +5,7 @@ import asyncio
 import random
 from collections.abc import AsyncIterator, Callable
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
@@ -12,6 +13,7 @@ from sqlalchemy import text
 
 from tests.cluster import PgCluster
 from tests.factories import make_account, make_post
+from tests.servers import Server
 from tests.support import make_settings, reads_served, running_app
 
 pytestmark = pytest.mark.xdist_group("cluster")
@@ -290,3 +292,48 @@ async def test_anonymous_reads_are_never_staler_than_the_lag_allowed(
     # Once it has caught up, it is back in rotation.
     await pg_cluster.set_apply_delay(0)
     await _until_rotation_is(app, True)
+
+
+async def test_read_your_writes_across_the_workers_of_a_real_server(
+    pg_cluster: PgCluster, serve: Callable[..., Server]
+) -> None:
+    """`inkwell serve --workers 2`, the standby 2 s behind as its replica, each request on
+    a new connection (so the workers share them): a writer signed in sees each write at
+    once, in the post and in the list, and renames it; so does an anonymous client that
+    sends the consistency token back; one that does not is served the standby's past."""
+    server = serve(
+        pg_cluster.primary_url,
+        workers=2,
+        ready="/health/ready",
+        DATABASE_REPLICA_URLS=pg_cluster.standby_url,
+        REPLICA_CHECK_SECONDS="0.2",
+    )
+    fresh = httpx.Limits(max_keepalive_connections=0)
+    async with AsyncClient(base_url=server.url, limits=fresh, timeout=10) as client:
+        ada = await make_account(client)  # registered, then logged in at once
+        stale = 0
+        for n in range(4):
+            made = await client.post(
+                f"/users/{ada.id}/posts/",
+                json={"title": f"Fresh {n}", "body": "Just written.", "published": True},
+                headers=ada.headers,
+            )
+            assert made.status_code == 201, made.text
+            post, token = made.json(), {"X-Consistency-Token": made.headers["x-consistency-token"]}
+            mine = await client.get(f"/posts/{post['id']}", headers=ada.headers)
+            assert mine.status_code == 200, mine.text
+            listed = await client.get("/posts/", headers=ada.headers)
+            assert post["id"] in [p["id"] for p in listed.json()]
+            assert (await client.get(f"/posts/{post['id']}", headers=token)).status_code == 200
+            page = await client.get("/posts/", headers=token)
+            assert post["id"] in [p["id"] for p in page.json()]
+            renamed = await client.patch(
+                f"/posts/{post['id']}", json={"title": f"Renamed {n}"}, headers=ada.headers
+            )
+            assert renamed.status_code == 200, renamed.text
+            again = await client.get(f"/posts/{post['id']}", headers=ada.headers)
+            assert again.json()["title"] == f"Renamed {n}"
+            stale += (await client.get(f"/posts/{post['id']}")).status_code == 404
+        assert stale >= 1  # without the token, the standby 2 s behind answered
+        metrics = (await client.get("/metrics")).text
+    assert 'inkwell_db_reads_total{target="replica"}' in metrics

@@ -13,6 +13,7 @@ import re
 import secrets
 import time
 
+from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inkwell.core.errors import DomainError, InternalError, PayloadTooLarge
@@ -75,11 +76,14 @@ class RequestContextMiddleware:
         max_body_bytes: int,
         trailing_slash: TrailingSlash,
         server_timing: bool = False,
+        traced: bool = False,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.trailing_slash = trailing_slash
         self.server_timing = server_timing
+        # A request span (core.ops.tracing) is current while this middleware runs.
+        self.traced = traced
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -152,8 +156,12 @@ class RequestContextMiddleware:
         if stats.written_at is not None:
             headers.append((b"x-consistency-token", stats.written_at.encode("latin-1")))
         headers.extend(_DOCS_HEADERS if docs else _API_HEADERS)
-        if getattr(scope.get("route"), "no_store", False):
+        route = scope.get("route")
+        if getattr(route, "no_store", False):
             headers.extend(_NO_STORE_HEADERS)
+        template = getattr(route, "path", None)
+        if self.traced and template is not None:
+            _name_span(scope["method"], template)
 
     @staticmethod
     def _record(scope: Scope, status: int, stats: RequestStats) -> None:
@@ -174,6 +182,16 @@ class RequestContextMiddleware:
             statements=stats.statements,
             db_ms=round(stats.db_seconds * 1000, 2),
         )
+
+
+def _name_span(method: str, route: str) -> None:
+    """Name the request's span after the route that answers it (before the answer ends
+    the span): the instrumentation matched the path before this middleware gave a
+    collection its trailing slash."""
+    span = trace.get_current_span()
+    if span.is_recording():
+        span.set_attribute("http.route", route)
+        span.update_name(f"{method} {route}")
 
 
 def _server_timing(stats: RequestStats) -> bytes:

@@ -31,7 +31,8 @@ _SUSPECT = re.compile(r"(?i)bearer|eyJ|\$argon2|password=|secret=")
 _HANDLER_NAME = "inkwell"
 
 
-def _scrub(value: str) -> str:
+def scrub(value: str) -> str:
+    """`value` with anything secret-shaped masked (the same object when there is none)."""
     if not _SUSPECT.search(value):
         return value
     for pattern, replacement in _SECRET_VALUES:
@@ -51,7 +52,7 @@ def redact(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
         if _secret_key(key):
             event_dict[key] = "[redacted]"
         elif isinstance(value, str):
-            event_dict[key] = _scrub(value)
+            event_dict[key] = scrub(value)
     return event_dict
 
 
@@ -134,4 +135,4 @@ def get_logger(name: str) -> structlog.stdlib.BoundLogger:
     return logger
 
 
-__all__ = ["configure_logging", "get_logger", "redact"]
+__all__ = ["configure_logging", "get_logger", "redact", "scrub"]

@@ -78,7 +78,7 @@ def _replica(
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     tracing = Tracing.from_env()
-    configure_logging(settings)
+    configure_logging(settings, traced=tracing.enabled)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -131,9 +131,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.tracing = tracing
-    app.state.hasher = PasswordHasher(settings)
+    app.state.hasher = PasswordHasher(settings, tracer=tracing.tracer)
     app.state.read_cache = DocumentCache(
-        settings.read_cache_entries, verify=settings.read_cache_verify
+        settings.read_cache_entries, verify=settings.read_cache_verify, tracer=tracing.tracer
     )
     app.state.head_revision = head_revision()
     register_error_handlers(app, dialects={conduit_errors.PREFIX: conduit_errors.render})

@@ -1,6 +1,9 @@
 """OpenTelemetry traces (core.ops.tracing), exported to a real OTLP/HTTP receiver: the
 spans of a request, what they never carry, and nothing at all when tracing is off."""
 
+import io
+import json
+import logging
 import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -146,15 +149,57 @@ async def test_a_request_is_a_span_with_its_statements(
     attrs = attributes(request.attributes)
     assert attrs["http.route"] == "/posts/{post_id}"
     assert attrs["http.status_code"] == 200
-    statements = children(spans, request)
-    assert statements
+    # The read statement, then the document built from its own statements.
+    direct = children(spans, request)
+    assert [s.name for s in direct if s.kind != Span.SPAN_KIND_CLIENT] == ["documents build"]
+    statements = [s for s in direct if s.kind == Span.SPAN_KIND_CLIENT]
+    statements += children(spans, next(s for s in direct if s.name == "documents build"))
     dialect = app.state.engine.dialect.name
-    for statement in statements:
-        assert statement.kind == Span.SPAN_KIND_CLIENT
-        assert attributes(statement.attributes)["db.system"] == dialect
+    assert [attributes(s.attributes)["db.system"] for s in statements] == [dialect] * len(
+        statements
+    )
     texts = [attributes(s.attributes)["db.statement"] for s in statements]
-    assert any("FROM posts" in text for text in texts), texts
+    assert sum("FROM posts" in text for text in texts) >= 2, texts
     assert all(r["service.name"] == "inkwell-test" for r in receiver.resources())
+
+
+async def test_password_hashing_is_a_span_of_its_request(
+    app: FastAPI, client: AsyncClient, receiver: Receiver
+) -> None:
+    await make_account(client)  # registers, then logs in
+    spans = exported(app, receiver)
+    register = server_span(spans, "POST /users/")
+    assert [s.name for s in children(spans, register) if s.name.startswith("password")] == [
+        "password hash"
+    ]
+    login = server_span(spans, "POST /auth/token")
+    assert [s.name for s in children(spans, login) if s.name.startswith("password")] == [
+        "password verify"
+    ]
+
+
+@pytest.mark.counts_statements  # READ_CACHE_VERIFY off: a hit is not rebuilt
+async def test_a_cache_miss_is_a_span_with_its_statements(
+    app: FastAPI, client: AsyncClient, receiver: Receiver
+) -> None:
+    account = await make_account(client)
+    post = await make_post(client, account, published=True)
+    for _ in range(2):
+        assert (await client.get(f"/posts/{post['id']}")).status_code == 200
+    spans = exported(app, receiver)
+    missed, hit = sorted(
+        (s for s in spans if s.name == "GET /posts/{post_id}"), key=lambda s: s.start_time_unix_nano
+    )
+    (build,) = [s for s in children(spans, missed) if s.name == "documents build"]
+    assert attributes(build.attributes) == {
+        "inkwell.documents.kind": "post",
+        "inkwell.documents.count": 1,
+    }
+    assert [s.kind for s in children(spans, build)] == [Span.SPAN_KIND_CLIENT] * len(
+        children(spans, build)
+    )
+    assert children(spans, build)
+    assert [s.name for s in children(spans, hit) if s.name == "documents build"] == []
 
 
 async def test_a_collection_span_is_named_after_its_route(
@@ -193,6 +238,43 @@ async def test_an_incoming_traceparent_is_continued(
     assert request.trace_id.hex() == trace_id
     assert request.parent_span_id.hex() == parent_id
     assert children(spans, request)
+
+
+@pytest.fixture
+def log_lines(app: FastAPI) -> Iterator[io.StringIO]:
+    """What the service's own log handler writes, captured."""
+    handler = next(h for h in logging.getLogger().handlers if h.get_name() == "inkwell")
+    assert isinstance(handler, logging.StreamHandler)
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)
+    yield buffer
+    handler.setStream(previous)
+
+
+async def test_the_request_id_and_log_lines_carry_the_trace_id(
+    app: FastAPI, client: AsyncClient, receiver: Receiver, log_lines: io.StringIO
+) -> None:
+    response = await client.get("/users/")
+    spans = exported(app, receiver)
+    request = server_span(spans, "GET /users/")
+    trace_id = request.trace_id.hex()
+    assert response.headers["x-request-id"] == trace_id
+    records = [json.loads(line) for line in log_lines.getvalue().splitlines()]
+    (line,) = [r for r in records if r.get("event") == "request"]
+    assert line["request_id"] == line["trace_id"] == trace_id
+    assert line["span_id"] == request.span_id.hex()
+
+
+async def test_a_request_id_of_the_client_is_kept_and_recorded(
+    app: FastAPI, client: AsyncClient, receiver: Receiver, log_lines: io.StringIO
+) -> None:
+    response = await client.get("/users/", headers={"X-Request-ID": "lb-7.42"})
+    assert response.headers["x-request-id"] == "lb-7.42"
+    request = server_span(exported(app, receiver), "GET /users/")
+    assert attributes(request.attributes)["inkwell.request_id"] == "lb-7.42"
+    records = [json.loads(line) for line in log_lines.getvalue().splitlines()]
+    (line,) = [r for r in records if r.get("event") == "request"]
+    assert (line["request_id"], line["trace_id"]) == ("lb-7.42", request.trace_id.hex())
 
 
 async def test_no_secret_is_recorded(

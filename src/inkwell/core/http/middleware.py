@@ -1,11 +1,12 @@
 """One pure ASGI middleware for what every response needs.
 
 It gives a collection's path its trailing slash (core.http.routing.TrailingSlash), gives
-each request an id (`X-Request-ID`, kept from the client when sane), enforces the body
-size limit (413), adds `Server-Timing` with the request's DB time and statement count
-(with SERVER_TIMING on only: it tells anyone whether others' reads filled the cache),
-adds security headers (and `Cache-Control: no-store` on the routes that hand out
-credentials), records Prometheus metrics and writes one structured log line per request.
+each request an id (`X-Request-ID`, kept from the client when sane, else the trace id
+when traced), enforces the body size limit (413), adds `Server-Timing` with the
+request's DB time and statement count (with SERVER_TIMING on only: it tells anyone
+whether others' reads filled the cache), adds security headers (and `Cache-Control:
+no-store` on the routes that hand out credentials), records Prometheus metrics and
+writes one structured log line per request.
 """
 
 import logging
@@ -49,12 +50,19 @@ _NO_STORE_HEADERS = [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
 _DOCS_HEADERS = [*_SECURITY_HEADERS, (b"content-security-policy", _DOCS_CSP.encode())]
 
 
-def _request_id(scope: Scope) -> str:
+def _request_id(scope: Scope, traced: bool) -> str:
+    """The client's X-Request-ID when sane; else, when traced, the request's trace id
+    (32 hex digits, as W3C `traceparent` and trace back ends write it); else random, in
+    the same shape."""
     for name, value in scope["headers"]:
         if name == b"x-request-id":
             candidate: str = value.decode("latin-1")
             if _SAFE_REQUEST_ID.fullmatch(candidate):
                 return candidate
+    if traced:
+        context = trace.get_current_span().get_span_context()
+        if context.is_valid:
+            return trace.format_trace_id(context.trace_id)
     return secrets.token_hex(16)
 
 
@@ -92,7 +100,7 @@ class RequestContextMiddleware:
         path = self.trailing_slash.canonical(scope["path"])
         if path is not scope["path"]:
             scope = _with_path(scope, path)
-        stats = RequestStats(request_id=_request_id(scope))
+        stats = RequestStats(request_id=_request_id(scope, self.traced))
         token = current_stats.set(stats)
         status = 500
         limit = self.max_body_bytes
@@ -159,9 +167,8 @@ class RequestContextMiddleware:
         route = scope.get("route")
         if getattr(route, "no_store", False):
             headers.extend(_NO_STORE_HEADERS)
-        template = getattr(route, "path", None)
-        if self.traced and template is not None:
-            _name_span(scope["method"], template)
+        if self.traced:
+            _annotate_span(scope["method"], getattr(route, "path", None), stats.request_id)
 
     @staticmethod
     def _record(scope: Scope, status: int, stats: RequestStats) -> None:
@@ -184,14 +191,18 @@ class RequestContextMiddleware:
         )
 
 
-def _name_span(method: str, route: str) -> None:
-    """Name the request's span after the route that answers it (before the answer ends
-    the span): the instrumentation matched the path before this middleware gave a
-    collection its trailing slash."""
+def _annotate_span(method: str, route: str | None, request_id: str) -> None:
+    """Name the request's span after the route that answers it, before the answer ends
+    the span (the instrumentation matched the path before this middleware gave a
+    collection its trailing slash), and give it the client's own request id, if any."""
     span = trace.get_current_span()
-    if span.is_recording():
+    if not span.is_recording():
+        return
+    if route is not None:
         span.set_attribute("http.route", route)
         span.update_name(f"{method} {route}")
+    if request_id != trace.format_trace_id(span.get_span_context().trace_id):
+        span.set_attribute("inkwell.request_id", request_id)
 
 
 def _server_timing(stats: RequestStats) -> bytes:

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import structlog
+from opentelemetry import trace
 from structlog.typing import EventDict, Processor
 
 from inkwell.core.config import Settings
@@ -65,10 +66,23 @@ def add_request_id(_logger: Any, _method: str, event_dict: EventDict) -> EventDi
     return event_dict
 
 
-def _shared_processors() -> list[Processor]:
+def add_trace_ids(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
+    """The trace and span of the request being served (core.ops.tracing), hex-encoded
+    as trace back ends show them. The request's span may have ended already (its line
+    is written after the answer is sent): it is still the current one."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event_dict.setdefault("trace_id", trace.format_trace_id(context.trace_id))
+        event_dict.setdefault("span_id", trace.format_span_id(context.span_id))
+    return event_dict
+
+
+def _shared_processors(traced: bool) -> list[Processor]:
     return [
         structlog.contextvars.merge_contextvars,
         add_request_id,
+        # Only with tracing on: without, no record would have a trace to name.
+        *([add_trace_ids] if traced else []),
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -86,7 +100,7 @@ def _skip_unused_record_fields() -> None:
     logging.logMultiprocessing = False
 
 
-def configure_logging(settings: Settings) -> None:
+def configure_logging(settings: Settings, *, traced: bool = False) -> None:
     renderer: Processor
     if settings.log_format == "console":
         renderer = structlog.dev.ConsoleRenderer(colors=False)
@@ -96,7 +110,7 @@ def configure_logging(settings: Settings) -> None:
         processors=[
             # First: a record below the level costs one check, not the whole chain.
             structlog.stdlib.filter_by_level,
-            *_shared_processors(),
+            *_shared_processors(traced),
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
@@ -104,7 +118,7 @@ def configure_logging(settings: Settings) -> None:
         cache_logger_on_first_use=True,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=_shared_processors(),
+        foreign_pre_chain=_shared_processors(traced),
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,

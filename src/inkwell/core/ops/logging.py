@@ -77,12 +77,10 @@ def add_trace_ids(_logger: Any, _method: str, event_dict: EventDict) -> EventDic
     return event_dict
 
 
-def _shared_processors(traced: bool) -> list[Processor]:
+def _shared_processors() -> list[Processor]:
     return [
         structlog.contextvars.merge_contextvars,
         add_request_id,
-        # Only with tracing on: without, no record would have a trace to name.
-        *([add_trace_ids] if traced else []),
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -110,7 +108,7 @@ def configure_logging(settings: Settings, *, traced: bool = False) -> None:
         processors=[
             # First: a record below the level costs one check, not the whole chain.
             structlog.stdlib.filter_by_level,
-            *_shared_processors(traced),
+            *_shared_processors(),
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
@@ -118,9 +116,13 @@ def configure_logging(settings: Settings, *, traced: bool = False) -> None:
         cache_logger_on_first_use=True,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=_shared_processors(traced),
+        foreign_pre_chain=_shared_processors(),
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            # Here, in the handler made anew by each configuration, rather than in the
+            # chain above, which a logger keeps from its first use. Only with tracing on:
+            # without, no record has a trace to name.
+            *([add_trace_ids] if traced else []),
             structlog.processors.format_exc_info,
             redact,
             renderer,

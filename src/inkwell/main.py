@@ -36,6 +36,7 @@ from inkwell.core.ops.metrics import router as metrics_router
 from inkwell.core.ops.migrations import head_revision, known_revisions
 from inkwell.core.ops.observability import instrument_engine
 from inkwell.core.ops.runtime import tune_process
+from inkwell.core.ops.tracing import Tracing
 from inkwell.core.replicas import Reads, Replica, replica_name, watching
 from inkwell.favorites.router import router as favorites_router
 from inkwell.follows.router import router as follows_router
@@ -63,10 +64,11 @@ def _replica(
     url: str,
     cache: DocumentCache,
     primary: async_sessionmaker[AsyncReadSession],
+    tracing: Tracing,
 ) -> Replica:
     """A replica whose reads go on on the primary when they cannot reach it."""
     engine = create_engine(settings, url)
-    instrument_engine(engine)
+    instrument_engine(engine, tracing)
     replica = Replica(name=replica_name(url), engine=engine, sessions=primary)
     fallback = Fallback(sessions=primary, unreachable=replica.unreachable)
     replica.sessions = create_read_sessionmaker(engine, settings, cache, fallback)
@@ -75,12 +77,13 @@ def _replica(
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    configure_logging(settings)
+    tracing = Tracing.from_env()
+    configure_logging(settings, traced=tracing.enabled)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings)
-        instrument_engine(engine)
+        instrument_engine(engine, tracing)
         app.state.engine = engine
         app.state.write_sessionmaker = create_sessionmaker(engine, write=True)
         app.state.read_sessionmaker = create_read_sessionmaker(
@@ -89,7 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cache = app.state.read_cache
         primary = app.state.read_sessionmaker
         replicas = [
-            _replica(settings, url, cache, primary) for url in settings.database_replica_urls
+            _replica(settings, url, cache, primary, tracing)
+            for url in settings.database_replica_urls
         ]
         app.state.reads = Reads(
             primary=primary,
@@ -99,12 +103,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tune_process(settings)
         try:
             interval = settings.purge_interval_seconds
-            async with (
-                watching(app.state.reads, settings.replica_check_seconds),
-                purging(app.state.write_sessionmaker, interval) as purge_task,
-            ):
-                app.state.purge_task = purge_task
-                yield
+            with tracing.exporting():
+                async with (
+                    watching(app.state.reads, settings.replica_check_seconds),
+                    purging(app.state.write_sessionmaker, interval) as purge_task,
+                ):
+                    app.state.purge_task = purge_task
+                    yield
         finally:
             await engine.dispose()
             for replica in replicas:
@@ -119,13 +124,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         redirect_slashes=False,
         # Prometheus metrics and structlog cover this; FastAPI's OpenTelemetry hooks
-        # would add work to every request for nothing.
+        # would add work to every request for nothing, and traces, when configured, come
+        # from opentelemetry-instrumentation-fastapi with the app's own provider
+        # (core.ops.tracing), not the global one these hooks use.
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.settings = settings
-    app.state.hasher = PasswordHasher(settings)
+    app.state.tracing = tracing
+    app.state.hasher = PasswordHasher(settings, tracer=tracing.tracer)
     app.state.read_cache = DocumentCache(
-        settings.read_cache_entries, verify=settings.read_cache_verify
+        settings.read_cache_entries, verify=settings.read_cache_verify, tracer=tracing.tracer
     )
     app.state.head_revision = head_revision()
     app.state.known_revisions = known_revisions()
@@ -150,6 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         trailing_slash=TrailingSlash(path for r in routers for path in r.collections),
         server_timing=settings.server_timing,
+        traced=tracing.enabled,
     )
     if settings.cors_origins:
         # Outermost: every answer carries the CORS headers, the 500 and 413 that
@@ -180,4 +189,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     mount_docs(app)
     install_openapi(app)
+    tracing.instrument_app(app)
     return app

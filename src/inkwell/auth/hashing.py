@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from opentelemetry.trace import NoOpTracer, Tracer
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
@@ -20,9 +21,11 @@ class HashingBusy(ServiceUnavailable):
 
 
 class PasswordHasher:
-    """Hashes and verifies passwords in a worker thread: argon2 is deliberately slow."""
+    """Hashes and verifies passwords in a worker thread: argon2 is deliberately slow.
+    Each is a span of `tracer` (core.ops.tracing), its wait for a slot included."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, tracer: Tracer | None = None) -> None:
+        self._tracer = tracer or NoOpTracer()
         self._hash = PasswordHash(
             (
                 Argon2Hasher(
@@ -44,13 +47,15 @@ class PasswordHasher:
         self._admitted = 0
 
     async def hash(self, password: str) -> str:
-        async with self._admission():
-            return await asyncio.to_thread(self._hash.hash, password)
+        with self._tracer.start_as_current_span("password hash"):
+            async with self._admission():
+                return await asyncio.to_thread(self._hash.hash, password)
 
     async def verify_and_update(self, password: str, hashed: str) -> tuple[bool, str | None]:
         """Verify; also return a new hash when the stored one uses old parameters."""
-        async with self._admission():
-            return await asyncio.to_thread(self._hash.verify_and_update, password, hashed)
+        with self._tracer.start_as_current_span("password verify"):
+            async with self._admission():
+                return await asyncio.to_thread(self._hash.verify_and_update, password, hashed)
 
     @contextlib.asynccontextmanager
     async def _admission(self) -> AsyncIterator[None]:

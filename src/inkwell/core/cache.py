@@ -25,6 +25,7 @@ cannot see it half-updated; two that miss the same key both build it, with equal
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 
 from cachetools import LRUCache
+from opentelemetry.trace import NoOpTracer, Tracer
 
 # (kind, id, created_at, *versions, *view): core.documents makes them.
 Key = tuple[Hashable, ...]
@@ -50,10 +51,12 @@ def _slots(document: bytes) -> int:
 
 
 class DocumentCache:
-    """An LRU of serialized documents by key, `entries` 1 KiB slots large (0: off)."""
+    """An LRU of serialized documents by key, `entries` 1 KiB slots large (0: off).
+    Building what it missed is a span of `tracer` (core.ops.tracing); a hit is none."""
 
-    def __init__(self, entries: int, *, verify: bool = False) -> None:
+    def __init__(self, entries: int, *, verify: bool = False, tracer: Tracer | None = None) -> None:
         self.verify = verify
+        self._tracer = tracer or NoOpTracer()
         self._lru: LRUCache[Key, bytes] | None = (
             LRUCache(maxsize=entries, getsizeof=_slots) if entries else None
         )
@@ -79,12 +82,19 @@ class DocumentCache:
         `load` (one call, whatever their number) and kept under the versions loaded."""
         found = [self.get(key) for key in keys]
         missing = [key for key, document in zip(keys, found, strict=True) if document is None]
-        built = await _load(missing, load) if missing else {}
+        built = await self._build(missing, load) if missing else {}
         for key in missing:
             self.put(key, built[key])
         if self.verify:
             await self._verify([(k, d) for k, d in zip(keys, found, strict=True) if d], load)
         return [d if d is not None else built[k] for k, d in zip(keys, found, strict=True)]
+
+    async def _build(self, missing: list[Key], load: Loader) -> dict[Key, bytes]:
+        with self._tracer.start_as_current_span("documents build") as span:
+            # Keys start with their kind's name (core.documents).
+            span.set_attribute("inkwell.documents.kind", str(missing[0][0]))
+            span.set_attribute("inkwell.documents.count", len(missing))
+            return await _load(missing, load)
 
     async def _verify(self, hits: list[tuple[Key, bytes]], load: Loader) -> None:
         if not hits:

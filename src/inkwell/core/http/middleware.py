@@ -1,11 +1,12 @@
 """One pure ASGI middleware for what every response needs.
 
 It gives a collection's path its trailing slash (core.http.routing.TrailingSlash), gives
-each request an id (`X-Request-ID`, kept from the client when sane), enforces the body
-size limit (413), adds `Server-Timing` with the request's DB time and statement count
-(with SERVER_TIMING on only: it tells anyone whether others' reads filled the cache),
-adds security headers (and `Cache-Control: no-store` on the routes that hand out
-credentials), records Prometheus metrics and writes one structured log line per request.
+each request an id (`X-Request-ID`, kept from the client when sane, else the trace id
+when traced), enforces the body size limit (413), adds `Server-Timing` with the
+request's DB time and statement count (with SERVER_TIMING on only: it tells anyone
+whether others' reads filled the cache), adds security headers (and `Cache-Control:
+no-store` on the routes that hand out credentials), records Prometheus metrics and
+writes one structured log line per request.
 """
 
 import logging
@@ -13,6 +14,7 @@ import re
 import secrets
 import time
 
+from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from inkwell.core.errors import DomainError, InternalError, PayloadTooLarge
@@ -48,12 +50,19 @@ _NO_STORE_HEADERS = [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
 _DOCS_HEADERS = [*_SECURITY_HEADERS, (b"content-security-policy", _DOCS_CSP.encode())]
 
 
-def _request_id(scope: Scope) -> str:
+def _request_id(scope: Scope, traced: bool) -> str:
+    """The client's X-Request-ID when sane; else, when traced, the request's trace id
+    (32 hex digits, as W3C `traceparent` and trace back ends write it); else random, in
+    the same shape."""
     for name, value in scope["headers"]:
         if name == b"x-request-id":
             candidate: str = value.decode("latin-1")
             if _SAFE_REQUEST_ID.fullmatch(candidate):
                 return candidate
+    if traced:
+        context = trace.get_current_span().get_span_context()
+        if context.is_valid:
+            return trace.format_trace_id(context.trace_id)
     return secrets.token_hex(16)
 
 
@@ -75,11 +84,14 @@ class RequestContextMiddleware:
         max_body_bytes: int,
         trailing_slash: TrailingSlash,
         server_timing: bool = False,
+        traced: bool = False,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.trailing_slash = trailing_slash
         self.server_timing = server_timing
+        # A request span (core.ops.tracing) is current while this middleware runs.
+        self.traced = traced
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -88,7 +100,7 @@ class RequestContextMiddleware:
         path = self.trailing_slash.canonical(scope["path"])
         if path is not scope["path"]:
             scope = _with_path(scope, path)
-        stats = RequestStats(request_id=_request_id(scope))
+        stats = RequestStats(request_id=_request_id(scope, self.traced))
         token = current_stats.set(stats)
         status = 500
         limit = self.max_body_bytes
@@ -152,8 +164,11 @@ class RequestContextMiddleware:
         if stats.written_at is not None:
             headers.append((b"x-consistency-token", stats.written_at.encode("latin-1")))
         headers.extend(_DOCS_HEADERS if docs else _API_HEADERS)
-        if getattr(scope.get("route"), "no_store", False):
+        route = scope.get("route")
+        if getattr(route, "no_store", False):
             headers.extend(_NO_STORE_HEADERS)
+        if self.traced:
+            _annotate_span(scope["method"], getattr(route, "path", None), stats.request_id)
 
     @staticmethod
     def _record(scope: Scope, status: int, stats: RequestStats) -> None:
@@ -174,6 +189,20 @@ class RequestContextMiddleware:
             statements=stats.statements,
             db_ms=round(stats.db_seconds * 1000, 2),
         )
+
+
+def _annotate_span(method: str, route: str | None, request_id: str) -> None:
+    """Name the request's span after the route that answers it, before the answer ends
+    the span (the instrumentation matched the path before this middleware gave a
+    collection its trailing slash), and give it the client's own request id, if any."""
+    span = trace.get_current_span()
+    if not span.is_recording():
+        return
+    if route is not None:
+        span.set_attribute("http.route", route)
+        span.update_name(f"{method} {route}")
+    if request_id != trace.format_trace_id(span.get_span_context().trace_id):
+        span.set_attribute("inkwell.request_id", request_id)
 
 
 def _server_timing(stats: RequestStats) -> bytes:

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import structlog
+from opentelemetry import trace
 from structlog.typing import EventDict, Processor
 
 from inkwell.core.config import Settings
@@ -31,7 +32,8 @@ _SUSPECT = re.compile(r"(?i)bearer|eyJ|\$argon2|password=|secret=")
 _HANDLER_NAME = "inkwell"
 
 
-def _scrub(value: str) -> str:
+def scrub(value: str) -> str:
+    """`value` with anything secret-shaped masked (the same object when there is none)."""
     if not _SUSPECT.search(value):
         return value
     for pattern, replacement in _SECRET_VALUES:
@@ -51,7 +53,7 @@ def redact(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
         if _secret_key(key):
             event_dict[key] = "[redacted]"
         elif isinstance(value, str):
-            event_dict[key] = _scrub(value)
+            event_dict[key] = scrub(value)
     return event_dict
 
 
@@ -61,6 +63,17 @@ def add_request_id(_logger: Any, _method: str, event_dict: EventDict) -> EventDi
     stats = current_stats.get()
     if stats is not None:
         event_dict.setdefault("request_id", stats.request_id)
+    return event_dict
+
+
+def add_trace_ids(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
+    """The trace and span of the request being served (core.ops.tracing), hex-encoded
+    as trace back ends show them. The request's span may have ended already (its line
+    is written after the answer is sent): it is still the current one."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid:
+        event_dict.setdefault("trace_id", trace.format_trace_id(context.trace_id))
+        event_dict.setdefault("span_id", trace.format_span_id(context.span_id))
     return event_dict
 
 
@@ -85,7 +98,7 @@ def _skip_unused_record_fields() -> None:
     logging.logMultiprocessing = False
 
 
-def configure_logging(settings: Settings) -> None:
+def configure_logging(settings: Settings, *, traced: bool = False) -> None:
     renderer: Processor
     if settings.log_format == "console":
         renderer = structlog.dev.ConsoleRenderer(colors=False)
@@ -106,6 +119,10 @@ def configure_logging(settings: Settings) -> None:
         foreign_pre_chain=_shared_processors(),
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            # Here, in the handler made anew by each configuration, rather than in the
+            # chain above, which a logger keeps from its first use. Only with tracing on:
+            # without, no record has a trace to name.
+            *([add_trace_ids] if traced else []),
             structlog.processors.format_exc_info,
             redact,
             renderer,
@@ -134,4 +151,4 @@ def get_logger(name: str) -> structlog.stdlib.BoundLogger:
     return logger
 
 
-__all__ = ["configure_logging", "get_logger", "redact"]
+__all__ = ["configure_logging", "get_logger", "redact", "scrub"]

@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from inkwell.core.ops.tracing import Tracing
+
 # Transaction control is not a statement of the request's own. Matched at the start of
 # the text only: upper-casing a whole statement (a page's SELECT is a kilobyte) on every
 # execution cost more than the count is worth.
@@ -33,8 +35,10 @@ class RequestStats:
 current_stats: ContextVar[RequestStats | None] = ContextVar("inkwell_request", default=None)
 
 
-def instrument_engine(engine: AsyncEngine) -> None:
-    """Count the statements and time spent in the database by the current request."""
+def instrument_engine(engine: AsyncEngine, tracing: Tracing) -> None:
+    """Count the statements and time spent in the database by the current request, and
+    trace each statement when `tracing` is on."""
+    tracing.instrument_engine(engine)
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
     def _before(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:

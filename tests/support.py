@@ -141,11 +141,12 @@ async def empty_postgres_tables(engine: AsyncEngine) -> None:
 
 async def terminate_service_backends(url: str) -> int:
     """Kill every connection the service holds on the database of `url`, as a database
-    restart would; how many there were."""
+    restart would, and wait (up to 5 s each) until their server processes are gone; how
+    many there were."""
     conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
         killed = await conn.fetch(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
             "WHERE application_name = 'inkwell' AND datname = current_database() "
             "AND pid <> pg_backend_pid()"
         )

@@ -16,7 +16,7 @@ from inkwell_client import ConnectionFailed, RetryPolicy, TransferRead
 from tests.client.conftest import Live, Member, MemberFactory
 from tests.client.proxy import Drop, FaultProxy
 from tests.servers import asyncpg_dsn
-from tests.support import terminate_service_backends
+from tests.support import row_lock, terminate_service_backends, until_the_service_waits_on_a_lock
 
 pytestmark = pytest.mark.xdist_group("client")
 
@@ -152,9 +152,19 @@ async def test_a_503_from_a_database_outage_is_retried_and_pays_once(
         pytest.skip("the outage is PostgreSQL's (its connections are terminated)")
     ada = await member()
     bob = await member()
-    assert await terminate_service_backends(live.database_url) >= 1
-
-    sent = await ada.client.transfers.create(bob.id, "4.44")
+    # The first attempt's connection is cut while it waits on bob's row (a database
+    # restart mid-request): 503. Connections cut while idle would not do: the pool
+    # replaces them unseen.
+    async with row_lock(live.database_url, "users", bob.id, mode="NO KEY UPDATE") as (conn, tx):
+        sending = asyncio.create_task(ada.client.transfers.create(bob.id, "4.44"))
+        await until_the_service_waits_on_a_lock(conn)
+        assert await terminate_service_backends(live.database_url) >= 1
+        for _ in range(500):
+            if ada.recorder.statuses:
+                break
+            await asyncio.sleep(0.01)
+        await tx.rollback()
+    sent = await asyncio.wait_for(sending, timeout=20)
 
     assert ada.recorder.statuses[0] == 503
     assert ada.recorder.statuses[-1] == 201

@@ -62,7 +62,7 @@ lint: $(VENV)/.dev ## ruff (lint and format check) and mypy --strict, the client
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy src
 	$(BIN)/mypy --strict $(CLIENT)/src
-	$(BIN)/hadolint Dockerfile
+	$(BIN)/hadolint Dockerfile deploy/compose/*.Containerfile
 
 .PHONY: fmt
 fmt: $(VENV)/.dev ## Format and autofix
@@ -109,6 +109,12 @@ test: lint pytest ## Set up and run everything: static checks and the whole suit
 
 .PHONY: check
 check: test ## What review runs (same as test)
+
+# Root and podman (../shared/tools/CONTAINERS.md): podman-compose runs compose.yaml with images
+# built here, on a free port, under a project name of its own, and removes what it made.
+.PHONY: deploy-check
+deploy-check: ## Build the images, run compose.yaml with podman-compose and check it through the load balancer (restarts included)
+	bash scripts/deploy-check.sh
 
 $(VENV)/.bench: $(BIN)/python pyproject.toml $(REQ)/lock.txt $(CLIENT)/pyproject.toml
 	$(BIN)/python -m pip install --quiet -r $(REQ)/lock.txt

@@ -11,6 +11,8 @@ Fixtures only: the helpers they are built of, which tests use too, are in tests/
 """
 
 import contextlib
+import io
+import logging
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import ExitStack
@@ -320,3 +322,15 @@ def fresh_pg_cluster() -> Iterator[Callable[..., PgCluster]]:
             return cluster
 
         yield make
+
+
+@pytest.fixture
+def log_lines(app: FastAPI) -> Iterator[io.StringIO]:
+    """What the service's own log handler writes while the test runs (the app's, made
+    by `app`, whose logging it configured)."""
+    handler = next(h for h in logging.getLogger().handlers if h.get_name() == "inkwell")
+    assert isinstance(handler, logging.StreamHandler)
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)
+    yield buffer
+    handler.setStream(previous)

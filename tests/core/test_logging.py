@@ -3,7 +3,6 @@
 import io
 import json
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,17 +14,6 @@ from sqlalchemy.orm import Session
 from inkwell.core.ops.logging import redact
 from tests.factories import make_account, user_payload
 from tests.support import api_client
-
-
-@pytest.fixture
-def log_lines(app: FastAPI) -> Iterator[io.StringIO]:
-    """What the service's own log handler writes, captured."""
-    handler = next(h for h in logging.getLogger().handlers if h.get_name() == "inkwell")
-    assert isinstance(handler, logging.StreamHandler)
-    buffer = io.StringIO()
-    previous = handler.setStream(buffer)
-    yield buffer
-    handler.setStream(previous)
 
 
 def _records(buffer: io.StringIO) -> list[dict[str, Any]]:

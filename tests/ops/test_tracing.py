@@ -3,7 +3,6 @@ spans of a request, what they never carry, and nothing at all when tracing is of
 
 import io
 import json
-import logging
 import threading
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -238,17 +237,6 @@ async def test_an_incoming_traceparent_is_continued(
     assert request.trace_id.hex() == trace_id
     assert request.parent_span_id.hex() == parent_id
     assert children(spans, request)
-
-
-@pytest.fixture
-def log_lines(app: FastAPI) -> Iterator[io.StringIO]:
-    """What the service's own log handler writes, captured."""
-    handler = next(h for h in logging.getLogger().handlers if h.get_name() == "inkwell")
-    assert isinstance(handler, logging.StreamHandler)
-    buffer = io.StringIO()
-    previous = handler.setStream(buffer)
-    yield buffer
-    handler.setStream(previous)
 
 
 async def test_the_request_id_and_log_lines_carry_the_trace_id(

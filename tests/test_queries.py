@@ -187,3 +187,29 @@ async def test_a_transfer_leaves_public_documents_in_the_cache(
     assert response.status_code == 201
     after = [await _count(client, sql_counter, url) for url in urls]
     assert after == ([1, 1, 1, 1] if read_cache_entries else cold), sql_counter.statements
+
+
+async def test_a_transfer_is_a_fixed_number_of_statements(
+    client: AsyncClient, sql_counter: StatementCounter, engine: AsyncEngine
+) -> None:
+    """The money path's statements (transaction control and savepoints excluded from the
+    count, listed here): the caller's account (held), the idempotency key's lock (on
+    PostgreSQL) and its lookup, both balances read and locked, both written in one
+    UPDATE, the ledger row, the key's record. Adding one is a round trip on every
+    transfer: this says so."""
+    ada = await make_account(client)
+    bob = await make_account(client)
+    sql_counter.reset()
+    sent = await client.post(
+        "/transfers/",
+        json={"to_user_id": bob.id, "amount": "1.00"},
+        headers={**ada.headers, "Idempotency-Key": "count-me"},
+    )
+    assert sent.status_code == 201, sent.text
+    statements = [
+        s
+        for s in sql_counter.statements
+        if not s.lstrip().upper().startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+    ]
+    on_postgresql = engine.dialect.name == "postgresql"
+    assert len(statements) == (7 if on_postgresql else 6), statements

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from inkwell.core.db import utcnow
@@ -43,21 +43,29 @@ def fingerprint(operation: str, body: BaseModel) -> str:
     return hashlib.sha256(f"{operation}\n{body.model_dump_json()}".encode()).hexdigest()
 
 
+# Statements built once (each request only binds its values): the in-flight lock, the
+# stored answer (its columns, not an ORM object), and the answer's record.
+_keys = IdempotencyKey.__table__.c
+_LOCK = select(
+    func.pg_try_advisory_xact_lock(bindparam("user_id"), func.hashtext(bindparam("key")))
+)
+_STORED = select(
+    _keys.id, _keys.fingerprint, _keys.status_code, _keys.body, _keys.expires_at
+).where(_keys.user_id == bindparam("user_id"), _keys.key == bindparam("key"))
+_REMEMBER = insert(IdempotencyKey.__table__)  # type: ignore[arg-type]
+
+
 async def replay(
     session: AsyncSession, *, user_id: int, key: str, fingerprint: str
 ) -> Answer | None:
     """The stored answer for this key, or None when the work is to be done now."""
-    if session.get_bind().dialect.name == "postgresql":
-        locked = await session.scalar(
-            select(func.pg_try_advisory_xact_lock(user_id, func.hashtext(key)))
+    keyed = {"user_id": user_id, "key": key}
+    on_postgresql = session.get_bind().dialect.name == "postgresql"
+    if on_postgresql and not await session.scalar(_LOCK, keyed):
+        raise RequestInFlight(
+            "A request with this Idempotency-Key is still in progress; retry later."
         )
-        if not locked:
-            raise RequestInFlight(
-                "A request with this Idempotency-Key is still in progress; retry later."
-            )
-    stored = await session.scalar(
-        select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
-    )
+    stored = (await session.execute(_STORED, keyed)).one_or_none()
     if stored is None:
         return None
     if stored.expires_at <= utcnow():
@@ -79,18 +87,18 @@ async def remember(
     ttl: timedelta,
 ) -> None:
     now = utcnow()
-    session.add(
-        IdempotencyKey(
-            user_id=user_id,
-            key=key,
-            fingerprint=fingerprint,
-            status_code=status_code,
-            body=body.decode(),
-            created_at=now,
-            expires_at=now + ttl,
-        )
+    await session.execute(
+        _REMEMBER,
+        {
+            "user_id": user_id,
+            "key": key,
+            "fingerprint": fingerprint,
+            "status_code": status_code,
+            "body": body.decode(),
+            "created_at": now,
+            "expires_at": now + ttl,
+        },
     )
-    await session.flush()
 
 
 async def purge_expired(session: AsyncSession) -> int:

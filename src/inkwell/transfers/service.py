@@ -60,12 +60,7 @@ async def _move(
     # balance's UPDATE takes anyway: it leaves alone the hold every writing request has
     # on its caller's row (auth's `caller`), which FOR UPDATE would deadlock with. SQLite
     # has no FOR UPDATE; there the request already holds the write lock (BEGIN IMMEDIATE).
-    rows = await session.execute(
-        select(User.id, User.credits, User.is_active, User.is_open.label("is_open"))
-        .where(User.id.in_(sorted((sender_id, to_user_id))))
-        .order_by(User.id)
-        .with_for_update(key_share=True)
-    )
+    rows = await session.execute(_HOLD_BOTH, {"ids": sorted((sender_id, to_user_id))})
     accounts = {row.id: row for row in rows}
     recipient = accounts.get(to_user_id)
     if recipient is None or not recipient.is_open:
@@ -100,6 +95,13 @@ async def _move(
 
 
 _users = User.__table__.c
+# Both accounts of a transfer, locked in ascending id order (see `_move`).
+_HOLD_BOTH = (
+    select(User.id, User.credits, User.is_active, User.is_open.label("is_open"))
+    .where(User.id.in_(bindparam("ids", expanding=True)))
+    .order_by(User.id)
+    .with_for_update(key_share=True)
+)
 # Both balances of a transfer, each its version moved on (a Core statement: no ORM check).
 _MOVE = (
     update(User.__table__)  # type: ignore[arg-type]

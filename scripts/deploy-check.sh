@@ -200,6 +200,8 @@ cleanup() {
         log "podman kube play output (last 20 lines):"
         tail -n 20 "$KUBE_DIR/kube.log" >&2
         for service in migrate inkwell; do
+            # The init container is removed once it has succeeded.
+            $PODMAN container exists "$KUBE_POD-$service" || continue
             log "logs of the pod's $service container (last 25 lines):"
             $PODMAN logs --tail 25 "$KUBE_POD-$service" >&2 2>&1
         done

@@ -113,7 +113,7 @@ check: test ## What review runs (same as test)
 # Root and podman (../shared/tools/CONTAINERS.md): podman-compose runs compose.yaml with images
 # built here, on a free port, under a project name of its own, and removes what it made.
 .PHONY: deploy-check
-deploy-check: ## Build the images, run compose.yaml with podman-compose and check it through the load balancer (restarts included)
+deploy-check: ## Build the images, run compose.yaml with podman-compose and check it through the load balancer (restarts included), then play deploy/k8s with podman kube play
 	bash scripts/deploy-check.sh
 
 $(VENV)/.bench: $(BIN)/python pyproject.toml $(REQ)/lock.txt $(CLIENT)/pyproject.toml

@@ -10,11 +10,17 @@
 # in turn (each must stop on SIGTERM with status 0 and come back into HAProxy's rotation), and no
 # request may fail; then `down` and `up` again, and the data must still be there (the volume);
 # finally `down -v`, and the images, stage images and network it created are removed (never the
-# base images). Timings on the last lines; the last one is `deploy check: ok`.
+# base images); then the Kubernetes Deployment (deploy/k8s) with `podman kube play`, the same app
+# image, against a database of its own on the host's PostgreSQL: the init container migrates, the
+# app answers its readiness probe (kube stage below); the pod, its volume, secret and database are
+# removed. Timings on the last lines; the last one is `deploy check: ok`.
 #
 # Needs root (podman, see ../shared/tools/CONTAINERS.md), apt-get (to install what is missing),
-# curl, python3. Knobs: CONTAINER_BASE (path of container-base.sh), READY_TIMEOUT (s, default 180),
-# KEEP_IMAGES=1 (keep the three built images and their layers: the next build is cached).
+# curl, python3, psql, and PostgreSQL on the host for the kube stage. Knobs: CONTAINER_BASE (path
+# of container-base.sh), READY_TIMEOUT (s, default 180), KEEP_IMAGES=1 (keep the three built images
+# and their layers: the next build is cached), KUBE_PGHOST/KUBE_PGPORT/KUBE_PGUSER (the host's
+# PostgreSQL, where the kube stage creates and drops its database; default 127.0.0.1, 5432,
+# postgres; PGPASSWORD is passed on).
 #
 # podman on these machines: the runtime must be runc and every container needs explicit ulimits
 # (container-base.sh's RUN_FLAGS); they reach podman-compose through --podman-args and
@@ -46,6 +52,7 @@ missing=()
 command -v podman-compose >/dev/null 2>&1 || missing+=(podman-compose)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 if [ ${#missing[@]} -gt 0 ]; then
     command -v apt-get >/dev/null 2>&1 || fail "missing ${missing[*]} and no apt-get to install them"
     log "installing ${missing[*]}"
@@ -73,6 +80,17 @@ ENV_FILE="$WORK/inkwell.env"
 COMPOSE_LOG="$WORK/compose.log"
 STARTED_COMPOSE=0
 BUILT=0
+# The kube stage (names podman and PostgreSQL would accept, unique to this run).
+KUBE_NAME="inkwellk8s${RUN_ID}"
+KUBE_POD="$KUBE_NAME-pod-0"
+KUBE_DB="inkwell_kube_${RUN_ID}"
+KUBE_DIR="$WORK/kube"
+KUBE_PGHOST=${KUBE_PGHOST:-127.0.0.1}
+KUBE_PGPORT=${KUBE_PGPORT:-5432}
+KUBE_PGUSER=${KUBE_PGUSER:-postgres}
+STARTED_KUBE=0
+KUBE_SECRET=0
+KUBE_DB_MADE=0
 LOOP_PID=""
 $PODMAN images --all --no-trunc --format '{{.ID}}' | sort -u >"$WORK/images.before"
 
@@ -86,8 +104,37 @@ container() { # the container of service $1
         --filter "label=com.docker.compose.service=$1" | head -n 1
 }
 
-# Removes what this run created, each step once. Non-zero when something could not be removed.
-remove_created() {
+kube_psql() { # SQL on the host's PostgreSQL (the maintenance database)
+    psql -X -q -v ON_ERROR_STOP=1 -h "$KUBE_PGHOST" -p "$KUBE_PGPORT" -U "$KUBE_PGUSER" -d postgres "$@"
+}
+
+# Removes what the kube stage created. Non-zero when something could not be removed.
+remove_kube() {
+    local left=0
+    if [ "$STARTED_KUBE" = 1 ]; then
+        $PODMAN kube down "$KUBE_DIR/kube.yaml" >>"$KUBE_DIR/kube.log" 2>&1 || log "podman kube down failed"
+        if $PODMAN pod exists "$KUBE_POD"; then
+            $PODMAN pod rm --force "$KUBE_POD" >/dev/null 2>&1 || { log "could not remove pod $KUBE_POD"; left=1; }
+        fi
+        # The emptyDir's volume (render_k8s.py names it); kube down removes it with the pod.
+        if $PODMAN volume exists "$KUBE_NAME-tmp"; then
+            $PODMAN volume rm --force "$KUBE_NAME-tmp" >/dev/null 2>&1 || { log "could not remove volume $KUBE_NAME-tmp"; left=1; }
+        fi
+        STARTED_KUBE=0
+    fi
+    if [ "$KUBE_SECRET" = 1 ]; then
+        $PODMAN secret rm "$KUBE_NAME-secrets" >/dev/null 2>&1 || { log "could not remove secret $KUBE_NAME-secrets"; left=1; }
+        KUBE_SECRET=0
+    fi
+    if [ "$KUBE_DB_MADE" = 1 ]; then
+        kube_psql -c "DROP DATABASE IF EXISTS $KUBE_DB WITH (FORCE)" || { log "could not drop database $KUBE_DB"; left=1; }
+        KUBE_DB_MADE=0
+    fi
+    return "$left"
+}
+
+# Removes what podman-compose created. Non-zero when something could not be removed.
+remove_compose() {
     local left=0 id
     if [ "$STARTED_COMPOSE" = 1 ]; then
         compose down -v || log "podman-compose down failed (see below)"
@@ -103,6 +150,14 @@ remove_created() {
         done
         STARTED_COMPOSE=0
     fi
+    return "$left"
+}
+
+# Removes what this run created, each step once. Non-zero when something could not be removed.
+remove_created() {
+    local left=0 id
+    remove_kube || left=1
+    remove_compose || left=1
     if [ "$BUILT" = 1 ] && [ -z "${KEEP_IMAGES:-}" ]; then
         $PODMAN rmi --force "$APP_IMAGE" "$PG_IMAGE" "$LB_IMAGE" >/dev/null 2>&1
         # Stage and intermediate images the builds added: only untagged ones, newest first
@@ -139,6 +194,16 @@ cleanup() {
         for service in postgres migrate app1 app2 lb; do
             log "logs of $service (last 25 lines):"
             $PODMAN logs --tail 25 "$(container "$service")" >&2 2>&1
+        done
+    fi
+    if [ "$status" != 0 ] && [ "$STARTED_KUBE" = 1 ]; then
+        log "podman kube play output (last 20 lines):"
+        tail -n 20 "$KUBE_DIR/kube.log" >&2
+        for service in migrate inkwell; do
+            # The init container is removed once it has succeeded.
+            $PODMAN container exists "$KUBE_POD-$service" || continue
+            log "logs of the pod's $service container (last 25 lines):"
+            $PODMAN logs --tail 25 "$KUBE_POD-$service" >&2 2>&1
         done
     fi
     remove_created
@@ -280,14 +345,92 @@ answer=$(curl -s -o /dev/null -m 10 -w '%{http_code}' "$BASE/posts/$post_id")
 log "after down and up, post $post_id is still there"
 timed down-up "$started"
 
-# ---- teardown ----
+started=$(now_ms)
+remove_compose || fail "could not remove everything podman-compose created"
+log "removed the compose containers, volume and network"
+timed compose-teardown "$started"
+
+# ---- kube: the Deployment under `podman kube play` ----
+# scripts/render_k8s.py renders deploy/k8s as `kubectl apply -k` would and changes a copy only
+# where podman 4.3.1 cannot take it (it logs each change): the image just built, the Secret as a
+# podman secret, a free host port, one replica, restartPolicy OnFailure (4.3 restarts a
+# succeeded init container otherwise), names unique to this run. The pod runs on slirp4netns
+# with the host's loopback reachable at 10.0.2.2 (PostgreSQL listens on 127.0.0.1 only).
+# kube play takes no --ulimit: a containers.conf of its own gives RUN_FLAGS' ulimits (it
+# replaces /usr/share/containers/containers.conf, whose settings are podman's defaults here).
+# podman 4.3.1 ignores readinessProbe (and runs no probe at all without systemd), so the
+# readiness probe is run from the host, as the kubelet runs it from the node: its path and
+# timeout from the manifest, against the pod's port.
+started=$(now_ms)
+mkdir -m 700 "$KUBE_DIR"
+KUBE_PYTHON=python3
+if [ -x "$ROOT/.venv/bin/python" ]; then KUBE_PYTHON=$ROOT/.venv/bin/python; fi
+"$KUBE_PYTHON" -c 'import yaml' 2>/dev/null || fail "$KUBE_PYTHON has no PyYAML (make install, or apt-get install python3-yaml)"
+KUBE_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+kube_psql -c "CREATE DATABASE $KUBE_DB" || fail "could not create database $KUBE_DB on $KUBE_PGHOST:$KUBE_PGPORT"
+KUBE_DB_MADE=1
+db_password=""
+if [ -n "${PGPASSWORD:-}" ]; then
+    db_password=":$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$PGPASSWORD")"
+fi
+db_host=$KUBE_PGHOST
+if [ "$db_host" = 127.0.0.1 ] || [ "$db_host" = localhost ]; then db_host=10.0.2.2; fi
+cat >"$KUBE_DIR/secret.env" <<EOF
+DATABASE_URL=postgresql+asyncpg://$KUBE_PGUSER$db_password@$db_host:$KUBE_PGPORT/$KUBE_DB
+JWT_SECRET=$(secret 32)
+METRICS_TOKEN=$(secret 32)
+EOF
+"$KUBE_PYTHON" scripts/render_k8s.py podman "$KUBE_DIR" "$KUBE_DIR/secret.env" "$APP_IMAGE" "$KUBE_NAME" "$KUBE_PORT" \
+    2>"$KUBE_DIR/render.log" || { cat "$KUBE_DIR/render.log" >&2; fail "rendering deploy/k8s failed"; }
+while read -r line; do log "$line"; done <"$KUBE_DIR/render.log"
+printf '[containers]\ndefault_ulimits = [%s]\n' \
+    "$(grep -o -- '--ulimit [^ ]*' <<<"$RUN_FLAGS" | sed 's/--ulimit \(.*\)/"\1"/' | paste -sd, -)" >"$KUBE_DIR/containers.conf"
+KUBE_SECRET=1
+$PODMAN secret create "$KUBE_NAME-secrets" "$KUBE_DIR/secret.json" >/dev/null || fail "podman secret create failed"
+log "podman kube play (pod $KUBE_POD, database $KUBE_DB, port $KUBE_PORT)"
+STARTED_KUBE=1
+# kube play returns once the init container has run (4.3 then removes it: its "once" type).
+CONTAINERS_CONF="$KUBE_DIR/containers.conf" $PODMAN kube play \
+    --network slirp4netns:allow_host_loopback=true "$KUBE_DIR/kube.yaml" >"$KUBE_DIR/kube.log" 2>&1 \
+    || fail "podman kube play failed"
+revision=$(kube_psql -d "$KUBE_DB" -tA -c 'SELECT version_num FROM alembic_version') \
+    || fail "the init container did not migrate $KUBE_DB"
+[ -n "$revision" ] || fail "the init container did not migrate $KUBE_DB"
+log "the init container migrated $KUBE_DB to revision $revision after $(secs_since "$started")s"
+read -r probe_path probe_timeout < <("$KUBE_PYTHON" -c '
+import sys, yaml
+[deployment] = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d["kind"] == "Deployment"]
+[app] = deployment["spec"]["template"]["spec"]["containers"]
+probe = app["readinessProbe"]
+print(probe["httpGet"]["path"], probe["timeoutSeconds"])' "$KUBE_DIR/kube.yaml")
+deadline=$(($(date +%s) + READY_TIMEOUT))
+answer=""
+until answer=$(curl -s -o "$KUBE_DIR/ready.json" -m "$probe_timeout" -w '%{http_code}' "http://127.0.0.1:$KUBE_PORT$probe_path") \
+    && [ "$answer" = 200 ]; do
+    state=$($PODMAN inspect "$KUBE_POD-inkwell" --format '{{.State.Status}}' 2>/dev/null || echo gone)
+    case "$state" in running | created | configured) ;; *) fail "the pod's app container is $state" ;; esac
+    [ "$(date +%s)" -lt "$deadline" ] || fail "the readiness probe did not pass within ${READY_TIMEOUT}s (last answer ${answer:-none})"
+    sleep 0.5
+done
+grep -q "\"revision\":\"$revision\"" "$KUBE_DIR/ready.json" \
+    || fail "the readiness probe answered $(cat "$KUBE_DIR/ready.json"), not revision $revision"
+state=$($PODMAN inspect "$KUBE_POD-inkwell" \
+    --format '{{.State.Status}}, {{.RestartCount}} restarts, read-only root {{.HostConfig.ReadonlyRootfs}}, user {{.Config.User}}')
+log "readiness probe (GET $probe_path, ${probe_timeout}s) passed after $(secs_since "$started")s: $(cat "$KUBE_DIR/ready.json"); app container $state"
+timed kube-ready "$started"
+started=$(now_ms)
+remove_kube || fail "could not remove everything the kube stage created"
+log "removed the pod, its volume, the podman secret and database $KUBE_DB"
+timed kube-teardown "$started"
+
+# ---- images ----
 started=$(now_ms)
 remove_created || fail "could not remove everything this run created"
 timed teardown "$started"
 if [ -n "${KEEP_IMAGES:-}" ]; then
-    log "removed the containers, volume and network; kept $APP_IMAGE $PG_IMAGE $LB_IMAGE (KEEP_IMAGES)"
+    log "kept $APP_IMAGE $PG_IMAGE $LB_IMAGE (KEEP_IMAGES)"
 else
-    log "removed the containers, volume, network, the three images and their stage images"
+    log "removed the three images and their stage images"
 fi
 log "timings: ${TIMINGS[*]}; total $(secs_since "$START")s"
 echo "deploy check: ok"

@@ -22,15 +22,15 @@ from typing import Any
 import kubernetes_validate  # type: ignore[import-untyped]
 import pytest
 import typer
-import yaml
 from pydantic import ValidationError
+from scripts import render_k8s
+from scripts.render_k8s import K8S
 
 from inkwell.cli import app as cli
 from inkwell.core.config import DEFAULT_JWT_SECRET, Settings
 from inkwell.core.ops.health import router as health
 from tests.servers import ROOT
 
-K8S = ROOT / "deploy" / "k8s"
 CHECKOV = ROOT / ".venv" / "tools" / "checkov" / "bin" / "checkov"
 CHECKOV_TIMEOUT_S = 120
 # The oldest Kubernetes release still commonly run, and the newest the package knows.
@@ -45,8 +45,6 @@ KINDS = [
     "Secret",
     "Service",
 ]
-# What the reader below understands of kustomization.yaml; anything else must be taught to it.
-KUSTOMIZATION_FIELDS = {"apiVersion", "kind", "namespace", "resources", "secretGenerator"}
 # Variables the image's entrypoint reads beside the settings (scripts/docker-entrypoint.sh).
 ENTRYPOINT_VARIABLES = {"HOST", "PORT", "WORKERS", "MIGRATE"}
 # The checks that cannot apply here; each is annotated on its resource with the reason.
@@ -57,62 +55,17 @@ GRACEFUL_SHUTDOWN_S = 30
 # the migrating init containers and an operator's psql.
 CONNECTION_BUDGET = 90
 
-Resource = dict[str, Any]
-
-
-def _kustomization() -> Resource:
-    loaded: Resource = yaml.safe_load((K8S / "kustomization.yaml").read_text())
-    return loaded
-
-
-def _env_file(path: Path) -> dict[str, str]:
-    """KEY=value lines as kustomize reads them (comments and blank lines skipped)."""
-    lines = (line.strip() for line in path.read_text().splitlines())
-    pairs = (line.split("=", 1) for line in lines if line and not line.startswith("#"))
-    return dict(pairs)
-
-
-def _secret_example(generator: Resource) -> dict[str, str]:
-    """A secretGenerator's env files are the user's (git-ignored): read their examples."""
-    values: dict[str, str] = {}
-    for name in generator["envs"]:
-        values |= _env_file(K8S / f"{name}.example")
-    return values
-
-
-def _generated_secret(generator: Resource) -> Resource:
-    data = {k: base64.b64encode(v.encode()).decode() for k, v in _secret_example(generator).items()}
-    metadata = {"name": generator["name"]}
-    return {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": metadata,
-        "type": "Opaque",
-        "data": data,
-    }
+Resource = render_k8s.Resource
 
 
 def _render() -> list[Resource]:
-    """The resources `kubectl apply -k` would create (secrets from the examples, and
-    without the hash suffix kustomize adds to generated names and to their references)."""
+    """The resources `kubectl apply -k` would create (secrets from the examples)."""
     return copy.deepcopy(_rendered())
 
 
 @functools.cache
 def _rendered() -> list[Resource]:
-    kustomization = _kustomization()
-    assert set(kustomization) <= KUSTOMIZATION_FIELDS
-    resources: list[Resource] = [
-        document
-        for name in kustomization["resources"]
-        for document in yaml.safe_load_all((K8S / name).read_text())
-        if document
-    ]
-    resources += [_generated_secret(g) for g in kustomization.get("secretGenerator", [])]
-    for resource in resources:
-        if resource["kind"] != "Namespace":
-            resource["metadata"]["namespace"] = kustomization["namespace"]
-    return resources
+    return render_k8s.render()
 
 
 def _one(kind: str) -> Resource:
@@ -150,7 +103,7 @@ def _dockerfile(pattern: str) -> str:
 
 
 def test_kustomization_lists_every_manifest() -> None:
-    listed = set(_kustomization()["resources"])
+    listed = set(render_k8s.kustomization()["resources"])
     assert listed == {p.name for p in K8S.glob("*.yaml")} - {"kustomization.yaml"}
 
 
@@ -319,14 +272,14 @@ def test_database_connections_fit_postgresql() -> None:
 
 
 def test_settings_come_from_the_config_map_and_the_secret() -> None:
-    [generator] = _kustomization()["secretGenerator"]
+    [generator] = render_k8s.kustomization()["secretGenerator"]
     for container in _containers():
         assert container["envFrom"] == [
             {"configMapRef": {"name": _one("ConfigMap")["metadata"]["name"]}},
             {"secretRef": {"name": generator["name"]}},
         ]
     settings = {name.upper(): field for name, field in Settings.model_fields.items()}
-    config, secret = _one("ConfigMap")["data"], _secret_example(generator)
+    config, secret = _one("ConfigMap")["data"], render_k8s.secret_example(generator)
     assert set(config) <= set(settings) | ENTRYPOINT_VARIABLES
     assert set(secret) <= set(settings)
     assert {"DATABASE_URL", "JWT_SECRET", "METRICS_TOKEN"} <= set(secret)
@@ -347,8 +300,8 @@ def _settings(values: dict[str, str]) -> Settings:
 
 def test_the_secret_example_cannot_start_the_app() -> None:
     """Its placeholders are refused in production; real values are accepted."""
-    [generator] = _kustomization()["secretGenerator"]
-    config, secret = _one("ConfigMap")["data"], _secret_example(generator)
+    [generator] = render_k8s.kustomization()["secretGenerator"]
+    config, secret = _one("ConfigMap")["data"], render_k8s.secret_example(generator)
     assert DEFAULT_JWT_SECRET not in secret.values()
     with pytest.raises(ValidationError, match="JWT_SECRET"):
         _settings(config | secret)
@@ -358,8 +311,41 @@ def test_the_secret_example_cannot_start_the_app() -> None:
 
 
 def test_the_secret_file_is_ignored_by_git() -> None:
-    [generator] = _kustomization()["secretGenerator"]
+    [generator] = render_k8s.kustomization()["secretGenerator"]
     for name in generator["envs"]:
         command = ["git", "check-ignore", "--quiet", str(K8S / name)]
         done = subprocess.run(command, cwd=ROOT, check=False)  # noqa: S603 - a fixed command
         assert done.returncode == 0, f"{name} is not git-ignored"
+
+
+def test_the_podman_copy_changes_only_what_it_lists() -> None:
+    """scripts/deploy-check.sh plays this copy with podman 4.3: undoing each change that
+    render_k8s.CHANGES names gives back the manifests (so the check runs them, no others)."""
+    values = {"DATABASE_URL": "postgresql+asyncpg://u@10.0.2.2:5432/db", "JWT_SECRET": "j" * 32}
+    rendered = render_k8s.render(secrets=values)
+    [config, deployment], secret = render_k8s.for_podman(rendered, "localhost/x:1", "k1", 18001)
+    assert base64.b64decode(secret["data"]["JWT_SECRET"]).decode() == values["JWT_SECRET"]
+    assert secret["metadata"] == {"name": "k1-secrets"}
+    assert config == {**_one("ConfigMap"), "metadata": config["metadata"]}
+    spec = deployment["spec"]
+    assert (spec["replicas"], deployment["metadata"]["name"]) == (1, "k1")
+    pod = spec["template"]["spec"]
+    assert pod.pop("restartPolicy") == "OnFailure"
+    [port] = _app()["ports"]
+    [played] = pod["containers"][0]["ports"]
+    assert played == {**port, "hostIP": "127.0.0.1", "hostPort": 18001}
+    pod["containers"][0]["ports"] = [port]
+    for volume in pod["volumes"]:
+        volume["name"] = volume["name"].removeprefix("k1-")
+    for container in [*pod["initContainers"], *pod["containers"]]:
+        assert container["image"] == "localhost/x:1"
+        container["image"] = render_k8s.LOCAL_IMAGE
+        assert container["envFrom"][1] == {"secretRef": {"name": "k1-secrets"}}
+        container["envFrom"][1]["secretRef"]["name"] = "inkwell-secrets"
+        for mount in container["volumeMounts"]:
+            mount["name"] = mount["name"].removeprefix("k1-")
+    original = _one("Deployment")
+    del original["metadata"]["namespace"]
+    spec["replicas"] = original["spec"]["replicas"]
+    assert deployment == {**original, "metadata": {**original["metadata"], "name": "k1"}}
+    assert "namespace" not in config["metadata"]

@@ -41,8 +41,8 @@ from tests.support import empty_postgres_tables, run_in_thread
 HAPROXY = Path("/usr/sbin/haproxy")
 PGBOUNCER = Path("/usr/sbin/pgbouncer")
 DEPLOY = ROOT / "deploy"
-USERS = 12
-SECONDS = 30
+USERS = 8
+SECONDS = 22
 READY_TIMEOUT_S = 30.0
 
 pytestmark = pytest.mark.xdist_group("cluster")
@@ -164,7 +164,7 @@ def test_a_rolling_restart_behind_haproxy_loses_no_request(
                 *("-f", str(ROOT / "locustfile.py"), "--headless"),
                 *("--users", str(USERS), "--spawn-rate", str(USERS)),
                 *("--run-time", f"{SECONDS}s", "--stop-timeout", "10"),
-                *("--think-time", "0.1-0.4", "--host", url),
+                *("--think-time", "0.2-0.6", "--host", url),
                 *("--csv", str(prefix), "--only-summary"),
             ],
             cwd=tmp_path,
@@ -172,7 +172,7 @@ def test_a_rolling_restart_behind_haproxy_loses_no_request(
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
-        time.sleep(6)
+        time.sleep(3)
         for n in range(2):
             # The instance drains (SIGTERM: uvicorn stops accepting, finishes what it
             # has begun, then exits by the signal it caught; a kill would be SIGKILL's),
@@ -182,7 +182,7 @@ def test_a_rolling_restart_behind_haproxy_loses_no_request(
             assert old.process.returncode == -signal.SIGTERM, old.logs()[-3000:]
             running[n] = stack.enter_context(instance(n))
             _until_both_serve(url, ports)
-            time.sleep(4)
+            time.sleep(2)
         output, _ = locust.communicate(timeout=SECONDS + 60)
         text = output.decode(errors="replace")
 
@@ -193,7 +193,7 @@ def test_a_rolling_restart_behind_haproxy_loses_no_request(
     assert locust.returncode == 0, text[-3000:]
     total = next(row for row in _rows(Path(f"{prefix}_stats.csv")) if row["Name"] == "Aggregated")
     assert int(total["Failure Count"]) == 0, total
-    assert int(total["Request Count"]) >= 500, total
+    assert int(total["Request Count"]) >= 300, total
     balances, grants, moved = run_in_thread(lambda: _money(pg_cluster))
     assert moved > 0, "no transfer went through"
     assert balances == grants, f"sum of balances {balances} != sum of grants {grants}"

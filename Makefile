@@ -102,6 +102,7 @@ COVERAGE_ENV = $(if $(filter 1,$(shell $(BIN)/python -c 'import sys; print(int(s
 
 .PHONY: pytest
 pytest: $(VENV)/.dev $(NEWMAN) $(CHECKOV) ## The test suite alone (the client and the RealWorld suite against live servers), with coverage (>= 90%)
+	bash scripts/system-packages.sh
 	$(COVERAGE_ENV) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --cov --cov-report=term $(PYTEST_ARGS)
 
 .PHONY: test

@@ -42,7 +42,7 @@ HAPROXY = Path("/usr/sbin/haproxy")
 PGBOUNCER = Path("/usr/sbin/pgbouncer")
 DEPLOY = ROOT / "deploy"
 USERS = 8
-SECONDS = 22
+SECONDS = 18
 READY_TIMEOUT_S = 30.0
 
 pytestmark = pytest.mark.xdist_group("cluster")
@@ -172,7 +172,7 @@ def test_a_rolling_restart_behind_haproxy_loses_no_request(
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
-        time.sleep(3)
+        time.sleep(2)
         for n in range(2):
             # The instance drains (SIGTERM: uvicorn stops accepting, finishes what it
             # has begun, then exits by the signal it caught; a kill would be SIGKILL's),
@@ -182,7 +182,8 @@ def test_a_rolling_restart_behind_haproxy_loses_no_request(
             assert old.process.returncode == -signal.SIGTERM, old.logs()[-3000:]
             running[n] = stack.enter_context(instance(n))
             _until_both_serve(url, ports)
-            time.sleep(2)
+            time.sleep(1)
+        assert locust.poll() is None, "the load ended before the restarts did"
         output, _ = locust.communicate(timeout=SECONDS + 60)
         text = output.decode(errors="replace")
 
@@ -193,7 +194,7 @@ def test_a_rolling_restart_behind_haproxy_loses_no_request(
     assert locust.returncode == 0, text[-3000:]
     total = next(row for row in _rows(Path(f"{prefix}_stats.csv")) if row["Name"] == "Aggregated")
     assert int(total["Failure Count"]) == 0, total
-    assert int(total["Request Count"]) >= 300, total
+    assert int(total["Request Count"]) >= 250, total
     balances, grants, moved = run_in_thread(lambda: _money(pg_cluster))
     assert moved > 0, "no transfer went through"
     assert balances == grants, f"sum of balances {balances} != sum of grants {grants}"

@@ -108,15 +108,7 @@ def black_box(base: str) -> dict[str, Any]:
         raise Failed(f"post {post['id']} read back with title {read['title']!r}")
     print(f"posted {post['id']} and read it back", file=sys.stderr)
     before = Decimal(call(base, "GET", "/users/me", expect=200, token=bob["token"])["credits"])
-    transfer = call(
-        base,
-        "POST",
-        "/transfers/",
-        expect=201,
-        token=alice["token"],
-        json_body={"to_user_id": bob["id"], "amount": "12.50"},
-        headers={"Idempotency-Key": secrets.token_hex(16)},
-    )
+    transfer = send_credits(base, alice, bob, "12.50")
     listed = call(base, "GET", "/transfers/", expect=200, token=bob["token"])
     if transfer["id"] not in {row["id"] for row in listed}:
         raise Failed(f"transfer {transfer['id']} is not in the recipient's list")
@@ -125,6 +117,22 @@ def black_box(base: str) -> dict[str, Any]:
         raise Failed(f"the recipient's credits went from {before} to {after}, not +12.50")
     print(f"transferred 12.50 ({transfer['id']}) and read it back", file=sys.stderr)
     return {"post_id": post["id"], "alice": alice, "bob": bob}
+
+
+def send_credits(
+    base: str, sender: dict[str, Any], recipient: dict[str, Any], amount: str
+) -> dict[str, Any]:
+    """A transfer with an Idempotency-Key of its own, which must be answered 201."""
+    sent: dict[str, Any] = call(
+        base,
+        "POST",
+        "/transfers/",
+        expect=201,
+        token=sender["token"],
+        json_body={"to_user_id": recipient["id"], "amount": amount},
+        headers={"Idempotency-Key": secrets.token_hex(16)},
+    )
+    return sent
 
 
 def loop(base: str, state: dict[str, Any], stop: Path, workers: int = 4) -> Counter[str]:
@@ -143,15 +151,7 @@ def loop(base: str, state: dict[str, Any], stop: Path, workers: int = 4) -> Coun
         elif kind == 2:
             call(base, "GET", "/posts/?limit=5", expect=200)
         else:
-            call(
-                base,
-                "POST",
-                "/transfers/",
-                expect=201,
-                token=alice["token"],
-                json_body={"to_user_id": bob["id"], "amount": "0.01"},
-                headers={"Idempotency-Key": secrets.token_hex(16)},
-            )
+            send_credits(base, alice, bob, "0.01")
 
     def work(offset: int) -> None:
         step = offset

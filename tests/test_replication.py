@@ -5,6 +5,7 @@ import asyncio
 import random
 import re
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -12,12 +13,21 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 from sqlalchemy import text
 
+from inkwell.core.config import Settings
 from tests.cluster import PgCluster
 from tests.factories import make_account, make_post
 from tests.servers import Server
 from tests.support import make_settings, reads_served, running_app
 
 pytestmark = pytest.mark.xdist_group("cluster")
+
+
+def _settings(primary_url: str, standby_url: str | None = None, **overrides: Any) -> Settings:
+    """An app of the cluster: `standby_url` its read replica, checked every 0.1 s, and a
+    database that does not answer given up on after a second (`overrides` win)."""
+    replicas = [standby_url] if standby_url else []
+    given: dict[str, Any] = {"replica_check_seconds": 0.1, "db_connect_timeout": 1, **overrides}
+    return make_settings(primary_url, database_replica_urls=replicas, **given)
 
 
 def _in_rotation(app: FastAPI) -> bool:
@@ -35,13 +45,7 @@ async def _until_rotation_is(app: FastAPI, serving: bool) -> None:
 
 @pytest.fixture
 async def replicated(pg_cluster: PgCluster) -> AsyncIterator[tuple[FastAPI, AsyncClient]]:
-    settings = make_settings(
-        pg_cluster.primary_url,
-        database_replica_urls=[pg_cluster.standby_url],
-        replica_max_lag_seconds=5,
-        replica_check_seconds=0.1,
-        db_connect_timeout=1,
-    )
+    settings = _settings(pg_cluster.primary_url, pg_cluster.standby_url, replica_max_lag_seconds=5)
     async with running_app(settings) as (app, client):
         await pg_cluster.wait_until_replayed()
         yield app, client
@@ -113,12 +117,7 @@ async def test_reads_that_find_their_standby_gone_are_served_by_the_primary(
     """No check runs between the standby going down and the reads (a check a minute):
     each read that meets the dead standby, on a pooled connection or a new one, goes on on
     the primary, and the first takes the standby out of rotation."""
-    settings = make_settings(
-        pg_cluster.primary_url,
-        database_replica_urls=[pg_cluster.standby_url],
-        replica_check_seconds=60,
-        db_connect_timeout=1,
-    )
+    settings = _settings(pg_cluster.primary_url, pg_cluster.standby_url, replica_check_seconds=60)
     async with running_app(settings) as (app, client):
         ada = await make_account(client)
         post = await make_post(client, ada, published=True)
@@ -168,12 +167,7 @@ async def test_after_a_promotion_writes_succeed_again_without_a_restart(
     fresh_pg_cluster: Callable[..., PgCluster],
 ) -> None:
     cluster = fresh_pg_cluster(apply_delay=0, synchronous=True)
-    settings = make_settings(
-        cluster.failover_url,
-        database_replica_urls=[cluster.standby_url],
-        replica_check_seconds=0.1,
-        db_connect_timeout=1,
-    )
+    settings = _settings(cluster.failover_url, cluster.standby_url)
     async with running_app(settings) as (_app, client):
         ada = await make_account(client)
         bob = await make_account(client)
@@ -221,7 +215,7 @@ async def test_a_promotion_during_transfers_loses_nothing_acknowledged(
     is answered: every transfer answered 201 is in the promoted standby's ledger once,
     and money is conserved."""
     cluster = fresh_pg_cluster(apply_delay=0, synchronous=True)
-    settings = make_settings(cluster.failover_url, replica_check_seconds=0.1, db_connect_timeout=1)
+    settings = _settings(cluster.failover_url)
     async with running_app(settings) as (app, client):
         accounts = [await make_account(client) for _ in range(4)]
         rng = random.Random(20261207)

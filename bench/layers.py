@@ -6,6 +6,11 @@ without HTTP, the CPU that each layer of the stack adds to the work of one
 whole Inkwell application called through ASGI. The difference between the last
 layer and the benchmark's CPU ms/request is the HTTP server (uvicorn, httptools).
 
+The write rows do the same for `POST /transfers/` between random pairs of the first
+100 demo accounts (0.01 credits each): the reference's transaction in asyncpg alone, in
+Core, in the ORM, then the naive app and Inkwell (with and without an `Idempotency-Key`)
+through ASGI. They move credits among those accounts (never creating or losing any).
+
     .venv/bin/python bench/layers.py [--dsn postgresql://...] [--iterations 2000] [--only app]
 
 The last rows call the naive reference app (`../shared/bench/naive_app.py`, when present)
@@ -13,8 +18,8 @@ and Inkwell through ASGI on the same requests: the difference is what Inkwell's 
 path (middleware, dependencies, headers, logs, metrics) adds over the tutorial's code.
 `--only` keeps the rows whose endpoint or layer contains one of its comma-separated words.
 
-It reads the `inkwell_bench` database that `make bench` seeds, and writes nothing
-to it. Each layer runs `--iterations` times after a warm-up, in three repeats; the
+It reads the `inkwell_bench` database that `make bench` seeds; only the write rows
+write to it (ledger rows and idempotency keys). Each layer runs `--iterations` times after a warm-up, in three repeats; the
 table shows the median CPU time (this process: user + system) per operation. The
 database's own CPU is not counted (another process), nor is time spent waiting.
 """
@@ -25,32 +30,37 @@ import importlib
 import json
 import logging
 import os
+import random
 import statistics
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import uvloop
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import selectinload
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from inkbench.common import DEFAULT_DSN, REFERENCE_MODULES, REPO
+from inkbench.database import DEMO_ACCOUNTS
 from inkbench.report import describe_machine
 
 # Production settings for the in-process app; set before inkwell reads them.
 os.environ.update(ENVIRONMENT="production", JWT_SECRET="layers-" + "0" * 57, LOG_LEVEL="WARNING")
 
+from inkwell.auth.service import create_access_token
 from inkwell.core.config import Settings
 from inkwell.core.db import create_engine, create_sessionmaker
 from inkwell.main import create_app
 from inkwell.posts.models import Post, post_tags
 from inkwell.posts.schemas import POSTS
 from inkwell.tags.models import Tag
+from inkwell.transfers.models import Transfer, TransferKind
 from inkwell.users.models import User
 
 LIMIT = 20
@@ -179,12 +189,160 @@ async def _etag(app: Any, path: str) -> str:
     return found[0]
 
 
+WRITERS = 100  # the demo accounts that send each other credits
+AMOUNT = Decimal("0.01")
+# The reference's transfer (../shared/bench/raw_app.py's work): both accounts locked in
+# id order, both balances moved, one ledger row, in one transaction.
+HOLD_SQL = "SELECT id, credits, is_active FROM users WHERE id = any($1::int[]) ORDER BY id FOR UPDATE"
+MOVE_SQL = "UPDATE users SET credits = credits + $2 WHERE id = $1"
+LEDGER_SQL = (
+    "INSERT INTO transfers (kind, from_user_id, to_user_id, amount) "
+    "VALUES ('transfer', $1, $2, $3) RETURNING id, created_at"
+)
+HOLD = (
+    select(User.id, User.credits, User.is_active)
+    .where(User.id.in_(bindparam("ids", expanding=True)))
+    .order_by(User.id)
+    .with_for_update()
+)
+MOVE = (
+    update(User.__table__)  # type: ignore[arg-type]
+    .where(User.__table__.c.id == bindparam("account"))
+    .values(credits=User.__table__.c.credits + bindparam("by", type_=User.credits.type))
+)
+LEDGER = insert(Transfer).returning(Transfer.id, Transfer.created_at)
+
+
+def _pairs(accounts: Sequence[int]) -> Callable[[], tuple[int, int]]:
+    """A random (sender, recipient) pair of distinct accounts per call."""
+    chooser = random.Random(7)
+
+    def pair() -> tuple[int, int]:
+        sender, recipient = chooser.sample(accounts, 2)
+        return sender, recipient
+
+    return pair
+
+
+async def _asyncpg_transfer(conn: asyncpg.Connection, sender: int, recipient: int) -> None:
+    async with conn.transaction():
+        rows = await conn.fetch(HOLD_SQL, sorted((sender, recipient)))
+        if len(rows) != 2:
+            raise RuntimeError(f"accounts {sender}, {recipient}: {len(rows)} found")
+        await conn.execute(MOVE_SQL, sender, -AMOUNT)
+        await conn.execute(MOVE_SQL, recipient, AMOUNT)
+        await conn.fetchrow(LEDGER_SQL, sender, recipient, AMOUNT)
+
+
+async def _core_transfer(conn: Any, sender: int, recipient: int) -> None:
+    rows = (await conn.execute(HOLD, {"ids": sorted((sender, recipient))})).all()
+    if len(rows) != 2:
+        raise RuntimeError(f"accounts {sender}, {recipient}: {len(rows)} found")
+    await conn.execute(MOVE, [{"account": sender, "by": -AMOUNT}])
+    await conn.execute(MOVE, [{"account": recipient, "by": AMOUNT}])
+    ledger = {
+        "kind": TransferKind.TRANSFER,
+        "from_user_id": sender,
+        "to_user_id": recipient,
+        "amount": AMOUNT,
+    }
+    (await conn.execute(LEDGER, ledger)).one()
+
+
+async def _orm_transfer(session: AsyncSession, sender: int, recipient: int) -> None:
+    """The naive app's transaction: ORM objects locked, changed and flushed."""
+    ids = sorted((sender, recipient))
+    users = (
+        await session.scalars(select(User).where(User.id.in_(ids)).order_by(User.id).with_for_update())
+    ).all()
+    by_id = {u.id: u for u in users}
+    by_id[sender].credits -= AMOUNT
+    by_id[recipient].credits += AMOUNT
+    session.add(
+        Transfer(
+            kind=TransferKind.TRANSFER, from_user_id=sender, to_user_id=recipient, amount=AMOUNT
+        )
+    )
+
+
+def _asgi_post(
+    app: Any,
+    path: str,
+    body: Callable[[], tuple[bytes, list[tuple[bytes, bytes]]]],
+    *,
+    expected: int = 201,
+) -> Op:
+    """POST to the app what `body()` gives per call (the body and its extra headers)."""
+    base = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+
+    async def call() -> None:
+        content, headers = body()
+        scope = {
+            **base,
+            "headers": [
+                (b"host", b"bench"),
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(content)).encode()),
+                *headers,
+            ],
+        }
+        sent = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": content, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start" and message["status"] != expected:
+                raise RuntimeError(f"POST {path}: {message['status']}")
+
+        await app(scope, receive, send)
+
+    return call
+
+
+def _transfer_bodies(
+    tokens: dict[int, str], *, keyed: bool
+) -> Callable[[], tuple[bytes, list[tuple[bytes, bytes]]]]:
+    """A transfer of 0.01 between a random pair per call, the sender's bearer token (and
+    a fresh Idempotency-Key with `keyed`, as the Python client sends)."""
+    pair = _pairs(list(tokens))
+    authorization = {user: f"Bearer {token}".encode() for user, token in tokens.items()}
+    serial = iter(range(1 << 62))
+    run = os.urandom(6).hex()
+
+    def body() -> tuple[bytes, list[tuple[bytes, bytes]]]:
+        sender, recipient = pair()
+        headers = [(b"authorization", authorization[sender])]
+        if keyed:
+            headers.append((b"idempotency-key", f"layers-{run}-{next(serial)}".encode()))
+        return f'{{"to_user_id":{recipient},"amount":"0.01"}}'.encode(), headers
+
+    return body
+
+
 def _naive_app(dsn: str) -> Any:
     """The tutorial-style reference app, or None without ../shared/bench (`BENCH_REFS`)."""
     refs = Path(os.environ.get("BENCH_REFS", REPO.parent / "shared" / "bench"))
     if not (refs / "naive_app.py").exists():
         return None
     os.environ["BENCH_DSN"] = dsn
+    os.environ["BENCH_JWT_SECRET"] = os.environ["JWT_SECRET"]  # it takes Inkwell's tokens
     sys.path.insert(0, str(refs))
     return importlib.import_module(REFERENCE_MODULES["naive"]).app
 
@@ -216,6 +374,52 @@ async def measure(op: Op, iterations: int) -> float:
             await op()
         samples.append((time.process_time() - start) * 1000 / iterations)
     return statistics.median(samples)
+
+
+async def _write_layers(
+    pool: asyncpg.Pool,
+    plain: Any,
+    plain_sessions: async_sessionmaker[AsyncSession],
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    app: Any,
+    naive: Any,
+) -> list[tuple[str, str, Op]]:
+    """The rows of `POST /transfers/`, among the first WRITERS demo accounts."""
+    writers = [r["id"] for r in await pool.fetch(DEMO_ACCOUNTS, WRITERS)]
+    if len(writers) < WRITERS:
+        raise SystemExit(f"need {WRITERS} seeded demo accounts for the write rows")
+    async with sessions() as session:
+        users = (await session.scalars(select(User).where(User.id.in_(writers)))).all()
+    tokens = {user.id: create_access_token(settings, user)[0] for user in users}
+    pair = _pairs(writers)
+
+    async def asyncpg_transfer() -> None:
+        async with pool.acquire() as conn:
+            await _asyncpg_transfer(conn, *pair())
+
+    async def core_transfer() -> None:
+        async with plain.begin() as conn:
+            await _core_transfer(conn, *pair())
+
+    async def orm_transfer() -> None:
+        async with plain_sessions() as session, session.begin():
+            await _orm_transfer(session, *pair())
+
+    endpoint = "transfers"
+    layers: list[tuple[str, str, Op]] = [
+        (endpoint, "asyncpg: the reference's transaction (raw)", asyncpg_transfer),
+        (endpoint, "SQLAlchemy Core, AsyncConnection", core_transfer),
+        (endpoint, "AsyncSession, ORM objects flushed (naive's work)", orm_transfer),
+    ]
+    if naive is not None:
+        naive_post = _asgi_post(naive, "/transfers/", _transfer_bodies(tokens, keyed=False))
+        layers.append((endpoint, "naive app through ASGI (no HTTP)", naive_post))
+    unkeyed = _asgi_post(app, "/transfers/", _transfer_bodies(tokens, keyed=False))
+    keyed = _asgi_post(app, "/transfers/", _transfer_bodies(tokens, keyed=True))
+    layers.append((endpoint, "Inkwell app, no Idempotency-Key", unkeyed))
+    layers.append((endpoint, "Inkwell app, an Idempotency-Key each", keyed))
+    return layers
 
 
 async def run(dsn: str, iterations: int, only: list[str]) -> dict[str, dict[str, float]]:
@@ -293,6 +497,10 @@ async def run(dsn: str, iterations: int, only: list[str]) -> dict[str, dict[str,
             warm_info = (endpoint, "Inkwell app, cache warm, LOG_LEVEL=INFO", _asgi_get(app, path))
             layers.append(warm_info)
         layers.append(("posts-20", "Inkwell app, If-None-Match revalidated: 304", revalidated))
+        layers.extend(await _write_layers(pool, plain, plain_sessions, sessions, settings, app, naive))
+        balances = "SELECT sum(credits) FROM users WHERE id = any($1::int[])"
+        writers = [r["id"] for r in await pool.fetch(DEMO_ACCOUNTS, WRITERS)]
+        held_before = await pool.fetchval(balances, writers)
         results: dict[str, dict[str, float]] = {}
         for endpoint, layer, op in layers:
             if only and not any(word in f"{endpoint} {layer}" for word in only):
@@ -302,6 +510,9 @@ async def run(dsn: str, iterations: int, only: list[str]) -> dict[str, dict[str,
                 cpu_ms = await measure(op, iterations)
             results.setdefault(endpoint, {})[layer] = round(cpu_ms, 3)
             print(f"{endpoint:10s}  {layer:45s}  {cpu_ms:7.3f} ms CPU", flush=True)
+        held_after = await pool.fetchval(balances, writers)
+        if held_after != held_before:
+            raise RuntimeError(f"the writers held {held_before} credits, now {held_after}")
     await pool.close()
     await plain.dispose()
     await engine.dispose()

@@ -25,6 +25,7 @@ from httpx import ASGITransport, AsyncClient, Request, RequestNotRead, Response
 from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.default import CacheStats
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 from starlette.routing import BaseRoute
@@ -303,14 +304,20 @@ def api_client(app: FastAPI, *, raise_app_exceptions: bool = True) -> AsyncClien
 
 
 class StatementCounter:
-    """Counts SQL statements sent to the database (transaction control excluded)."""
+    """Counts SQL statements sent to the database (transaction control excluded), and
+    keeps those SQLAlchemy compiled anew (not found in its compiled cache)."""
 
     def __init__(self) -> None:
         self.statements: list[str] = []
+        self.compiled: list[str] = []
 
-    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    def __call__(
+        self, _conn: Any, _cursor: Any, statement: str, _params: Any, context: Any, *_: Any
+    ) -> None:
         if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
             self.statements.append(statement)
+        if context.compiled is not None and context.cache_hit is not CacheStats.CACHE_HIT:
+            self.compiled.append(f"{context.cache_hit.name}: {statement}")
 
     @property
     def count(self) -> int:
@@ -318,6 +325,7 @@ class StatementCounter:
 
     def reset(self) -> None:
         self.statements.clear()
+        self.compiled.clear()
 
 
 @contextlib.asynccontextmanager

@@ -1,6 +1,8 @@
 """Login and bearer tokens, on both databases."""
 
+import time
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import jwt
@@ -11,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from inkwell.auth import service as auth_service
 from inkwell.auth.hashing import PasswordHasher
 from inkwell.core.config import DEFAULT_JWT_SECRET, Settings
 from inkwell.main import create_app
@@ -163,3 +166,15 @@ async def test_token_responses_are_never_cached(
     assert response.headers["pragma"] == "no-cache"
     me = await client.get("/users/me")
     assert "cache-control" not in me.headers
+
+
+async def test_a_token_accepted_before_expires_all_the_same(
+    client: AsyncClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A token's signature is checked once and what it says kept: its expiry is checked
+    on every use all the same."""
+    account = await make_account(client)
+    assert (await client.get("/users/me", headers=account.headers)).status_code == 200
+    expired = time.time() + settings.access_token_minutes * 60 + 1
+    monkeypatch.setattr(auth_service, "time", SimpleNamespace(time=lambda: expired))
+    assert_problem(await client.get("/users/me", headers=account.headers), 401)

@@ -6,6 +6,7 @@ import asyncpg
 import pytest
 from httpx import AsyncClient, Response
 
+from inkwell.core.http import routing
 from tests.factories import assert_problem, make_account, make_user
 from tests.servers import asyncpg_dsn
 from tests.support import (
@@ -122,9 +123,21 @@ async def test_new_tags_are_inserted_in_one_order(
     assert [t["name"] for t in response.json()["tags"]] == ["a", "b"]
 
 
-async def test_a_deadlock_is_a_503_to_retry(pg_client: AsyncClient, postgres_url: str) -> None:
-    """A real deadlock (a transaction that takes the same locks in the other order) is
-    answered as a problem to retry, with nothing written, never a 500."""
+async def test_a_deadlock_is_run_again(pg_client: AsyncClient, postgres_url: str) -> None:
+    """A real deadlock (a transaction that takes the same locks in the other order)
+    aborts the request's transaction: the request runs again from the start, once the
+    other transaction is through, and succeeds."""
+    response = await _tag_race(pg_client, postgres_url, ["a", "b"], ("b", "a"))
+    assert response.status_code == 201, response.text
+    assert [t["name"] for t in response.json()["tags"]] == ["a", "b"]
+
+
+async def test_a_deadlock_on_the_last_attempt_is_a_503_to_retry(
+    pg_client: AsyncClient, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the last attempt is the one deadlocked (here the only one), the client gets a
+    problem to retry, with nothing written, never a 500."""
+    monkeypatch.setattr(routing, "ATTEMPTS", 1)
     response = await _tag_race(pg_client, postgres_url, ["a", "b"], ("b", "a"))
     body = assert_problem(response, 503)
     assert body["type"].endswith("/transaction-conflict")

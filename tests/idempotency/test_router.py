@@ -4,10 +4,14 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+from fastapi import FastAPI
 from httpx import AsyncClient
-from sqlalchemy import text, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import insert, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from inkwell.idempotency import service as idempotency_service
+from inkwell.idempotency.service import Answer
 from inkwell.models import IdempotencyKey
 from tests.factories import Account, assert_problem, make_account, post_payload
 from tests.support import balance
@@ -148,3 +152,44 @@ async def test_post_creation_is_idempotent(client: AsyncClient, engine: AsyncEng
         "/transfers/", json={"to_user_id": author.id, "amount": "1"}, headers=headers
     )
     assert other.status_code == 422
+
+
+async def test_a_key_recorded_meanwhile_by_another_request_is_replayed(
+    pg_app: FastAPI, pg_client: AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL looks the key up in the statement that takes its lock, so the lookup's
+    snapshot may predate the commit of the request that held the lock just before. That
+    request's record is then in the way of this one's: this one starts again, rolled
+    back, and replays the other's answer (money moved once). The other request's commit
+    is made to fall right after the lookup."""
+    engine: AsyncEngine = pg_app.state.engine
+    alice = await make_account(pg_client)
+    bob = await make_account(pg_client)
+    lookups: list[Answer | None] = []
+
+    async def raced(session: AsyncSession, **keyed: Any) -> Answer | None:
+        answer = await real_replay(session, **keyed)
+        lookups.append(answer)
+        if len(lookups) == 1:
+            async with engine.begin() as other:
+                await other.execute(
+                    insert(IdempotencyKey).values(
+                        user_id=alice.id,
+                        key="raced",
+                        fingerprint=keyed["fingerprint"],
+                        status_code=201,
+                        body='{"answered": "by the other request"}',
+                        expires_at=datetime(2999, 1, 1, tzinfo=UTC),
+                    )
+                )
+        return answer
+
+    real_replay = idempotency_service.replay
+    monkeypatch.setattr(idempotency_service, "replay", raced)
+    sent = await _send(pg_client, alice, {"to_user_id": bob.id, "amount": "10"}, "raced")
+    assert sent.status_code == 201, sent.text
+    assert sent.json() == {"answered": "by the other request"}
+    assert sent.headers["idempotent-replayed"] == "true"
+    assert lookups == [None, Answer(201, b'{"answered": "by the other request"}')]
+    assert await balance(pg_client, alice) == "100.00"
+    assert await _count(engine, "SELECT count(*) FROM transfers WHERE kind='transfer'") == 0

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.core.errors import sqlstate
+from inkwell.core.http.routing import ATTEMPTS
 from inkwell.transfers import service as transfers_service
 from tests.factories import Account, assert_problem, deactivate, make_account
 from tests.support import balance
@@ -218,8 +219,9 @@ async def test_deadlock_is_retried_not_a_5xx(
     """A real deadlock: another transaction locks Bob's row, the transfer from Alice to
     Bob locks Alice's and waits for Bob's, then the other asks for Alice's. PostgreSQL
     aborts one of the two with SQLSTATE 40P01; the other transaction waits 10 s before
-    looking for deadlocks, so it is the transfer (1 s, the server's default). The service
-    rolls its savepoint back, which frees Alice's row, and tries again: 201, not a 5xx."""
+    looking for deadlocks, so it is the transfer (1 s, the server's default). The request
+    rolls its transaction back, which frees Alice's row, and runs again from the start
+    (core.http.routing.Route): 201, not a 5xx."""
     engine: AsyncEngine = pg_app.state.engine
     alice = await make_account(pg_client)
     bob = await make_account(pg_client)
@@ -237,7 +239,7 @@ async def test_deadlock_is_retried_not_a_5xx(
 
     monkeypatch.setattr(transfers_service, "_move", recorded_move)
     # The lock transfers take on balances. (FOR UPDATE would also wait for the hold
-    # every writing request has on its own caller's row, outside the savepoint.)
+    # every writing request has on its own caller's row.)
     lock = text("SELECT id FROM users WHERE id = :id FOR NO KEY UPDATE")
     async with engine.connect() as other, other.begin():
         await other.execute(text("SET LOCAL deadlock_timeout = '10s'"))
@@ -253,7 +255,7 @@ async def test_deadlock_is_retried_not_a_5xx(
     # commit (scheduling decides), then through: never more than the service tries.
     assert attempts[-1] is None
     assert set(attempts[:-1]) == {"40P01"}  # at least one deadlock, nothing else
-    assert len(attempts) <= transfers_service.MAX_ATTEMPTS
+    assert len(attempts) <= ATTEMPTS
     assert await balance(pg_client, alice) == "95.00"
     assert await balance(pg_client, bob) == "105.00"
     balances, grants = await _totals(engine)

@@ -1,5 +1,7 @@
 """Credentials and tokens: the login policy, issuing and reading signed JWTs."""
 
+import functools
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -245,23 +247,40 @@ def create_access_token(settings: Settings, user: User) -> tuple[str, int]:
 
 
 def read_access_token(settings: Settings, token: str | None) -> AccessClaims:
-    """What a valid token says; any defect (none sent included) gives the same 401."""
+    """What a valid token says; any defect (none sent included) gives the same 401.
+
+    A token's signature is checked once: a client sends the same token with each of its
+    requests, so what it was found to say is kept (the last TOKENS_KEPT tokens seen,
+    keyed by the whole token, the signature included, and by the key that checked it)
+    with its expiry, which each use checks again."""
     invalid = InvalidToken("The access token is invalid or has expired.")
     if not token:
         raise invalid
     try:
-        claims = jwt.decode(
-            token,
-            settings.jwt_secret.get_secret_value(),
-            algorithms=[settings.jwt_algorithm],
-            options={"require": ["exp", "iat", "sub", "gen"]},
+        claims, expires = _verified(
+            token, settings.jwt_secret.get_secret_value(), settings.jwt_algorithm
         )
-        user_id, generation = int(claims["sub"]), claims["gen"]
     except (jwt.PyJWTError, ValueError, TypeError):
         raise invalid from None
-    if not 1 <= user_id <= MAX_ID or type(generation) is not int or generation < 0:
+    if expires <= time.time():
         raise invalid
-    return AccessClaims(user_id, generation)
+    return claims
+
+
+TOKENS_KEPT = 4096
+
+
+@functools.lru_cache(maxsize=TOKENS_KEPT)
+def _verified(token: str, key: str, algorithm: str) -> tuple[AccessClaims, float]:
+    """What a well-signed, unexpired token says, and when it expires (epoch seconds);
+    raises for any other token (and is not kept then)."""
+    claims = jwt.decode(
+        token, key, algorithms=[algorithm], options={"require": ["exp", "iat", "sub", "gen"]}
+    )
+    user_id, generation, expires = int(claims["sub"]), claims["gen"], claims["exp"]
+    if not 1 <= user_id <= MAX_ID or type(generation) is not int or generation < 0:
+        raise ValueError("not one of our tokens")
+    return AccessClaims(user_id, generation), float(expires)
 
 
 def holds(user: User, claims: AccessClaims) -> bool:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Executable, MetaData, Row, event
+from sqlalchemy import DateTime, Executable, MetaData, Row, event, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.engine.interfaces import CoreExecuteOptionsParameter
@@ -349,9 +349,16 @@ async def insert_ignoring_duplicates(
     all succeed and leave one row (the losers wait for the winner's transaction). The
     number of rows actually inserted, so that a caller can tell a new row from a
     duplicate."""
+    rows = [values] if isinstance(values, Mapping) else list(values)
+    if not rows:
+        return 0
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    # The rows as parameters, not as the statement's VALUES: a statement of literal rows
+    # has no cache key (SQLAlchemy would compile it on every call); this one is sent as
+    # one multi-row INSERT all the same. What it returns is one row per row inserted.
     statement = (
-        dialect.insert(model).values(values).on_conflict_do_nothing(index_elements=index_elements)
+        dialect.insert(model)
+        .on_conflict_do_nothing(index_elements=index_elements)
+        .returning(literal_column("1"))
     )
-    result = await session.execute(statement)
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return len((await session.execute(statement, rows)).all())

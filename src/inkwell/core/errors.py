@@ -177,6 +177,20 @@ _UNAVAILABLE_CLASSES = frozenset({"08", "53"})
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 
 
+class Restart(Exception):
+    """A request lost a race it could only see at its end (a row that a concurrent
+    transaction committed after this one's snapshot): run it again from the start."""
+
+
+def lost_a_race(exc: BaseException) -> bool:
+    """Whether the request that raised this would succeed if run again from the start:
+    its transaction was aborted for a deadlock or a serialization failure, or it said
+    so (`Restart`)."""
+    if isinstance(exc, Restart):
+        return True
+    return isinstance(exc, DBAPIError) and sqlstate(exc) in RETRYABLE_SQLSTATES
+
+
 def sqlstate(exc: DBAPIError) -> str | None:
     """The SQLSTATE of a driver error (asyncpg keeps it on the error or its cause)."""
     for error in (exc.orig, getattr(exc.orig, "__cause__", None)):

@@ -4,16 +4,13 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import bindparam, case, insert, or_, select, update
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 
-from inkwell.core.errors import RETRYABLE_SQLSTATES, Conflict, NotFound, Unprocessable, sqlstate
+from inkwell.core.errors import Conflict, NotFound, Unprocessable
 from inkwell.core.pagination import Page, keyset_before, paginated
 from inkwell.transfers.models import Transfer, TransferKind
 from inkwell.users.models import User
-
-MAX_ATTEMPTS = 5
 
 
 class SelfTransfer(Unprocessable):
@@ -35,21 +32,12 @@ class InsufficientCredits(Conflict):
 async def transfer(
     session: AsyncSession, *, sender_id: int, to_user_id: int, amount: Decimal
 ) -> Transfer:
-    """Move `amount` from sender to recipient and write the ledger row, all or nothing.
-
-    Runs in a savepoint so that a deadlock or serialization failure is retried here
-    instead of reaching the client as a 5xx.
-    """
+    """Move `amount` from sender to recipient and write the ledger row, all or nothing
+    (the request's transaction; a deadlock or serialization failure aborts it, and the
+    request runs again: core.http.routing.Route)."""
     if sender_id == to_user_id:
         raise SelfTransfer("You cannot transfer credits to yourself.")
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        try:
-            async with session.begin_nested():
-                return await _move(session, sender_id, to_user_id, amount)
-        except DBAPIError as exc:
-            if attempt == MAX_ATTEMPTS or sqlstate(exc) not in RETRYABLE_SQLSTATES:
-                raise
-    raise AssertionError("unreachable")
+    return await _move(session, sender_id, to_user_id, amount)
 
 
 async def _move(

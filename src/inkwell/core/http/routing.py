@@ -1,14 +1,18 @@
 """Routing: JSON bodies (numbers read exactly where they are money), uncached
-credentials, and collections with and without the trailing slash."""
+credentials, requests that lost a race run again, and collections with and without
+the trailing slash."""
 
 import json
 import re
 from collections.abc import Callable, Coroutine, Iterable
+from contextlib import AsyncExitStack
 from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
+
+from inkwell.core.errors import lost_a_race
 
 
 class WrittenNumber(Decimal):
@@ -48,21 +52,48 @@ class _ExactJSONRequest(_JSONRequest):
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
+ATTEMPTS = 5
+# Where FastAPI keeps the dependencies that end with the handler (scope="function": the
+# request's database sessions), closed before the answer is sent.
+_FUNCTION_STACK = "fastapi_function_astack"
+
+
 class Route(APIRoute):
-    """Every domain route. One that takes a body reads it as `request_class` does."""
+    """Every domain route. One that takes a body reads it as `request_class` does.
+
+    A request that lost a race to a concurrent one (core.errors.lost_a_race: a deadlock,
+    a serialization failure, a `Restart`) is run again from the start, up to ATTEMPTS
+    times, dependencies included: its transaction rolled back (the session's dependency
+    ends with the attempt), a new one takes the caller's hold and does the work again.
+    Only the last attempt's failure reaches the client (a 503 to retry). Nothing is
+    paid for this until a race is lost: no savepoint, no round trip."""
 
     request_class: type[_JSONRequest] = _JSONRequest
 
     def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
-        if self.body_field is None:
-            return handler
-        request_class = self.request_class
+        request_class = self.request_class if self.body_field is not None else None
 
-        async def reading_json(request: Request) -> Response:
-            return await handler(request_class(request.scope, request.receive))
+        async def handle(request: Request) -> Response:
+            if request_class is not None:
+                # One request for every attempt: its body is read once, and kept.
+                request = request_class(request.scope, request.receive)
+            scope = request.scope
+            enclosing = scope[_FUNCTION_STACK]
+            try:
+                for attempt in range(1, ATTEMPTS + 1):
+                    try:
+                        async with AsyncExitStack() as attempt_stack:
+                            scope[_FUNCTION_STACK] = attempt_stack
+                            return await handler(request)
+                    except Exception as exc:
+                        if attempt == ATTEMPTS or not lost_a_race(exc):
+                            raise
+            finally:
+                scope[_FUNCTION_STACK] = enclosing
+            raise AssertionError("unreachable")
 
-        return reading_json
+        return handle
 
 
 class ExactNumbersRoute(Route):

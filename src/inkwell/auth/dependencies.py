@@ -62,7 +62,8 @@ def required(user: User | None, *, scheme: str = "Bearer") -> User:
 class ReadingCaller(SecurityBase):
     """The caller of a read: its security scheme reads the token (FastAPI costs about
     20 us per dependency and request: the token and the caller are one here), the
-    request's read session, the handler's own, reads the user. To OpenAPI this is
+    request's read session, the handler's own, reads the user (`WritingCaller`: the
+    session that writes, holding the caller's row). To OpenAPI this is
     `scheme` itself (FastAPI documents any SecurityBase among a route's dependencies by
     its model and name).
 
@@ -82,19 +83,29 @@ class ReadingCaller(SecurityBase):
         self._required_scheme = required_scheme
 
     async def __call__(self, request: Request, session: ReadSessionDep) -> User | None:
+        return await self._caller(request, session, writes=False)
+
+    async def _caller(
+        self, request: Request, session: AsyncSession, *, writes: bool
+    ) -> User | None:
         token = await self._token(request)
-        user = await caller(request, session, token)
+        user = await caller(request, session, token, writes=writes)
         if self._required_scheme is None:
             return user
         return required(user, scheme=self._required_scheme)
 
 
+class WritingCaller(ReadingCaller):
+    """The caller of a handler that writes, read (and held) with the request's unit of
+    work, one dependency as for reads."""
+
+    async def __call__(self, request: Request, session: SessionDep) -> User | None:
+        return await self._caller(request, session, writes=True)
+
+
 get_viewer = ReadingCaller(oauth2_scheme, oauth2_scheme, required_scheme=None)
 get_reader = ReadingCaller(oauth2_scheme, oauth2_scheme, required_scheme="Bearer")
-
-
-async def get_writer(request: Request, token: TokenDep, session: SessionDep) -> User:
-    return required(await caller(request, session, token, writes=True))
+get_writer = WritingCaller(oauth2_scheme, oauth2_scheme, required_scheme="Bearer")
 
 
 Writer = Annotated[User, Depends(get_writer)]

@@ -10,9 +10,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
-from inkwell.auth.dependencies import ReadingCaller, caller, required
+from inkwell.auth.dependencies import ReadingCaller, WritingCaller
 from inkwell.auth.service import InvalidToken
-from inkwell.core.http.dependencies import SessionDep
 from inkwell.users.models import User
 
 _SCHEMES = frozenset({"token", "bearer"})
@@ -41,16 +40,13 @@ async def conduit_token(header: Annotated[str | None, Depends(_authorization)]) 
 ConduitToken = Annotated[str | None, Depends(conduit_token)]
 
 
-async def _writer(request: Request, token: ConduitToken, session: SessionDep) -> User:
-    return required(await caller(request, session, token, writes=True), scheme="Token")
-
-
 async def _token(request: Request) -> str | None:
     return await conduit_token(await _authorization(request))
 
 
 _reader = ReadingCaller(_authorization, _token, required_scheme="Token")
 _viewer = ReadingCaller(_authorization, _token, required_scheme=None)
+_writer = WritingCaller(_authorization, _token, required_scheme="Token")
 
 Writer = Annotated[User, Depends(_writer)]
 """The caller of a handler that writes (with `SessionDep`)."""

@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, case, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 
+from inkwell.core.db import utcnow
 from inkwell.core.errors import Conflict, NotFound, Unprocessable
 from inkwell.core.pagination import Page, keyset_before, paginated
 from inkwell.transfers.models import Transfer, TransferKind
@@ -74,12 +75,17 @@ async def _move(
     )
     if moved.rowcount != 2:  # type: ignore[attr-defined]
         raise InsufficientCredits("Insufficient credits.")
-    ledger_row = Transfer(
-        kind=TransferKind.TRANSFER, from_user_id=sender_id, to_user_id=to_user_id, amount=amount
-    )
-    session.add(ledger_row)
-    await session.flush()
-    return ledger_row
+    # The ledger row by a Core INSERT (no unit of work to flush), its id returned; the
+    # row as written is the document's.
+    values = {
+        "kind": TransferKind.TRANSFER.value,
+        "from_user_id": sender_id,
+        "to_user_id": to_user_id,
+        "amount": amount,
+        "created_at": utcnow(),
+    }
+    ledger_id = (await session.execute(_RECORD, values)).scalar_one()
+    return Transfer(id=ledger_id, **values)
 
 
 _users = User.__table__.c
@@ -90,6 +96,8 @@ _HOLD_BOTH = (
     .order_by(User.id)
     .with_for_update(key_share=True)
 )
+# A ledger row, its id returned.
+_RECORD = insert(Transfer.__table__).returning(Transfer.__table__.c.id)  # type: ignore[arg-type]
 # Both balances of a transfer, each its version moved on (a Core statement: no ORM check).
 _MOVE = (
     update(User.__table__)  # type: ignore[arg-type]

@@ -198,6 +198,35 @@ async def test_concurrent_transfers_conserve_money(
     assert lowest >= 0
 
 
+async def test_a_balance_spent_concurrently_is_spent_once(
+    client: AsyncClient, engine: AsyncEngine
+) -> None:
+    """Thirty transfers of 10.00 at once from an account holding 100.00: each waits for
+    the one before it to commit and checks the balance that one left (PostgreSQL's lock
+    answers the row as last committed, not as the transfer's snapshot saw it), so exactly
+    ten go through, the other twenty are 409, and every balance is what the ledger says."""
+    alice = await make_account(client)
+    others = [await make_account(client) for _ in range(3)]
+    sends = [_send(client, alice, others[i % 3].id, "10.00") for i in range(30)]
+    statuses = sorted(r.status_code for r in await asyncio.gather(*sends))
+    assert statuses == [201] * 10 + [409] * 20
+    assert await balance(client, alice) == "0.00"
+    async with engine.connect() as conn:
+        disagreeing = (
+            await conn.execute(
+                text(
+                    "SELECT u.id, u.credits,"
+                    " (SELECT coalesce(sum(amount), 0) FROM transfers WHERE to_user_id = u.id)"
+                    " - (SELECT coalesce(sum(amount), 0) FROM transfers WHERE from_user_id = u.id)"
+                    " AS ledger FROM users u"
+                )
+            )
+        ).all()
+    assert [row for row in disagreeing if row.credits != row.ledger] == []
+    balances, grants = await _totals(engine)
+    assert balances == grants == Decimal("400.00")
+
+
 async def _wait_for_a_lock_wait(engine: AsyncEngine) -> None:
     """Until some session of this database waits for a lock (within 10 s)."""
     query = text(

@@ -59,13 +59,11 @@ def required(user: User | None, *, scheme: str = "Bearer") -> User:
     return user
 
 
-class ReadingCaller(SecurityBase):
-    """The caller of a read: its security scheme reads the token (FastAPI costs about
-    20 us per dependency and request: the token and the caller are one here), the
-    request's read session, the handler's own, reads the user (`WritingCaller`: the
-    session that writes, holding the caller's row). To OpenAPI this is
-    `scheme` itself (FastAPI documents any SecurityBase among a route's dependencies by
-    its model and name).
+class _Caller(SecurityBase):
+    """The caller as one dependency: its security scheme reads the token (FastAPI costs
+    about 20 us per dependency and request: the token and the caller are one here), the
+    handler's own session reads the user. To OpenAPI this is `scheme` itself (FastAPI
+    documents any SecurityBase among a route's dependencies by its model and name).
 
     `required_scheme`: the scheme a 401 names when no token is sent; None: the caller is
     optional (None without a token; a bad token is still a 401)."""
@@ -82,9 +80,6 @@ class ReadingCaller(SecurityBase):
         self._token = token
         self._required_scheme = required_scheme
 
-    async def __call__(self, request: Request, session: ReadSessionDep) -> User | None:
-        return await self._caller(request, session, writes=False)
-
     async def _caller(
         self, request: Request, session: AsyncSession, *, writes: bool
     ) -> User | None:
@@ -95,9 +90,15 @@ class ReadingCaller(SecurityBase):
         return required(user, scheme=self._required_scheme)
 
 
-class WritingCaller(ReadingCaller):
-    """The caller of a handler that writes, read (and held) with the request's unit of
-    work, one dependency as for reads."""
+class ReadingCaller(_Caller):
+    """The caller of a read, read in the request's read session (its snapshot)."""
+
+    async def __call__(self, request: Request, session: ReadSessionDep) -> User | None:
+        return await self._caller(request, session, writes=False)
+
+
+class WritingCaller(_Caller):
+    """The caller of a handler that writes, read and held in the request's unit of work."""
 
     async def __call__(self, request: Request, session: SessionDep) -> User | None:
         return await self._caller(request, session, writes=True)

@@ -1,9 +1,11 @@
 """Moving credits: atomic, ledgered, and safe under concurrency on both databases."""
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import bindparam, case, insert, or_, select, update
+from sqlalchemy import Integer, Row, and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 
@@ -49,43 +51,54 @@ async def _move(
     # balance's UPDATE takes anyway: it leaves alone the hold every writing request has
     # on its caller's row (auth's `caller`), which FOR UPDATE would deadlock with. SQLite
     # has no FOR UPDATE; there the request already holds the write lock (BEGIN IMMEDIATE).
-    rows = await session.execute(_HOLD_BOTH, {"ids": sorted((sender_id, to_user_id))})
-    accounts = {row.id: row for row in rows}
-    recipient = accounts.get(to_user_id)
-    if recipient is None or not recipient.is_open:
-        raise RecipientNotFound(f"User {to_user_id} does not exist.")
-    if not recipient.is_active:
-        raise RecipientInactive(f"User {to_user_id} is not active and cannot receive credits.")
-    balance = accounts[sender_id].credits
-    if balance < amount:
-        raise InsufficientCredits(f"Insufficient credits: balance {balance}, needed {amount}.")
-    # New balances are computed exactly in Decimal and written as values: SQLite
-    # keeps NUMERIC as floating point, so arithmetic in SQL would drift. Both in one
-    # statement (one round trip); the sender's `credits >= amount` guard and the CHECK
-    # constraint back up the lock.
-    moved = await session.execute(
-        _MOVE,
-        {
-            "sender": sender_id,
-            "recipient": to_user_id,
-            "debited": balance - amount,
-            "credited": recipient.credits + amount,
-            "amount": amount,
-        },
-    )
-    if moved.rowcount != 2:  # type: ignore[attr-defined]
-        raise InsufficientCredits("Insufficient credits.")
-    # The ledger row by a Core INSERT (no unit of work to flush), its id returned; the
-    # row as written is the document's.
-    values = {
+    ledger = {
         "kind": TransferKind.TRANSFER.value,
         "from_user_id": sender_id,
         "to_user_id": to_user_id,
         "amount": amount,
         "created_at": utcnow(),
     }
-    ledger_id = (await session.execute(_RECORD, values)).scalar_one()
-    return Transfer(id=ledger_id, **values)
+    parties = {"sender": sender_id, "recipient": to_user_id, "amount": amount}
+    if session.get_bind().dialect.name == "postgresql":
+        # One statement, one round trip: lock, check, move and record (_AT_ONCE). The
+        # accounts as they were locked tell why nothing moved, when nothing did.
+        at_once = {**parties, "kind": ledger["kind"], "moved_at": ledger["created_at"]}
+        locked = (await session.execute(_AT_ONCE, at_once)).all()
+        _check(locked, to_user_id, sender_id, amount)
+        ledger_id = locked[0].ledger_id
+        if ledger_id is None:  # the statement's own checks: cannot differ from _check's
+            raise InsufficientCredits("Insufficient credits.")
+        return Transfer(id=ledger_id, **ledger)
+    # SQLite: three statements (no round trips to save). New balances are computed
+    # exactly in Decimal and written as values: SQLite keeps NUMERIC as floating point,
+    # so arithmetic in SQL would drift. The sender's `credits >= amount` guard and the
+    # CHECK constraint back up the write lock.
+    rows = (await session.execute(_HOLD_BOTH, {"ids": sorted((sender_id, to_user_id))})).all()
+    sender, recipient = _check(rows, to_user_id, sender_id, amount)
+    balances = {"debited": sender.credits - amount, "credited": recipient.credits + amount}
+    moved = await session.execute(_MOVE, {**parties, **balances})
+    if moved.rowcount != 2:  # type: ignore[attr-defined]
+        raise InsufficientCredits("Insufficient credits.")
+    ledger_id = (await session.execute(_RECORD, ledger)).scalar_one()
+    return Transfer(id=ledger_id, **ledger)
+
+
+def _check(
+    rows: Sequence[Row[*tuple[Any, ...]]], to_user_id: int, sender_id: int, amount: Decimal
+) -> tuple[Row[*tuple[Any, ...]], Row[*tuple[Any, ...]]]:
+    """The sender's and the recipient's accounts, locked, if the transfer may go ahead."""
+    accounts = {row.id: row for row in rows}
+    recipient = accounts.get(to_user_id)
+    if recipient is None or not recipient.is_open:
+        raise RecipientNotFound(f"User {to_user_id} does not exist.")
+    if not recipient.is_active:
+        raise RecipientInactive(f"User {to_user_id} is not active and cannot receive credits.")
+    sender = accounts[sender_id]
+    if sender.credits < amount:
+        raise InsufficientCredits(
+            f"Insufficient credits: balance {sender.credits}, needed {amount}."
+        )
+    return sender, recipient
 
 
 _users = User.__table__.c
@@ -97,7 +110,8 @@ _HOLD_BOTH = (
     .with_for_update(key_share=True)
 )
 # A ledger row, its id returned.
-_RECORD = insert(Transfer.__table__).returning(Transfer.__table__.c.id)  # type: ignore[arg-type]
+_transfers = Transfer.__table__
+_RECORD = insert(_transfers).returning(_transfers.c.id)  # type: ignore[arg-type]
 # Both balances of a transfer, each its version moved on (a Core statement: no ORM check).
 _MOVE = (
     update(User.__table__)  # type: ignore[arg-type]
@@ -113,6 +127,76 @@ _MOVE = (
         version=_users.version + 1,
     )
 )
+
+
+# PostgreSQL: the whole transfer in one statement. `held` locks both accounts in id
+# order (as _HOLD_BOTH) and is what the statement answers; `moved` writes both balances
+# from the locked rows (exact NUMERIC arithmetic) if every check passes on them: both
+# accounts there, the recipient open and active, the sender's balance enough; `ledger`
+# records the transfer if both balances moved. Under READ COMMITTED, FOR NO KEY UPDATE
+# answers each row as the last transaction to change it left it, so the balances are
+# computed from current values even when the lock was waited for.
+_sender: BindParameter[int] = bindparam("sender", type_=Integer())
+_recipient: BindParameter[int] = bindparam("recipient", type_=Integer())
+_amount: BindParameter[Decimal] = bindparam("amount", type_=User.credits.type)
+_moved_at: BindParameter[datetime] = bindparam("moved_at", type_=_transfers.c.created_at.type)
+_held = (
+    select(_users.id, _users.credits, _users.is_active, User.is_open.label("is_open"))
+    .where(_users.id.in_([_sender, _recipient]))
+    .order_by(_users.id)
+    .with_for_update(key_share=True)
+    .cte("held")
+)
+_allowed = (
+    select(
+        and_(
+            func.count() == 2,
+            func.bool_and(or_(_held.c.id != _sender, _held.c.credits >= _amount)),
+            func.bool_and(or_(_held.c.id != _recipient, and_(_held.c.is_open, _held.c.is_active))),
+        )
+    )
+    .select_from(_held)
+    .scalar_subquery()
+)
+_moved = (
+    update(User.__table__)  # type: ignore[arg-type]
+    .where(_users.id == _held.c.id, _allowed)
+    .values(
+        credits=case(
+            (_users.id == _sender, _held.c.credits - _amount),
+            else_=_held.c.credits + _amount,
+        ),
+        version=_users.version + 1,
+        # Set here: SQLAlchemy runs no column default in a statement of a CTE.
+        updated_at=_moved_at,
+    )
+    .returning(_users.id)
+    .cte("moved")
+)
+_recorded = (
+    insert(_transfers)  # type: ignore[arg-type]
+    .from_select(
+        ["kind", "from_user_id", "to_user_id", "amount", "created_at"],
+        # Parameters not named after a column of `users` (an UPDATE's execution
+        # would take such a name for a value to set).
+        select(
+            bindparam("kind", type_=_transfers.c.kind.type),
+            _sender,
+            _recipient,
+            _amount,
+            _moved_at,
+        ).where(select(func.count()).select_from(_moved).scalar_subquery() == 2),
+    )
+    .returning(_transfers.c.id)
+    .cte("ledger")
+)
+_AT_ONCE = select(
+    _held.c.id,
+    _held.c.credits,
+    _held.c.is_active,
+    _held.c.is_open,
+    select(_recorded.c.id).scalar_subquery().label("ledger_id"),
+).order_by(_held.c.id)
 
 
 async def grant(session: AsyncSession, *, to_user_id: int, amount: Decimal) -> Transfer:

@@ -56,6 +56,7 @@ ATTEMPTS = 5
 # Where FastAPI keeps the dependencies that end with the handler (scope="function": the
 # request's database sessions), closed before the answer is sent.
 _FUNCTION_STACK = "fastapi_function_astack"
+_READS = frozenset({"GET", "HEAD"})
 
 
 class Route(APIRoute):
@@ -73,6 +74,10 @@ class Route(APIRoute):
     def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()
         request_class = self.request_class if self.body_field is not None else None
+        if self.methods is not None and self.methods <= _READS:
+            # A read's snapshot (REPEATABLE READ, READ ONLY) takes no lock and cannot
+            # fail to serialize: nothing to run again.
+            return handler
 
         async def handle(request: Request) -> Response:
             if request_class is not None:

@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from inkbench.common import INKWELL, INKWELL_APPS, RAW, REPO, Config, log, parse_args
-from inkbench.database import inkwell_env, prepare_database, viewer_plan
+from inkbench.database import (
+    check_money,
+    inkwell_env,
+    prepare_database,
+    read_money,
+    viewer_plan,
+)
 from inkbench.load import (
     PRIMED,
     Endpoint,
@@ -70,14 +76,18 @@ class Bench:
         env = inkwell_env(config)
         dataset = prepare_database(config, env)
         machine = describe_machine(config.dsn)
+        money_before = read_money(config.dsn)
         self.start_servers(env)
         inkwell = self.by_name[INKWELL]
+        started_login = time.monotonic()
         tokens = [log_in(inkwell, username) for _, username in dataset.accounts]
+        took = time.monotonic() - started_login
+        log(f"logged in {len(tokens)} demo accounts through {INKWELL} in {took:.1f} s")
         viewer = conduit_viewer(inkwell, tokens[0], *viewer_plan(config.dsn, dataset))
         endpoints = self.select(
             make_endpoints(dataset, list(self.by_name), self.workdir, tokens, viewer)
         )
-        checked = preflight(endpoints, self.by_name, tokens, dataset)
+        checked = preflight(endpoints, self.by_name, tokens)
         self.etags = checked.etags
         warnings = checked.warnings
         for warning in warnings:
@@ -116,6 +126,9 @@ class Bench:
         log_tails = {s.name: s.tail(40) for s in self.servers if s.name in failing}
         self.stop()
         machine["loadavg_end"] = os.getloadavg()
+        # Every server stopped: nothing is in flight. Whatever each app wrote, the money
+        # must add up (see check_money).
+        money = check_money(money_before, read_money(config.dsn))
 
         report = Report(
             config=config,
@@ -131,11 +144,15 @@ class Bench:
             warnings=warnings,
             runtime_s=time.monotonic() - started,
             log_tails=log_tails,
+            money=money,
         )
         report.print()
         json_path, png_path = report.write(config.out)
         shown = json_path.relative_to(REPO) if json_path.is_relative_to(REPO) else json_path
         log(f"wrote {shown} and {png_path.name}; total {report.runtime_s / 60:.1f} min")
+        if not money["conserved"]:
+            log(f"bench failed: {report.money_line}")
+            return 1
         return 0
 
     def start_servers(self, env: dict[str, str]) -> None:

@@ -21,7 +21,12 @@ DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/inkwell_bench"
 # The data set the issue asks for; seeded once, reused while it holds this many posts.
 SEED = {"users": 1000, "posts": 20000, "tags": 50, "tags-per-post": 3, "published": 0.8}
 DEEP_OFFSET = 15000
-TRANSFER_ACCOUNTS = 10
+# The write rows: transfers between (and drafts by) the first seeded demo accounts, and
+# transfers among a few of them, where each account's row lock is fought over.
+TRANSFER_ACCOUNTS = 100
+CONTENDED_ACCOUNTS = 10
+# A draft written by `posts-write` takes 3 of the first seeded tags (no tag is created).
+WRITE_TAGS = 20
 SEED_PASSWORD = "inkwell-demo"  # noqa: S105 - the documented demo password of `inkwell seed`
 
 INKWELL, RAW, NAIVE = "inkwell", "raw", "naive"

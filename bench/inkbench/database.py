@@ -8,6 +8,8 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
 
 import asyncpg
 
@@ -19,6 +21,7 @@ from inkbench.common import (
     TRANSFER_ACCOUNTS,
     VIEWER_FAVORITES,
     VIEWER_FOLLOWS,
+    WRITE_TAGS,
     Config,
     log,
     production_env,
@@ -35,7 +38,8 @@ class Dataset:
     published_ids: list[int]
     user_ids: list[int]
     deep_cursor: str
-    accounts: list[tuple[int, str]]
+    accounts: list[tuple[int, str]]  # (id, username) of the writing demo accounts
+    tag_names: list[str]  # what the drafts of `posts-write` are tagged with
     seeded_now: bool = False
 
 
@@ -103,6 +107,10 @@ async def load_dataset(dsn: str) -> Dataset:
                 TRANSFER_ACCOUNTS,
             )
         ]
+        tag_names = [
+            r["name"]
+            for r in await conn.fetch("SELECT name FROM tags ORDER BY id LIMIT $1", WRITE_TAGS)
+        ]
         return Dataset(
             users=int(await conn.fetchval("SELECT count(*) FROM users")),
             posts=int(await conn.fetchval("SELECT count(*) FROM posts")),
@@ -112,6 +120,7 @@ async def load_dataset(dsn: str) -> Dataset:
             user_ids=user_ids,
             deep_cursor=encode_cursor(deep["created_at"], deep["id"]),
             accounts=accounts,
+            tag_names=tag_names,
         )
     finally:
         await conn.close()
@@ -139,8 +148,70 @@ def prepare_database(config: Config, env: dict[str, str]) -> Dataset:
     dataset = asyncio.run(load_dataset(config.dsn))
     dataset.seeded_now = seeded
     if len(dataset.accounts) < TRANSFER_ACCOUNTS:
-        raise SystemExit(f"need {TRANSFER_ACCOUNTS} seeded demo users for the transfer test")
+        raise SystemExit(f"need {TRANSFER_ACCOUNTS} seeded demo users for the write tests")
+    if len(dataset.tag_names) < WRITE_TAGS:
+        raise SystemExit(f"need {WRITE_TAGS} seeded tags for the posts-write test")
     return dataset
+
+
+# Every balance moves only with a ledger row (`transfers`): a grant (kind 'grant', no
+# sender) creates credits, a transfer moves them. So whatever the apps wrote, the
+# credits of all users add up to the grants, and each user's credits to what their
+# ledger rows brought in minus what they sent.
+MONEY = """
+WITH moves AS (
+    SELECT to_user_id AS user_id, amount FROM transfers
+    UNION ALL
+    SELECT from_user_id, -amount FROM transfers WHERE from_user_id IS NOT NULL
+), per_user AS (
+    SELECT user_id, sum(amount) AS total FROM moves GROUP BY user_id
+)
+SELECT
+    (SELECT coalesce(sum(credits), 0) FROM users) AS credits,
+    (SELECT coalesce(sum(amount), 0) FROM transfers WHERE kind = 'grant') AS grants,
+    (SELECT count(*) FROM transfers WHERE kind = 'transfer') AS transfer_rows,
+    (SELECT count(*) FROM users u LEFT JOIN per_user p ON p.user_id = u.id
+     WHERE u.credits <> coalesce(p.total, 0)) AS accounts_off_ledger,
+    (SELECT count(*) FROM posts) AS posts
+"""
+
+
+def read_money(dsn: str) -> dict[str, Any]:
+    """The money in the database, in one snapshot: the sum of all users' credits, the
+    sum of the grants, the transfer ledger rows, the users whose credits differ from
+    their ledger, and the posts (drafts of `posts-write` included)."""
+
+    async def read() -> dict[str, Any]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            row = await conn.fetchrow(MONEY)
+        finally:
+            await conn.close()
+        assert row is not None
+        return {
+            "credits": str(row["credits"]),
+            "grants": str(row["grants"]),
+            "transfer_rows": int(row["transfer_rows"]),
+            "accounts_off_ledger": int(row["accounts_off_ledger"]),
+            "posts": int(row["posts"]),
+        }
+
+    return asyncio.run(read())
+
+
+def check_money(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """Whether money was created or lost over the run: the credits equal the grants,
+    and no account's credits differ from its ledger."""
+    conserved = (
+        Decimal(after["credits"]) == Decimal(after["grants"]) and after["accounts_off_ledger"] == 0
+    )
+    return {
+        "before": before,
+        "after": after,
+        "transfer_rows_written": after["transfer_rows"] - before["transfer_rows"],
+        "posts_written": after["posts"] - before["posts"],
+        "conserved": conserved,
+    }
 
 
 def viewer_plan(dsn: str, dataset: Dataset) -> tuple[list[str], list[str]]:

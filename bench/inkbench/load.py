@@ -7,6 +7,7 @@ page's current ETag, which the pre-flight fetches and checks (`revalidate`).
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
 from collections import Counter
@@ -17,9 +18,12 @@ from typing import Any
 from urllib.parse import quote
 
 from inkbench.common import (
+    CONTENDED_ACCOUNTS,
     DEEP_OFFSET,
     INKWELL,
     INKWELL_APPS,
+    NAIVE,
+    RAW,
     VIEWER_FAVORITES,
     VIEWER_FOLLOWS,
     Config,
@@ -43,6 +47,11 @@ class Endpoint:
     expect: int = 200
     # Sent on every request (the Conduit viewer's `Authorization: Token ...`).
     headers: Mapping[str, str] = field(default_factory=dict)
+    # A write's pre-flight request: its JSON body, sent with the first account's token.
+    body: str | None = None
+    # A write: wrk is given a fresh key prefix per run for its `Idempotency-Key`s and
+    # counts the answers by status (`Statuses:` in its output).
+    writes: bool = False
 
     @property
     def revalidates(self) -> bool:
@@ -78,15 +87,55 @@ end
 """
 )
 
-LUA_TRANSFERS = (
-    LUA_SEEDING
-    + """
-local ids = {%(ids)s}
-local tokens = {%(tokens)s}
-function init(args)
-  math.randomseed(os.time() * 1000 + (tid or 0))
+# The write scripts: `wrk ... --script <name>.lua <url> -- <prefix>`. Every request
+# carries a fresh `Idempotency-Key`, `<prefix>-<thread>-<n>`, unique across threads and
+# (by the prefix, new for each wrk run) across runs; the answers are counted by status
+# and printed at the end as `Statuses: 201=1234 409=2`.
+LUA_WRITING = """
+local counter = 0
+local threads = {}
+function setup(thread)
+  counter = counter + 1
+  thread:set("tid", counter)
+  threads[#threads + 1] = thread
 end
 
+local key_prefix, sent = "", 0
+statuses = {}
+function init(args)
+  math.randomseed(os.time() * 1000 + (tid or 0))
+  key_prefix = (args[1] or "bench") .. "-" .. (tid or 0) .. "-"
+end
+
+local function next_key()
+  sent = sent + 1
+  return key_prefix .. sent
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local total = {}
+  for _, thread in ipairs(threads) do
+    for status, n in pairs(thread:get("statuses") or {}) do
+      total[status] = (total[status] or 0) + n
+    end
+  end
+  local parts = {}
+  for status, n in pairs(total) do parts[#parts + 1] = status .. "=" .. n end
+  table.sort(parts)
+  io.write("Statuses: " .. table.concat(parts, " ") .. "\\n")
+end
+
+local ids = {%(ids)s}
+local tokens = {%(tokens)s}
+"""
+
+LUA_TRANSFERS = (
+    LUA_WRITING
+    + """
 function request()
   local from = math.random(#ids)
   local to = math.random(#ids - 1)
@@ -95,10 +144,65 @@ function request()
   return wrk.format("POST", "/transfers/", {
     ["Authorization"] = "Bearer " .. tokens[from],
     ["Content-Type"] = "application/json",
+    ["Idempotency-Key"] = next_key(),
   }, body)
 end
 """
 )
+
+# A draft by a random account on its own page, titled by its key (so every slug
+# differs), with 3 distinct tags of the list, spaced a third of it apart.
+LUA_POSTS = (
+    LUA_WRITING
+    + """
+local tags = {%(tags)s}
+local text = %(text)s
+local step = math.floor(#tags / 3)
+function request()
+  local who = math.random(#ids)
+  local key = next_key()
+  local t = math.random(#tags)
+  local body = '{"title":"Bench draft ' .. key .. '","body":' .. text
+    .. ',"published":false,"tags":[' .. tags[t] .. ',' .. tags[(t + step - 1) %% #tags + 1]
+    .. ',' .. tags[(t + 2 * step - 1) %% #tags + 1] .. ']}'
+  return wrk.format("POST", "/users/" .. ids[who] .. "/posts/", {
+    ["Authorization"] = "Bearer " .. tokens[who],
+    ["Content-Type"] = "application/json",
+    ["Idempotency-Key"] = key,
+  }, body)
+end
+"""
+)
+
+
+def lua_string(text: str) -> str:
+    """`text` as a Lua string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def write_script(
+    path: Path,
+    template: str,
+    accounts: Sequence[tuple[int, str]],
+    tokens: Sequence[str],
+    **more: str,
+) -> None:
+    path.write_text(
+        template
+        % {
+            "ids": ", ".join(str(i) for i, _ in accounts),
+            "tokens": ", ".join(lua_string(t) for t in tokens[: len(accounts)]),
+            **more,
+        }
+    )
+
+
+DRAFT_TEXT = "Written by the benchmark as a draft: never published."
+
+
+def draft_body(title: str, tags: Sequence[str]) -> str:
+    """A `posts-write` request's body, as the Lua script sends it (for the pre-flight)."""
+    return json.dumps({"title": title, "body": DRAFT_TEXT, "published": False, "tags": [*tags]})
 
 
 def make_endpoints(
@@ -120,13 +224,24 @@ def make_endpoints(
     (workdir / "user_by_id.lua").write_text(
         LUA_RANDOM_ID % {"ids": workdir / "user_ids.txt", "prefix": "/users/"}
     )
-    (workdir / "transfers.lua").write_text(
-        LUA_TRANSFERS
-        % {
-            "ids": ", ".join(str(i) for i, _ in dataset.accounts),
-            "tokens": ", ".join(f'"{t}"' for t in tokens),
-        }
+    accounts = dataset.accounts
+    write_script(workdir / "transfers.lua", LUA_TRANSFERS, accounts, tokens)
+    write_script(
+        workdir / "transfers_contended.lua",
+        LUA_TRANSFERS,
+        accounts[:CONTENDED_ACCOUNTS],
+        tokens,
     )
+    write_script(
+        workdir / "posts_write.lua",
+        LUA_POSTS,
+        accounts,
+        tokens,
+        tags=", ".join(lua_string(json.dumps(name)) for name in dataset.tag_names),
+        text=lua_string(json.dumps(DRAFT_TEXT)),
+    )
+    transfer_apps = tuple(app for app in apps if app in (INKWELL, RAW, NAIVE))
+    transfer_body = json.dumps({"to_user_id": accounts[1][0], "amount": "0.01"})
     deep_cursor = f"/posts/?limit=20&cursor={dataset.deep_cursor}"
     deep_offset = f"/posts/?skip={DEEP_OFFSET}&limit=20"
     return [
@@ -197,12 +312,37 @@ def make_endpoints(
         ),
         Endpoint(
             "transfers",
-            "POST /transfers/ (10 accounts)",
-            (INKWELL,),
+            f"POST /transfers/ ({len(accounts)} accounts)",
+            transfer_apps,
             "/transfers/",
             script="transfers.lua",
             method="POST",
             expect=201,
+            body=transfer_body,
+            writes=True,
+        ),
+        Endpoint(
+            "transfers-contended",
+            f"POST /transfers/ ({CONTENDED_ACCOUNTS} accounts)",
+            transfer_apps,
+            "/transfers/",
+            script="transfers_contended.lua",
+            method="POST",
+            expect=201,
+            body=transfer_body,
+            writes=True,
+        ),
+        Endpoint(
+            "posts-write",
+            f"POST /users/{{id}}/posts/ ({len(accounts)} accounts)",
+            (INKWELL,),
+            f"/users/{accounts[0][0]}/posts/",
+            script="posts_write.lua",
+            method="POST",
+            expect=201,
+            # A title of its own (slugs differ): the pre-flight runs once per run.
+            body=draft_body(f"Bench draft preflight-{secrets.token_hex(6)}", dataset.tag_names[:3]),
+            writes=True,
         ),
     ]
 
@@ -240,12 +380,11 @@ def revalidate(server: Server, path: str, tag: str | None) -> str:
     return current
 
 
-def _sample(
-    ep: Endpoint, server: Server, tokens: Sequence[str], dataset: Dataset
-) -> tuple[dict[str, str], bytes]:
-    """One request of the endpoint's kind; fails unless it has the expected status."""
+def _sample(ep: Endpoint, server: Server, tokens: Sequence[str]) -> tuple[dict[str, str], bytes]:
+    """One request of the endpoint's kind (a write with the first account's token and a
+    fresh `Idempotency-Key`); fails unless it has the expected status."""
     if ep.method == "POST":
-        body = json.dumps({"to_user_id": dataset.accounts[1][0], "amount": "0.01"})
+        body = ep.body or "{}"
         status, headers, raw = http(
             "POST",
             server.base + ep.sample_path,
@@ -253,6 +392,7 @@ def _sample(
             headers={
                 "Authorization": f"Bearer {tokens[0]}",
                 "Content-Type": "application/json",
+                "Idempotency-Key": f"bench-preflight-{secrets.token_hex(8)}",
             },
         )
     else:
@@ -269,7 +409,6 @@ def preflight(
     endpoints: Sequence[Endpoint],
     servers: dict[str, Server],
     tokens: Sequence[str],
-    dataset: Dataset,
 ) -> Preflight:
     """One request per endpoint and app: the status must be the expected one (for a
     revalidation: the page's ETag, then 304 with it). Warns about differing answers."""
@@ -280,7 +419,7 @@ def preflight(
             if ep.revalidates:
                 found.etags[ep.key, app] = revalidate(servers[app], ep.path, None)
                 continue
-            headers, raw = _sample(ep, servers[app], tokens, dataset)
+            headers, raw = _sample(ep, servers[app], tokens)
             if app == INKWELL:
                 found.server_timing[ep.key] = _header(headers, "Server-Timing") or ""
             data = json.loads(raw)
@@ -327,10 +466,17 @@ class WrkRun:
     # on a revalidation the 304s, from /metrics.
     error_statuses: dict[str, int] | None = None
     not_modified: int | None = None
+    # A write's answers by status, every app's, counted by its wrk script.
+    statuses: dict[str, int] | None = None
 
     @property
     def socket_error_total(self) -> int:
         return sum(self.socket_errors.values())
+
+    @property
+    def failed_statuses(self) -> dict[str, int]:
+        """A write's answers other than 2xx/3xx, by status, as its wrk script counted."""
+        return {k: v for k, v in sorted((self.statuses or {}).items()) if k[0] not in "23"}
 
     def describe(self) -> str:
         p50, p99 = self.latency_ms.get("p50", 0.0), self.latency_ms.get("p99", 0.0)
@@ -339,8 +485,9 @@ class WrkRun:
         )
         if self.non_2xx_3xx:
             text += f"  non-2xx {self.non_2xx_3xx}"
-            if self.error_statuses:
-                text += " (" + ", ".join(f"{k}: {v}" for k, v in self.error_statuses.items()) + ")"
+            errors = self.error_statuses or self.failed_statuses
+            if errors:
+                text += " (" + ", ".join(f"{k}: {v}" for k, v in errors.items()) + ")"
         if self.socket_error_total:
             text += f"  socket errors {self.socket_errors}"
         return text
@@ -368,12 +515,16 @@ def parse_wrk(output: str) -> dict[str, Any]:
         else {"connect": 0, "read": 0, "write": 0, "timeout": 0}
     )
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    counted = re.search(r"^Statuses:(.*)$", output, re.M)
     return {
         "requests_per_s": float(rps[1]),
         "requests": int(total[1]),
         "latency_ms": latency,
         "non_2xx_3xx": int(non2xx[1]) if non2xx else 0,
         "socket_errors": errors,
+        "statuses": (
+            {k: int(v) for k, v in re.findall(r"(\d+)=(\d+)", counted[1])} if counted else None
+        ),
     }
 
 
@@ -390,7 +541,10 @@ def wrk_argv(
         argv += ["--header", f"{name}: {value}"]
     if ep.script:
         argv += ["--script", str(workdir / ep.script)]
-    return [*argv, server.base + (ep.path if not ep.script else "/")]
+    argv.append(server.base + (ep.path if not ep.script else "/"))
+    if ep.writes:  # the Idempotency-Keys' prefix, new for every run
+        argv += ["--", secrets.token_hex(8)]
+    return argv
 
 
 def run_wrk(

@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 
 from inkbench.common import (
+    CONTENDED_ACCOUNTS,
     DEEP_OFFSET,
     INKWELL,
     INKWELL_APPS,
@@ -109,6 +110,12 @@ def summarize(runs: Sequence[WrkRun]) -> dict[str, Any]:
         "non_2xx_3xx": sum(r.non_2xx_3xx for r in runs),
         "socket_errors": sum(r.socket_error_total for r in runs),
         "error_statuses": dict(sum((Counter(r.error_statuses or {}) for r in runs), Counter())),
+        # A write's answers by status (every app's, counted by its wrk script).
+        "statuses": (
+            dict(sorted(sum((Counter(r.statuses or {}) for r in runs), Counter()).items()))
+            if any(r.statuses is not None for r in runs)
+            else None
+        ),
     }
 
 
@@ -244,6 +251,7 @@ class Report:
     warnings: list[str]
     runtime_s: float
     log_tails: dict[str, str]  # the servers' last log lines, for those with errors
+    money: dict[str, Any]  # check_money: credits against grants before and after the load
 
     @property
     def apps(self) -> list[str]:
@@ -292,11 +300,25 @@ class Report:
             for app, e in self.errors.items()
         ]
         log("errors: " + "; ".join(errors))
+        log(self.money_line)
         for app, tail in self.log_tails.items():
             log(f"--- the end of {app}'s log ---\n{tail}\n---")
         start, end = self.machine["loadavg_start"][0], self.machine.get("loadavg_end", (0,))[0]
         cores = self.machine["cpu_cores"]
         log(f"load average at start/end: {start:.2f}/{end:.2f} on {cores} cores")
+
+    @property
+    def money_line(self) -> str:
+        after = self.money["after"]
+        verdict = (
+            "conserved" if self.money["conserved"] else "NOT CONSERVED: money was created or lost"
+        )
+        return (
+            f"money: credits of all users {after['credits']}, grants {after['grants']}, "
+            f"{after['accounts_off_ledger']} accounts off their ledger: {verdict}; "
+            f"this run wrote {self.money['transfer_rows_written']} transfer rows and "
+            f"{self.money['posts_written']} posts"
+        )
 
     def _peaks(self) -> list[str]:
         def mib(kib: int | None) -> str:
@@ -352,6 +374,8 @@ class Report:
                 "seeded_this_run": d.seeded_now,
                 "deep_offset": DEEP_OFFSET,
                 "transfer_accounts": [i for i, _ in d.accounts],
+                "contended_accounts": [i for i, _ in d.accounts[:CONTENDED_ACCOUNTS]],
+                "post_tags": d.tag_names,
             },
             "endpoints": {ep.key: ep.label for ep in self.endpoints},
             "table": self.rows,
@@ -362,6 +386,7 @@ class Report:
             "targets": self.targets,
             "server_timing_sample": self.server_timing,
             "warnings": self.warnings,
+            "money": self.money,
             "log_tails": self.log_tails,
             "runs": [vars(r) for r in self.runs],
             "runtime_s": round(self.runtime_s, 1),

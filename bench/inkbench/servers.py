@@ -181,7 +181,13 @@ def make_servers(config: Config, env: dict[str, str], workdir: Path) -> list[Ser
     ]
     if not config.refs.is_dir():
         return servers
-    ref_env = {**os.environ, "BENCH_DSN": config.dsn, "PYTHONDONTWRITEBYTECODE": "1"}
+    # The references accept the tokens Inkwell issues: the same HS256 secret.
+    ref_env = {
+        **os.environ,
+        "BENCH_DSN": config.dsn,
+        "BENCH_JWT_SECRET": env["JWT_SECRET"],
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
     for name, module in REFERENCE_MODULES.items():
         port = free_port()
         servers.append(

@@ -12,7 +12,14 @@ from inkbench.common import INKWELL, INKWELL_NOCACHE, NAIVE, RAW
 
 READS = ("posts-20", "posts-100", "post-by-id", "user-by-id")
 REVALIDATIONS = ("posts-20-304",)  # reported: req/s and CPU ms/request
+# Reported: req/s, p99, CPU ms/request, and the answers 5xx and 409 (insufficient
+# credits, not expected with 0.01 moves) of every app.
+WRITES = ("transfers", "transfers-contended", "posts-write")
 P99_SHARE = 0.5  # Inkwell's p99 at most half of naive's, on every endpoint naive serves
+# ... except where the issue sets another bound: a transfer's p99 at most naive's;
+P99_SHARES = {"transfers": 1.0}
+# ... or none: transfers fighting over 10 accounts' locks are reported only.
+P99_REPORTED = ("transfers-contended",)
 PEAK_RSS_MIB = 150.0  # Inkwell's serving process, its read cache full at the default size
 
 
@@ -32,7 +39,13 @@ RATIOS = (
     Ratio("user-by-id", INKWELL, NAIVE, 1.5, 1.2),
     Ratio("posts-20", INKWELL, RAW, 0.3, 0.25),
     *(Ratio(endpoint, INKWELL_NOCACHE, NAIVE, 1.0) for endpoint in READS),
+    # Writes: a keyed transfer between 100 accounts (Inkwell keeps idempotency keys and
+    # row versions, the references do not).
+    Ratio("transfers", INKWELL, NAIVE, 1.0, 0.8),
+    Ratio("transfers", INKWELL, RAW, 0.2),
 )
+# Wide enough for every endpoint key in the targets' lines.
+WIDTH = 19
 
 
 def _status(value: float | None, met: bool, floor_met: bool = False) -> str:
@@ -65,16 +78,17 @@ def check_targets(
         )
     for (endpoint, app), row in by_key.items():
         naive = by_key.get((endpoint, NAIVE))
-        if app != INKWELL or naive is None or not naive["p99_ms"]:
+        if app != INKWELL or naive is None or not naive["p99_ms"] or endpoint in P99_REPORTED:
             continue
         share = round(row["p99_ms"] / naive["p99_ms"], 3)
+        share_bound = P99_SHARES.get(endpoint, P99_SHARE)
         found.append(
             {
                 "endpoint": endpoint,
                 "what": f"{INKWELL} p99 / {NAIVE} p99",
                 "value": share,
-                "target": f"<= {P99_SHARE}",
-                "status": _status(share, share <= P99_SHARE),
+                "target": f"<= {share_bound}",
+                "status": _status(share, share <= share_bound),
             }
         )
     peak_kib = memory.get(INKWELL, {}).get("peak_rss_kib")
@@ -98,8 +112,29 @@ def revalidation_lines(rows: Sequence[dict[str, Any]]) -> list[str]:
         if row["endpoint"] in REVALIDATIONS:
             cpu = row["cpu_ms_per_request"]
             lines.append(
-                f"  {row['endpoint']:<13} {row['app']:<28} {row['median_rps']:>9.1f} req/s, "
+                f"  {row['endpoint']:<{WIDTH}} {row['app']:<28} {row['median_rps']:>9.1f} req/s, "
                 f"CPU {'?' if cpu is None else f'{cpu:.3f}'} ms/request (report)"
+            )
+    return lines
+
+
+def answered(row: dict[str, Any], status: str) -> int:
+    """A row's answers of this status class ("5": 5xx) or status ("409"), over its rounds:
+    as its wrk script counted them, or for Inkwell without one, as /metrics did."""
+    counts = row.get("statuses") or row.get("error_statuses") or {}
+    return sum(n for code, n in counts.items() if str(code).startswith(status))
+
+
+def write_lines(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """The writes, every app's, reported: req/s, p99, CPU ms/request, 5xx and 409."""
+    lines = []
+    for row in rows:
+        if row["endpoint"] in WRITES:
+            cpu = row["cpu_ms_per_request"]
+            lines.append(
+                f"  {row['endpoint']:<{WIDTH}} {row['app']:<28} {row['median_rps']:>9.1f} req/s, "
+                f"p99 {row['p99_ms']:.2f} ms, CPU {'?' if cpu is None else f'{cpu:.3f}'} "
+                f"ms/request, 5xx {answered(row, '5')}, 409 {answered(row, '409')} (report)"
             )
     return lines
 
@@ -110,9 +145,11 @@ def format_targets(targets: Sequence[dict[str, Any]], rows: Sequence[dict[str, A
         value = t["value"]
         shown = "-" if value is None else f"{value:.2f}" + ("x" if "req/s" in t["what"] else "")
         lines.append(
-            f"  {t['endpoint']:<13} {t['what']:<28} {shown:>9}  {t['target']:<22} {t['status']}"
+            f"  {t['endpoint']:<{WIDTH}} {t['what']:<28} {shown:>9}  {t['target']:<22} "
+            f"{t['status']}"
         )
     lines += revalidation_lines(rows)
+    lines += write_lines(rows)
     counts = {
         s: sum(t["status"] == s for t in targets)
         for s in ("met", "floor met", "not met", "not measured")

@@ -289,3 +289,26 @@ async def test_deadlock_is_retried_not_a_5xx(
     assert await balance(pg_client, bob) == "105.00"
     balances, grants = await _totals(engine)
     assert balances == grants == Decimal("200.00")
+
+
+async def test_a_payer_switched_off_while_its_transfer_waits_moves_nothing(
+    pg_app: FastAPI, pg_client: AsyncClient
+) -> None:
+    """The payer's row is not held from the start (the transfer locks it with the
+    balances): an operator switches the account off after its token was read, while the
+    transfer waits for the row; once the switch commits, the transfer finds the account
+    off: 401, nothing moved."""
+    engine: AsyncEngine = pg_app.state.engine
+    alice = await make_account(pg_client)
+    bob = await make_account(pg_client)
+    async with engine.connect() as other, other.begin():
+        await other.execute(
+            text("UPDATE users SET is_active = false WHERE id = :id"), {"id": alice.id}
+        )
+        sending = asyncio.create_task(_send(pg_client, alice, bob.id, "5"))
+        await _wait_for_a_lock_wait(engine)
+        assert not sending.done()
+    assert_problem(await sending, 401)
+    balances, grants = await _totals(engine)
+    assert balances == grants == Decimal("200.00")
+    assert await balance(pg_client, bob) == "100.00"

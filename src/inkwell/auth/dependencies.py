@@ -98,10 +98,22 @@ class ReadingCaller(_Caller):
 
 
 class WritingCaller(_Caller):
-    """The caller of a handler that writes, read and held in the request's unit of work."""
+    """The caller of a handler that writes, read and held in the request's unit of work
+    (`held=False`: read there, not held: the handler locks the caller's row itself)."""
+
+    def __init__(
+        self,
+        scheme: SecurityBase,
+        token: Callable[[Request], Awaitable[str | None]],
+        *,
+        required_scheme: str | None,
+        held: bool = True,
+    ) -> None:
+        super().__init__(scheme, token, required_scheme=required_scheme)
+        self._held = held
 
     async def __call__(self, request: Request, session: SessionDep) -> User | None:
-        return await self._caller(request, session, writes=True)
+        return await self._caller(request, session, writes=self._held)
 
 
 get_viewer = ReadingCaller(oauth2_scheme, oauth2_scheme, required_scheme=None)
@@ -109,8 +121,17 @@ get_reader = ReadingCaller(oauth2_scheme, oauth2_scheme, required_scheme="Bearer
 get_writer = WritingCaller(oauth2_scheme, oauth2_scheme, required_scheme="Bearer")
 
 
+# A transfer locks its payer's row itself, with both balances, in id order (FOR NO KEY
+# UPDATE, which closing the account waits for as it would for the hold): holding it
+# first would make that lock an upgrade, and upgrades of one row by transactions queued
+# on it deadlock (PostgreSQL's tuple lock queue) under contention.
+get_payer = WritingCaller(oauth2_scheme, oauth2_scheme, required_scheme="Bearer", held=False)
+
+
 Writer = Annotated[User, Depends(get_writer)]
 """The caller of a handler that writes (with `SessionDep`)."""
+Payer = Annotated[User, Depends(get_payer)]
+"""The caller of a transfer (with `SessionDep`), not held: the transfer locks its row."""
 Reader = Annotated[User, Depends(get_reader)]
 """The caller of a handler that reads (with `ReadSessionDep`)."""
 Viewer = Annotated[User | None, Depends(get_viewer)]

@@ -2,7 +2,7 @@
 
 from fastapi import Request, Response, status
 
-from inkwell.auth.dependencies import Reader, Writer
+from inkwell.auth.dependencies import Payer, Reader
 from inkwell.core.http.dependencies import ReadSessionDep, SessionDep
 from inkwell.core.http.paging import PageDep, link_headers
 from inkwell.core.http.problems import problem_responses
@@ -25,7 +25,7 @@ router = Router(prefix="/transfers", tags=["transfers"], route_class=ExactNumber
 )
 async def create_transfer(
     data: TransferCreate,
-    caller: Writer,
+    caller: Payer,
     session: SessionDep,
     idempotency: IdempotencyDep,
 ) -> Response:

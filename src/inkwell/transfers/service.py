@@ -9,6 +9,7 @@ from sqlalchemy import Integer, Row, and_, bindparam, case, func, insert, or_, s
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import BindParameter
 
+from inkwell.auth.service import InvalidToken
 from inkwell.core.db import utcnow
 from inkwell.core.errors import Conflict, NotFound, Unprocessable
 from inkwell.core.pagination import Page, keyset_before, paginated
@@ -88,12 +89,15 @@ def _check(
 ) -> tuple[Row[*tuple[Any, ...]], Row[*tuple[Any, ...]]]:
     """The sender's and the recipient's accounts, locked, if the transfer may go ahead."""
     accounts = {row.id: row for row in rows}
+    sender = accounts.get(sender_id)
+    if sender is None or not (sender.is_open and sender.is_active):
+        # Closed or switched off since its token was read (the row is locked now).
+        raise InvalidToken("The access token is invalid or has expired.")
     recipient = accounts.get(to_user_id)
     if recipient is None or not recipient.is_open:
         raise RecipientNotFound(f"User {to_user_id} does not exist.")
     if not recipient.is_active:
         raise RecipientInactive(f"User {to_user_id} is not active and cannot receive credits.")
-    sender = accounts[sender_id]
     if sender.credits < amount:
         raise InsufficientCredits(
             f"Insufficient credits: balance {sender.credits}, needed {amount}."
@@ -151,7 +155,12 @@ _allowed = (
     select(
         and_(
             func.count() == 2,
-            func.bool_and(or_(_held.c.id != _sender, _held.c.credits >= _amount)),
+            func.bool_and(
+                or_(
+                    _held.c.id != _sender,
+                    and_(_held.c.credits >= _amount, _held.c.is_open, _held.c.is_active),
+                )
+            ),
             func.bool_and(or_(_held.c.id != _recipient, and_(_held.c.is_open, _held.c.is_active))),
         )
     )

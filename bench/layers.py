@@ -132,6 +132,23 @@ async def _core_page(conn: Any) -> list[Row[Any]]:
     return list(rows)
 
 
+def _scope(method: str, path: str, query: str) -> dict[str, Any]:
+    """The ASGI scope of a request from a loopback client (its headers to be added)."""
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
+
+
 def _asgi_get(app: Any, path: str, *, etag: str | None = None) -> Op:
     """GET `path` from the app, expecting 200 (or 304 with `etag` as If-None-Match)."""
     raw_path, _, query = path.partition("?")
@@ -139,20 +156,7 @@ def _asgi_get(app: Any, path: str, *, etag: str | None = None) -> Op:
     if etag is not None:
         headers.append((b"if-none-match", etag.encode()))
     expected = 200 if etag is None else 304
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": raw_path,
-        "raw_path": raw_path.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-    }
+    scope = {**_scope("GET", raw_path, query), "headers": headers}
 
     async def receive() -> dict[str, Any]:
         return {"type": "http.request", "body": b"", "more_body": False}
@@ -275,19 +279,7 @@ def _asgi_post(
     expected: int = 201,
 ) -> Op:
     """POST to the app what `body()` gives per call (the body and its extra headers)."""
-    base = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "client": ("127.0.0.1", 1),
-        "server": ("127.0.0.1", 80),
-    }
+    base = _scope("POST", path, "")
 
     async def call() -> None:
         content, headers = body()

@@ -105,17 +105,18 @@ def check_targets(
     return found
 
 
+def _report_line(row: dict[str, Any], middle: str = "") -> str:
+    """A row reported without a target: req/s, `middle`, CPU ms/request."""
+    cpu = row["cpu_ms_per_request"]
+    return (
+        f"  {row['endpoint']:<{WIDTH}} {row['app']:<28} {row['median_rps']:>9.1f} req/s, "
+        f"{middle}CPU {'?' if cpu is None else f'{cpu:.3f}'} ms/request"
+    )
+
+
 def revalidation_lines(rows: Sequence[dict[str, Any]]) -> list[str]:
     """The conditional GETs, reported without a target: req/s and CPU ms/request."""
-    lines = []
-    for row in rows:
-        if row["endpoint"] in REVALIDATIONS:
-            cpu = row["cpu_ms_per_request"]
-            lines.append(
-                f"  {row['endpoint']:<{WIDTH}} {row['app']:<28} {row['median_rps']:>9.1f} req/s, "
-                f"CPU {'?' if cpu is None else f'{cpu:.3f}'} ms/request (report)"
-            )
-    return lines
+    return [f"{_report_line(row)} (report)" for row in rows if row["endpoint"] in REVALIDATIONS]
 
 
 def answered(row: dict[str, Any], status: str) -> int:
@@ -128,14 +129,10 @@ def answered(row: dict[str, Any], status: str) -> int:
 def write_lines(rows: Sequence[dict[str, Any]]) -> list[str]:
     """The writes, every app's, reported: req/s, p99, CPU ms/request, 5xx and 409."""
     lines = []
-    for row in rows:
-        if row["endpoint"] in WRITES:
-            cpu = row["cpu_ms_per_request"]
-            lines.append(
-                f"  {row['endpoint']:<{WIDTH}} {row['app']:<28} {row['median_rps']:>9.1f} req/s, "
-                f"p99 {row['p99_ms']:.2f} ms, CPU {'?' if cpu is None else f'{cpu:.3f}'} "
-                f"ms/request, 5xx {answered(row, '5')}, 409 {answered(row, '409')} (report)"
-            )
+    for row in (row for row in rows if row["endpoint"] in WRITES):
+        p99 = f"p99 {row['p99_ms']:.2f} ms, "
+        errors = f"5xx {answered(row, '5')}, 409 {answered(row, '409')}"
+        lines.append(f"{_report_line(row, p99)}, {errors} (report)")
     return lines
 
 

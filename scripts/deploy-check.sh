@@ -316,9 +316,13 @@ for service in app1 app2; do
     [ "$code" = 0 ] || fail "$service exited with status $code on SIGTERM (137: it had to be killed)"
     stopped=$(secs_since "$t0")
     $PODMAN start "$name" >/dev/null
-    # HAProxy says so when its checks find the instance ready again (at its new address).
+    # Back in rotation: HAProxy says so when its checks find the instance ready again,
+    # if they had found it down; when its DNS found the new address first (a fast
+    # restart), it never marks the server down, nor up again: then the instance serving
+    # the load's requests again says it.
     deadline=$(($(date +%s) + 90))
-    until $PODMAN logs --since "$since" "$LB" 2>&1 | grep -q "Server inkwell/$server is UP"; do
+    until $PODMAN logs --since "$since" "$LB" 2>&1 | grep -q "Server inkwell/$server is UP" \
+        || $PODMAN logs --since "$since" "$name" 2>&1 | grep -q '"route": "/posts/'; do
         [ "$(date +%s)" -lt "$deadline" ] || fail "$service did not come back into HAProxy's rotation within 90s"
         sleep 0.25
     done

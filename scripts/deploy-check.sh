@@ -315,14 +315,17 @@ for service in app1 app2; do
     code=$($PODMAN inspect "$name" --format '{{.State.ExitCode}}')
     [ "$code" = 0 ] || fail "$service exited with status $code on SIGTERM (137: it had to be killed)"
     stopped=$(secs_since "$t0")
+    # Whatever the instance logs from now on is the new process's (the old one is gone).
+    restarted=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
     $PODMAN start "$name" >/dev/null
     # Back in rotation: HAProxy says so when its checks find the instance ready again,
     # if they had found it down; when its DNS found the new address first (a fast
     # restart), it never marks the server down, nor up again: then the instance serving
-    # the load's requests again says it.
+    # the load's requests again says it. (grep -c reads all of a long log: grep -q would
+    # stop podman with SIGPIPE, a failed pipeline under pipefail.)
     deadline=$(($(date +%s) + 90))
     until $PODMAN logs --since "$since" "$LB" 2>&1 | grep -q "Server inkwell/$server is UP" \
-        || $PODMAN logs --since "$since" "$name" 2>&1 | grep -q '"route": "/posts/'; do
+        || $PODMAN logs --since "$restarted" "$name" 2>&1 | grep -c '"route": "/posts/' >/dev/null; do
         [ "$(date +%s)" -lt "$deadline" ] || fail "$service did not come back into HAProxy's rotation within 90s"
         sleep 0.25
     done

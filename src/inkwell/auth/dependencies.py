@@ -26,13 +26,13 @@ TokenDep = Annotated[str | None, Depends(oauth2_scheme)]
 
 
 async def caller(
-    request: Request, session: AsyncSession, token: str | None, *, writes: bool = False
+    request: Request, session: AsyncSession, token: str | None, *, held: bool = False
 ) -> User | None:
     """The caller, or None without a token; a bad token is still a 401. Every API
     dialect reads its token with this, whatever its header's scheme.
 
-    `writes`: the session is the request's unit of work, which may write as the caller.
-    Then the caller's row is held (PostgreSQL's FOR KEY SHARE) until it ends, so that
+    `held`: the session is the request's unit of work, which may write as the caller,
+    and the caller's row is held (PostgreSQL's FOR KEY SHARE) until it ends, so that
     closing the account, which locks the row before it forgets the account's rows
     (users.service.close), either waits for this request's writes and removes them,
     or has ended first and this request finds the account closed: nothing written by
@@ -45,8 +45,8 @@ async def caller(
         return None
     settings = await get_app_settings(request)
     claims = read_access_token(settings, token)
-    hold = _HOLD if writes else None
-    user = await session.get(User, claims.user_id, with_for_update=hold)
+    lock = _HOLD if held else None
+    user = await session.get(User, claims.user_id, with_for_update=lock)
     if user is None or not holds(user, claims):
         raise InvalidToken("The access token is invalid or has expired.")
     return user
@@ -80,11 +80,9 @@ class _Caller(SecurityBase):
         self._token = token
         self._required_scheme = required_scheme
 
-    async def _caller(
-        self, request: Request, session: AsyncSession, *, writes: bool
-    ) -> User | None:
+    async def _caller(self, request: Request, session: AsyncSession, *, held: bool) -> User | None:
         token = await self._token(request)
-        user = await caller(request, session, token, writes=writes)
+        user = await caller(request, session, token, held=held)
         if self._required_scheme is None:
             return user
         return required(user, scheme=self._required_scheme)
@@ -94,7 +92,7 @@ class ReadingCaller(_Caller):
     """The caller of a read, read in the request's read session (its snapshot)."""
 
     async def __call__(self, request: Request, session: ReadSessionDep) -> User | None:
-        return await self._caller(request, session, writes=False)
+        return await self._caller(request, session, held=False)
 
 
 class WritingCaller(_Caller):
@@ -113,7 +111,7 @@ class WritingCaller(_Caller):
         self._held = held
 
     async def __call__(self, request: Request, session: SessionDep) -> User | None:
-        return await self._caller(request, session, writes=self._held)
+        return await self._caller(request, session, held=self._held)
 
 
 get_viewer = ReadingCaller(oauth2_scheme, oauth2_scheme, required_scheme=None)

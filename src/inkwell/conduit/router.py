@@ -125,7 +125,7 @@ async def update_current_user(
         )
 
     async def load_caller() -> User:
-        return required(await caller(request, session, token, writes=True), scheme="Token")
+        return required(await caller(request, session, token, held=True), scheme="Token")
 
     user = await users_service.update_with_password(
         session, load_caller, data=data, password=password, hasher=hasher

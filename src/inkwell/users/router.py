@@ -141,7 +141,7 @@ async def update_user(
         # of the request's transaction takes SQLite's write lock, which the count needs.
         claims = auth_service.read_access_token(settings, token)
         await service.count_email_change(sessions, claims, email=data.email, settings=settings)
-    holder = required(await caller(request, session, token, writes=True))
+    holder = required(await caller(request, session, token, held=True))
     user = await service.update(session, holder, user_id=user_id, data=data, if_match=if_match)
     return respond(USER_PRIVATE, user, headers={"ETag": etag_of(user)})
 

@@ -47,11 +47,6 @@ async def transfer(
 async def _move(
     session: AsyncSession, sender_id: int, to_user_id: int, amount: Decimal
 ) -> Transfer:
-    # Lock both rows in ascending id order: two transfers between the same pair,
-    # in either direction, queue instead of deadlocking. FOR NO KEY UPDATE, the lock a
-    # balance's UPDATE takes anyway: it leaves alone the hold every writing request has
-    # on its caller's row (auth's `caller`), which FOR UPDATE would deadlock with. SQLite
-    # has no FOR UPDATE; there the request already holds the write lock (BEGIN IMMEDIATE).
     ledger = {
         "kind": TransferKind.TRANSFER.value,
         "from_user_id": sender_id,
@@ -74,7 +69,7 @@ async def _move(
     # exactly in Decimal and written as values: SQLite keeps NUMERIC as floating point,
     # so arithmetic in SQL would drift. The sender's `credits >= amount` guard and the
     # CHECK constraint back up the write lock.
-    rows = (await session.execute(_HOLD_BOTH, {"ids": sorted((sender_id, to_user_id))})).all()
+    rows = (await session.execute(_HOLD_BOTH, parties)).all()
     sender, recipient = _check(rows, to_user_id, sender_id, amount)
     balances = {"debited": sender.credits - amount, "credited": recipient.credits + amount}
     moved = await session.execute(_MOVE, {**parties, **balances})
@@ -106,26 +101,34 @@ def _check(
 
 
 _users = User.__table__.c
-# Both accounts of a transfer, locked in ascending id order (see `_move`).
+_transfers = Transfer.__table__
+_sender: BindParameter[int] = bindparam("sender", type_=Integer())
+_recipient: BindParameter[int] = bindparam("recipient", type_=Integer())
+_amount: BindParameter[Decimal] = bindparam("amount", type_=User.credits.type)
+# Both accounts of a transfer, locked in ascending id order: two transfers between the
+# same pair, in either direction, queue instead of deadlocking. FOR NO KEY UPDATE, the
+# lock a balance's UPDATE takes anyway: it leaves alone the hold other writing requests
+# have on their caller's row (auth's `caller`), which FOR UPDATE would deadlock with; a
+# transfer takes no such hold on its payer (auth.dependencies.Payer): this lock is it.
+# SQLite has no FOR UPDATE; there the request holds the write lock (BEGIN IMMEDIATE).
 _HOLD_BOTH = (
-    select(User.id, User.credits, User.is_active, User.is_open.label("is_open"))
-    .where(User.id.in_(bindparam("ids", expanding=True)))
-    .order_by(User.id)
+    select(_users.id, _users.credits, _users.is_active, User.is_open.label("is_open"))
+    .where(_users.id.in_([_sender, _recipient]))
+    .order_by(_users.id)
     .with_for_update(key_share=True)
 )
 # A ledger row, its id returned.
-_transfers = Transfer.__table__
 _RECORD = insert(_transfers).returning(_transfers.c.id)  # type: ignore[arg-type]
 # Both balances of a transfer, each its version moved on (a Core statement: no ORM check).
 _MOVE = (
     update(User.__table__)  # type: ignore[arg-type]
     .where(
-        _users.id.in_([bindparam("sender"), bindparam("recipient")]),
-        or_(_users.id != bindparam("sender"), _users.credits >= bindparam("amount")),
+        _users.id.in_([_sender, _recipient]),
+        or_(_users.id != _sender, _users.credits >= _amount),
     )
     .values(
         credits=case(
-            (_users.id == bindparam("sender"), bindparam("debited", type_=_users.credits.type)),
+            (_users.id == _sender, bindparam("debited", type_=_users.credits.type)),
             else_=bindparam("credited", type_=_users.credits.type),
         ),
         version=_users.version + 1,
@@ -133,24 +136,15 @@ _MOVE = (
 )
 
 
-# PostgreSQL: the whole transfer in one statement. `held` locks both accounts in id
-# order (as _HOLD_BOTH) and is what the statement answers; `moved` writes both balances
+# PostgreSQL: the whole transfer in one statement. `held` locks both accounts
+# (_HOLD_BOTH) and is what the statement answers; `moved` writes both balances
 # from the locked rows (exact NUMERIC arithmetic) if every check passes on them: both
-# accounts there, the recipient open and active, the sender's balance enough; `ledger`
+# accounts there and open and active, the sender's balance enough; `ledger`
 # records the transfer if both balances moved. Under READ COMMITTED, FOR NO KEY UPDATE
 # answers each row as the last transaction to change it left it, so the balances are
 # computed from current values even when the lock was waited for.
-_sender: BindParameter[int] = bindparam("sender", type_=Integer())
-_recipient: BindParameter[int] = bindparam("recipient", type_=Integer())
-_amount: BindParameter[Decimal] = bindparam("amount", type_=User.credits.type)
 _moved_at: BindParameter[datetime] = bindparam("moved_at", type_=_transfers.c.created_at.type)
-_held = (
-    select(_users.id, _users.credits, _users.is_active, User.is_open.label("is_open"))
-    .where(_users.id.in_([_sender, _recipient]))
-    .order_by(_users.id)
-    .with_for_update(key_share=True)
-    .cte("held")
-)
+_held = _HOLD_BOTH.cte("held")
 _allowed = (
     select(
         and_(

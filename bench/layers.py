@@ -7,9 +7,10 @@ whole Inkwell application called through ASGI. The difference between the last
 layer and the benchmark's CPU ms/request is the HTTP server (uvicorn, httptools).
 
 The write rows do the same for `POST /transfers/` between random pairs of the first
-100 demo accounts (0.01 credits each): the reference's transaction in asyncpg alone, in
-Core, in the ORM, then the naive app and Inkwell (with and without an `Idempotency-Key`)
-through ASGI. They move credits among those accounts (never creating or losing any).
+TRANSFER_ACCOUNTS (100) demo accounts (0.01 credits each): the reference's transaction
+in asyncpg alone, in Core, in the ORM, then the naive app and Inkwell (with and without
+an `Idempotency-Key`) through ASGI. They move credits among those accounts (never
+creating or losing any).
 
     .venv/bin/python bench/layers.py [--dsn postgresql://...] [--iterations 2000] [--only app]
 
@@ -47,7 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from sqlalchemy.orm import selectinload
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from inkbench.common import DEFAULT_DSN, REFERENCE_MODULES, REPO
+from inkbench.common import DEFAULT_DSN, REFERENCE_MODULES, REPO, TRANSFER_ACCOUNTS
 from inkbench.database import DEMO_ACCOUNTS
 from inkbench.report import describe_machine
 
@@ -194,7 +195,6 @@ async def _etag(app: Any, path: str) -> str:
     return found[0]
 
 
-WRITERS = 100  # the demo accounts that send each other credits
 AMOUNT = Decimal("0.01")
 # The reference's transfer (../shared/bench/raw_app.py's work): both accounts locked in
 # id order, both balances moved, one ledger row, in one transaction.
@@ -378,15 +378,13 @@ async def _write_layers(
     settings: Settings,
     app: Any,
     naive: Any,
+    writers: Sequence[int],
 ) -> list[tuple[str, str, Op]]:
-    """The rows of `POST /transfers/`, among the first WRITERS demo accounts."""
-    writers = [r["id"] for r in await pool.fetch(DEMO_ACCOUNTS, WRITERS)]
-    if len(writers) < WRITERS:
-        raise SystemExit(f"need {WRITERS} seeded demo accounts for the write rows")
+    """The rows of `POST /transfers/`, among the `writers` (demo accounts)."""
     async with sessions() as session:
         users = (await session.scalars(select(User).where(User.id.in_(writers)))).all()
     tokens = {user.id: create_access_token(settings, user)[0] for user in users}
-    pair = _pairs(writers)
+    pair = _pairs(list(writers))
 
     async def asyncpg_transfer() -> None:
         async with pool.acquire() as conn:
@@ -491,10 +489,17 @@ async def run(dsn: str, iterations: int, only: list[str]) -> dict[str, dict[str,
             warm_info = (endpoint, "Inkwell app, cache warm, LOG_LEVEL=INFO", _asgi_get(app, path))
             layers.append(warm_info)
         layers.append(("posts-20", "Inkwell app, If-None-Match revalidated: 304", revalidated))
-        writes = await _write_layers(pool, plain, plain_sessions, sessions, settings, app, naive)
-        layers.extend(writes)
+        # The first TRANSFER_ACCOUNTS demo accounts send each other credits (as in
+        # `make bench`); what they hold together must not change.
+        writers = [r["id"] for r in await pool.fetch(DEMO_ACCOUNTS, TRANSFER_ACCOUNTS)]
+        if len(writers) < TRANSFER_ACCOUNTS:
+            raise SystemExit(f"need {TRANSFER_ACCOUNTS} seeded demo accounts for the write rows")
+        layers.extend(
+            await _write_layers(
+                pool, plain, plain_sessions, sessions, settings, app, naive, writers
+            )
+        )
         balances = "SELECT sum(credits) FROM users WHERE id = any($1::int[])"
-        writers = [r["id"] for r in await pool.fetch(DEMO_ACCOUNTS, WRITERS)]
         held_before = await pool.fetchval(balances, writers)
         results: dict[str, dict[str, float]] = {}
         for endpoint, layer, op in layers:

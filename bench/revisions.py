@@ -34,6 +34,7 @@ ENDPOINTS = {
     "posts-100": "/posts/?limit=100",
     "post-by-id": "/posts/{post_id}",
     "user-by-id": "/users/{user_id}",
+    "articles-20": "/api/articles?limit=20",
 }
 
 # Runs in the child, against the revision on its sys.path. Old revisions must run it

@@ -23,6 +23,7 @@ TABLES = {
     "follows",
     "favorites",
     "comments",
+    "post_tallies",
     "alembic_version",
 }
 

@@ -6,7 +6,7 @@ from inkwell.core.db import Base
 from inkwell.favorites.models import Favorite
 from inkwell.follows.models import Follow
 from inkwell.idempotency.models import IdempotencyKey
-from inkwell.posts.models import Post, post_tags
+from inkwell.posts.models import Post, PostTally, post_tags
 from inkwell.tags.models import Tag
 from inkwell.transfers.models import Transfer, TransferKind
 from inkwell.users.models import User
@@ -18,6 +18,7 @@ __all__ = [
     "Follow",
     "IdempotencyKey",
     "Post",
+    "PostTally",
     "Tag",
     "ThrottleHit",
     "Transfer",

@@ -25,7 +25,7 @@ from datetime import datetime
 from functools import cache, cached_property
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Executable, Row, Select, bindparam, select
+from sqlalchemy import ColumnElement, Row, Select, bindparam, select
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.base import ExecutableOption
 
@@ -135,6 +135,14 @@ def _loading(kind: DocumentKind[Any], query: Select[Any], order: tuple[str, ...]
     )
 
 
+@cache
+def _totalled(query: Select[Any], total: Select[Any]) -> Select[Any]:
+    """`query` with one more column, `total`: the one value of the `total` statement,
+    which the database computes once for the whole statement (an uncorrelated subquery),
+    in the rows' own snapshot. Built once per read statement."""
+    return query.add_columns(total.scalar_subquery().label("total"))
+
+
 @dataclass
 class _Found:
     rows: Sequence[Row[Any]]
@@ -184,30 +192,40 @@ class _Statement:
     params: Mapping[str, Any]
     views: Views
     order: tuple[str, ...] = ("created_at", "id")
-    total: Executable | None = None
+    total: Select[Any] | None = None
     total_params: Mapping[str, Any] | None = None
 
     async def __call__(self) -> _Found:
         session = self.session
-        loading = not session.cache.enabled and not session.revalidating
-        if self.total is not None or loading:
-            # Statements that must agree share one snapshot: a page and its total; the
-            # documents the statement loads itself and those it did not.
-            await session.connection()
-        if loading:
-            query = _loading(self.kind, self.statement, self.order)
-            rows = (await session.execute(query, self.params)).all()
-            found = _Found(rows, [], loaded={row[-1].id: row[-1] for row in rows})
-        else:
-            found = _Found(await session.lookup(self.statement, self.params), [])
+        found = await self._rows()
+        if self.total is not None:
+            if not found.rows and not session.in_transaction():
+                # An empty page carries no total: it is counted alone, in one snapshot
+                # with the page read again.
+                await session.connection()
+                found = await self._rows()
+            if found.rows:
+                total = found.rows[0].total
+            else:
+                total = (await session.lookup(self.total, self.total_params))[0][0]
+            found.total = int(total)
         views = self.views
         per_row = [views] * len(found.rows) if isinstance(views, tuple) else await views(found.rows)
         kind = self.kind
         found.keys = [kind.key(row, view) for row, view in zip(found.rows, per_row, strict=True)]
-        if self.total is not None:
-            total = await session.lookup(self.total, self.total_params)
-            found.total = int(total[0][0])
         return found
+
+    async def _rows(self) -> _Found:
+        session = self.session
+        statement = self.statement if self.total is None else _totalled(self.statement, self.total)
+        if session.cache.enabled or session.revalidating:
+            return _Found(await session.lookup(statement, self.params), [])
+        # The documents the statement loads itself and those it did not (loaded when
+        # built) share one snapshot.
+        await session.connection()
+        loading = _loading(self.kind, statement, self.order)
+        rows = (await session.execute(loading, self.params)).all()
+        return _Found(rows, [], loaded={row[-1].id: row[-1] for row in rows})
 
 
 class Read:
@@ -319,12 +337,13 @@ async def many(
     page: Page | None = None,
     order: tuple[str, ...] = ("created_at", "id"),
     position: Callable[[Row[Any]], Position] | None = None,
-    total: Executable | None = None,
+    total: Select[Any] | None = None,
 ) -> Read:
     """The documents of the rows `statement` finds, in its order (`order`: the names of
     its sorting columns, newest first), as a JSON array. With `page`, its values are
-    bound and the next page's position known; with `total`, that statement's count (of
-    the same `params`) is read in the same snapshot."""
+    bound and the next page's position known; with `total`, the one value of that
+    statement (of the same `params`: how many rows all pages hold) is read in the same
+    statement as the page."""
     bound = {**params, **page.params()} if page is not None else params
     find = _Statement(session, kind, statement, bound, view, order, total, params)
     found = await find()

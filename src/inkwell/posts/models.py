@@ -5,11 +5,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -68,3 +70,23 @@ class Post(Base):
     tags: Mapped[list["Tag"]] = relationship(
         secondary=post_tags, back_populates="posts", lazy="raise", passive_deletes=True
     )
+
+
+# Rows of `post_tallies`: a published post is counted in the row of its id modulo this.
+TALLY_SHARDS = 16
+
+
+class PostTally(Base):
+    """How many posts are published, kept by the database itself: triggers on `posts`
+    (migration 0010) add one to the row of a post's shard when it is published (inserted
+    published, or published later) and take one away when it no longer is (deleted,
+    its author's account closed, made a draft again), in the transaction that does it.
+    The total of a list of every published post is the sum of these rows, read in the
+    list's own statement, instead of a count of every published post per request. A
+    post's shard is its id modulo TALLY_SHARDS, so concurrent writers seldom wait on
+    one another's row."""
+
+    __tablename__ = "post_tallies"
+
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    published: Mapped[int] = mapped_column(BigInteger, server_default="0")

@@ -102,10 +102,11 @@ async def test_article_lists_run_a_constant_number_of_statements(
     following = {a["author"]["following"] for a in full["articles"]}
     favorited = {a["favorited"] for a in full["articles"]}
     assert following == favorited == {who == "fan"}
-    # The page's rows with the filter's total, the shared documents (posts, authors,
-    # tags), and for a signed-in viewer their account, whom they follow, what they
-    # favorited. Without the cache, the page's rows load its posts: one statement fewer.
-    cold = (4 if read_cache_entries else 3) + (3 if viewer else 0)
+    # The page's rows with the filter's total (and the viewer's following and
+    # favorited), the shared documents (posts, authors, tags), and for a signed-in
+    # viewer their account. Without the cache, the page's rows load its posts: one
+    # statement fewer.
+    cold = (4 if read_cache_entries else 3) + (1 if viewer else 0)
     assert small == large == cold, sql_counter.statements
     warm, _ = await _count(client, sql_counter, f"{url}{sep}limit=100", viewer)
     assert warm == (cold - 3 if read_cache_entries else cold), sql_counter.statements
@@ -127,9 +128,9 @@ async def test_the_feed_runs_a_constant_number_of_statements(
     if who == "fan":
         assert (len(page["articles"]), len(full["articles"])) == (1, 100)
         assert full["articlesCount"] == AUTHORS
-        # The account, the rows with their total, posts, authors, tags (the rows load
-        # the posts without the cache), whom the viewer follows, what they favorited.
-        assert small == large == (7 if read_cache_entries else 6), sql_counter.statements
+        # The account, the rows with their total and the viewer's marks, posts, authors,
+        # tags (the rows load the posts without the cache).
+        assert small == large == (5 if read_cache_entries else 4), sql_counter.statements
     else:
         # Nothing to show: the account, the empty page and its total, all in the
         # snapshot the account's read began.
@@ -170,6 +171,6 @@ async def test_one_article_runs_a_constant_number_of_statements(
         count, body = await _count(client, sql_counter, url, viewers[who])
         assert body["article"]["favorited"] is (who == "fan")
         counts.append(count)
-    # The article's row (and its document when not cached); the viewer's account, whom
-    # of its author they follow and whether they favorited it.
-    assert counts[1] == counts[2] == counts[0] + 3, counts
+    # The article's row (with whether the viewer follows its author and favorited it),
+    # and its document when not cached; the viewer's account.
+    assert counts[1] == counts[2] == counts[0] + 1, counts

@@ -1,10 +1,10 @@
 """Conduit's reads: the domain's reads in Conduit's views, with each viewer's part.
 
-A list of articles is the read statement of its page with the total of its filter
-(posts.service.read_page), then, for a signed-in viewer, whom of the page's authors they
-follow and which of its posts they favorited, one statement each (none for an anonymous
-viewer); the documents come from the read cache, built through the ORM when missing.
-The page size changes none of these counts.
+A list of articles is one statement: its page with the total of its filter and, for a
+signed-in viewer, whether they follow each row's author and favorited it
+(posts.service.read_page); the documents come from the read cache, built through the
+ORM when missing. The page size changes none of these counts. A single article is read
+the same way.
 """
 
 from collections.abc import Sequence
@@ -33,19 +33,12 @@ from inkwell.users import service as users_service
 from inkwell.users.models import User
 
 
-def _article_views(session: AsyncSession, viewer: User | None, name: str) -> Views:
-    """Each article's view, with whether the viewer follows its author and favorited it."""
-    if viewer is None:
-        return (name, False, False)
+def _marked_views(name: str) -> Views:
+    """Each article's view, with what its row says of the viewer (posts.service.read_page's
+    `marked_for`): whether they follow its author and favorited it."""
 
     async def views(rows: Sequence[Row[Any]]) -> list[View]:
-        following = await follows_service.following_among(
-            session, viewer.id, {row.author_id for row in rows}
-        )
-        favorited = await favorites_service.favorited_among(
-            session, viewer.id, [row.id for row in rows]
-        )
-        return [(name, row.author_id in following, row.id in favorited) for row in rows]
+        return [(name, bool(row.following), bool(row.favorited)) for row in rows]
 
     return views
 
@@ -85,16 +78,22 @@ async def articles(
         favorited_by=favorited_by,
         followed_by=viewer.id if feed and viewer is not None else None,
         kind=ARTICLES,
-        view=_article_views(session, viewer, "brief"),
+        view=("brief", False, False) if viewer is None else _marked_views("brief"),
         total=True,
+        marked_for=None if viewer is None else viewer.id,
     )
     return read.wrap(articles_envelope)
 
 
 async def article(session: AsyncReadSession, viewer: User | None, slug: str) -> Read:
     """`{"article": {...}}` of the published post with this slug."""
-    view = _article_views(session, viewer, "article")
-    read = await posts_service.read_published(session, slug, kind=ARTICLES, view=view)
+    read = await posts_service.read_published(
+        session,
+        slug,
+        kind=ARTICLES,
+        view=("article", False, False) if viewer is None else _marked_views("article"),
+        marked_for=None if viewer is None else viewer.id,
+    )
     return read.wrap(enveloped("article"))
 
 

@@ -3,7 +3,7 @@
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, exists, func, or_, select
 from sqlalchemy import delete as delete_rows
 from sqlalchemy import update as update_rows
 from sqlalchemy.exc import IntegrityError
@@ -82,6 +82,18 @@ _FAVORITED_BY = Post.id.in_(
 _FOLLOWED_BY = Post.author_id.in_(
     select(Follow.followee_id).where(Follow.follower_id == bindparam("followed_by"))
 )
+# A reader's part of each row of a list (Conduit's `following` and `favorited`): whether
+# the user `marked_for` follows the post's author and favorited the post, an index
+# lookup each in the list's own statement.
+_MARKS = (
+    exists()
+    .where(Follow.follower_id == bindparam("marked_for"), Follow.followee_id == Post.author_id)
+    .label("following"),
+    exists()
+    .where(Favorite.user_id == bindparam("marked_for"), Favorite.post_id == Post.id)
+    .label("favorited"),
+)
+_ROW_BY_SLUG_MARKED = _ROW_BY_SLUG.add_columns(*_MARKS)
 
 
 def _filtered(
@@ -111,9 +123,10 @@ def _filtered(
 
 
 @cache
-def _list_query(after: bool, **filters: bool) -> Select[Any]:
+def _list_query(after: bool, marked: bool, **filters: bool) -> Select[Any]:
     """The list statement for one combination of filters."""
-    query = _filtered(_ROWS, **filters).order_by(Post.created_at.desc(), Post.id.desc())
+    rows = _ROWS.add_columns(*_MARKS) if marked else _ROWS
+    query = _filtered(rows, **filters).order_by(Post.created_at.desc(), Post.id.desc())
     if after:
         query = query.where(keyset_before(Post.created_at, Post.id))
     return paginated(query)
@@ -185,12 +198,19 @@ async def read(
 
 
 async def read_published(
-    session: AsyncReadSession, slug: str, *, kind: DocumentKind[Post], view: Views
+    session: AsyncReadSession,
+    slug: str,
+    *,
+    kind: DocumentKind[Post],
+    view: Views,
+    marked_for: int | None = None,
 ) -> Read:
-    """The document of the published post with this slug (404 otherwise)."""
+    """The document of the published post with this slug (404 otherwise); with
+    `marked_for`, its row says what read_page's rows say of that user."""
     missing = lambda: PostNotFound(f"Post {slug!r} does not exist.")  # noqa: E731
-    params = {"slug": slug}
-    return await documents.one(session, kind, _ROW_BY_SLUG, params, view=view, missing=missing)
+    params: dict[str, Any] = {"slug": slug, "marked_for": marked_for}
+    statement = _ROW_BY_SLUG if marked_for is None else _ROW_BY_SLUG_MARKED
+    return await documents.one(session, kind, statement, params, view=view, missing=missing)
 
 
 async def read_page(
@@ -206,9 +226,11 @@ async def read_page(
     kind: DocumentKind[Post] = DOCUMENT,
     view: Views = VIEW,
     total: bool = False,
+    marked_for: int | None = None,
 ) -> Read:
     """A page of posts' documents, newest first; with `total`, the number of posts of
-    the filters in all pages.
+    the filters in all pages; with `marked_for`, each row says whether that user
+    follows its author (`following`) and favorited it (`favorited`), for `view`.
 
     Filters: the author's username, a tag's name, published or drafts, favorited by the
     user with this username, and by authors the user with id `followed_by` follows (a
@@ -222,11 +244,12 @@ async def read_page(
         "followed_by": followed_by,
     }
     flags = {("viewer" if k == "viewer_id" else k): v is not None for k, v in values.items()}
+    marked = marked_for is not None
     return await documents.many(
         session,
         kind,
-        _list_query(page.after is not None, **flags),
-        values,
+        _list_query(page.after is not None, marked, **flags),
+        {**values, "marked_for": marked_for} if marked else values,
         view=view,
         page=page,
         total=_total(values, flags) if total else None,

@@ -123,7 +123,12 @@ def _loading(kind: DocumentKind[Any], query: Select[Any], order: tuple[str, ...]
     """`query` with one more column, the entity of each row with what its document shows.
     The rows are picked as a subquery and only their entities joined to it, so an OFFSET
     skips narrow rows, not whole ones (a page of posts 15,000 deep sorted 6.5 MB on disk
-    the other way). Built once per read statement."""
+    the other way). Built once per read statement.
+
+    It runs in the read session's snapshot, in which everything the session holds was
+    loaded (the caller's account): objects already there are as this statement would
+    load them, so they are not refreshed (`populate_existing` cost 5 % of an uncached
+    page's CPU: bench/README)."""
     rows = query.subquery()
     entity: Any = kind.entity
     return (
@@ -131,7 +136,6 @@ def _loading(kind: DocumentKind[Any], query: Select[Any], order: tuple[str, ...]
         .join(entity, entity.id == rows.c.id)
         .order_by(*(rows.c[name].desc() for name in order))
         .options(*kind.options)
-        .execution_options(populate_existing=True)
     )
 
 

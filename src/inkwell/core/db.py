@@ -12,7 +12,8 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Executable, MetaData, Row, event, literal_column
 from sqlalchemy.dialects import postgresql, sqlite
@@ -45,6 +46,9 @@ NAMING_CONVENTION = {
 
 class Base(AsyncAttrs, DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+B = TypeVar("B", bound=Base)
 
 
 def utcnow() -> datetime:
@@ -336,6 +340,18 @@ def create_read_sessionmaker(
     )
 
 
+@cache
+def _ignoring_duplicates(
+    dialect: str, model: type[Base], index_elements: tuple[Any, ...], *, objects: bool
+) -> Any:
+    """`INSERT ... ON CONFLICT DO NOTHING` into `model` in this dialect's spelling (of
+    the unique constraint of `index_elements` only, when given), returning the rows
+    inserted (as objects, or a 1 each): built once."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(model).on_conflict_do_nothing(index_elements=index_elements or None)
+    return statement.returning(model if objects else literal_column("1"))
+
+
 async def insert_ignoring_duplicates(
     session: AsyncSession,
     model: type[Base],
@@ -352,13 +368,25 @@ async def insert_ignoring_duplicates(
     rows = [values] if isinstance(values, Mapping) else list(values)
     if not rows:
         return 0
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    dialect = session.get_bind().dialect.name
     # The rows as parameters, not as the statement's VALUES: a statement of literal rows
     # has no cache key (SQLAlchemy would compile it on every call); this one is sent as
     # one multi-row INSERT all the same. What it returns is one row per row inserted.
-    statement = (
-        dialect.insert(model)
-        .on_conflict_do_nothing(index_elements=index_elements)
-        .returning(literal_column("1"))
-    )
+    statement = _ignoring_duplicates(dialect, model, tuple(index_elements or ()), objects=False)
     return len((await session.execute(statement, rows)).all())
+
+
+async def inserted_unless_duplicate(
+    session: AsyncSession,
+    model: type[B],
+    values: Mapping[str, object],
+    *,
+    index_elements: Sequence[Any],
+) -> B | None:
+    """The row inserted, as an object of the session (an ORM INSERT ... RETURNING), or
+    None when the unique constraint of `index_elements` already holds one: ON CONFLICT
+    DO NOTHING, so the transaction goes on without a savepoint."""
+    dialect = session.get_bind().dialect.name
+    statement = _ignoring_duplicates(dialect, model, tuple(index_elements), objects=True)
+    inserted: B | None = (await session.scalars(statement, [dict(values)])).one_or_none()
+    return inserted

@@ -3,7 +3,7 @@
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, or_, select
+from sqlalchemy import bindparam, exists, func, insert, or_, select
 from sqlalchemy import delete as delete_rows
 from sqlalchemy import update as update_rows
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql import Select
 
 from inkwell.core import documents
-from inkwell.core.db import AsyncReadSession, utcnow
+from inkwell.core.db import AsyncReadSession, inserted_unless_duplicate, utcnow
 from inkwell.core.documents import DocumentKind, Read, Views
 from inkwell.core.errors import ConcurrentUpdate, Conflict, Forbidden, NotFound, violated_unique
 from inkwell.core.etag import ensure_match
@@ -22,7 +22,7 @@ from inkwell.favorites.models import Favorite
 from inkwell.follows.models import Follow
 from inkwell.posts import slugs
 from inkwell.posts.documents import DOCUMENT, VIEW, etag_of
-from inkwell.posts.models import Post, PostTally
+from inkwell.posts.models import Post, PostTally, post_tags
 from inkwell.posts.schemas import PostCreate, PostUpdate
 from inkwell.tags import service as tags_service
 from inkwell.tags.models import Tag
@@ -292,13 +292,13 @@ async def create(session: AsyncSession, caller: User, *, user_id: int, data: Pos
     for slug in slugs.candidates(data.title, published=data.published):
         post = await _inserted(
             session,
+            tags,
             title=data.title,
             slug=slug,
             description=data.description,
             body=data.body,
             published=data.published,
             author_id=caller.id,
-            tags=tags,
         )
         if post is not None:
             # The author is the caller (no statement, and no backref that a failed
@@ -308,18 +308,17 @@ async def create(session: AsyncSession, caller: User, *, user_id: int, data: Pos
     raise NoFreeSlug("No free address for a post of this title; try again.")
 
 
-async def _inserted(session: AsyncSession, **values: object) -> Post | None:
-    """The post inserted, or None when its slug is taken (by a concurrent request too):
-    the unique index decides, and a savepoint keeps the transaction usable."""
-    await session.flush()
-    try:
-        async with session.begin_nested():
-            post = Post(**values)
-            session.add(post)
-    except IntegrityError as exc:
-        if not _SLUG_INDEX & violated_unique(exc):
-            raise
+async def _inserted(session: AsyncSession, tags: list[Tag], **values: object) -> Post | None:
+    """The post inserted with its tags, or None when its slug is taken (by a concurrent
+    request too): the unique index decides, and ON CONFLICT DO NOTHING leaves the
+    transaction usable (no savepoint, two round trips fewer)."""
+    post = await inserted_unless_duplicate(session, Post, values, index_elements=[Post.slug])
+    if post is None:
         return None
+    if tags:
+        links = [{"post_id": post.id, "tag_id": tag.id} for tag in tags]
+        await session.execute(insert(post_tags), links)
+    set_committed_value(post, "tags", tags)
     return post
 
 

@@ -29,7 +29,7 @@ from inkwell.core.http.docs import mount_docs
 from inkwell.core.http.middleware import RequestContextMiddleware
 from inkwell.core.http.openapi import install_openapi
 from inkwell.core.http.problems import register_error_handlers
-from inkwell.core.http.routing import TrailingSlash
+from inkwell.core.http.routing import TrailingSlash, add_routes
 from inkwell.core.ops.health import router as health_router
 from inkwell.core.ops.logging import configure_logging
 from inkwell.core.ops.metrics import router as metrics_router
@@ -151,8 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         conduit_router,
         conduit_articles_router,
     )
-    for router in (*routers, health_router, metrics_router):
-        app.include_router(router)
+    add_routes(app, (*routers, health_router, metrics_router))
     app.add_middleware(
         RequestContextMiddleware,
         max_body_bytes=settings.max_body_bytes,

@@ -3,8 +3,9 @@ triggers of migration 0010) against a count of the posts, whoever writes them.""
 
 import asyncio
 
+from fastapi import FastAPI
 from httpx import AsyncClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from inkwell.posts.models import Post, PostTally
@@ -84,3 +85,19 @@ async def test_concurrent_articles_are_each_counted_once(
     assert await _articles_count(client) == 40
     await make_article(client, writers[0])
     assert await _articles_count(client) == 41
+
+
+async def test_a_truncate_takes_the_tallies_with_the_posts(
+    pg_client: AsyncClient, pg_app: FastAPI
+) -> None:
+    """TRUNCATE fires no row trigger (PostgreSQL): a statement trigger empties the
+    tallies, and the next post is counted from nothing."""
+    engine: AsyncEngine = pg_app.state.engine
+    ada = await make_account(pg_client)
+    await make_post(pg_client, ada, published=True)
+    async with engine.begin() as conn:
+        await conn.execute(text("TRUNCATE posts CASCADE"))
+    assert await _tallied_and_counted(engine) == (0, 0)
+    await make_post(pg_client, ada, published=True)
+    assert await _tallied_and_counted(engine) == (1, 1)
+    assert await _articles_count(pg_client) == 1

@@ -3,9 +3,8 @@
 `post_tallies` holds, in 16 rows (a post's id modulo 16), the number of published posts;
 triggers on `posts` keep it in the transaction of every insert, delete and change of
 `published`, whoever writes (the application, `inkwell seed`, an operator's SQL, a
-cascade from a deleted account), and PostgreSQL's TRUNCATE empties them. It starts from
-the posts already there. The number 16 is written here, not imported, so that this
-revision never changes.
+cascade from a deleted account). It starts from the posts already there. The number 16
+is written here, not imported, so that this revision never changes.
 
 Revision ID: 0010
 Revises: 0009
@@ -50,15 +49,6 @@ $$""",
     "WHEN (OLD.published) EXECUTE FUNCTION post_tallies_keep()",
     "CREATE TRIGGER post_tallies_update AFTER UPDATE OF published ON posts FOR EACH ROW "
     "WHEN (OLD.published IS DISTINCT FROM NEW.published) EXECUTE FUNCTION post_tallies_keep()",
-    # TRUNCATE fires no row trigger: the tallies go with the posts.
-    """CREATE FUNCTION post_tallies_clear() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM post_tallies;
-    RETURN NULL;
-END
-$$""",
-    "CREATE TRIGGER post_tallies_truncate AFTER TRUNCATE ON posts FOR EACH STATEMENT "
-    "EXECUTE FUNCTION post_tallies_clear()",
 ]
 
 _SQLITE = [
@@ -89,12 +79,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        for name in ("insert", "delete", "update", "truncate"):
-            op.execute(f"DROP TRIGGER post_tallies_{name} ON posts")
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for name in ("post_tallies_insert", "post_tallies_delete", "post_tallies_update"):
+        op.execute(f"DROP TRIGGER {name} ON posts" if postgresql else f"DROP TRIGGER {name}")
+    if postgresql:
         op.execute("DROP FUNCTION post_tallies_keep()")
-        op.execute("DROP FUNCTION post_tallies_clear()")
-    else:
-        for name in ("insert", "delete", "update"):
-            op.execute(f"DROP TRIGGER post_tallies_{name}")
     op.drop_table("post_tallies")

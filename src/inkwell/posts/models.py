@@ -78,14 +78,13 @@ TALLY_SHARDS = 16
 
 class PostTally(Base):
     """How many posts are published, kept by the database itself: triggers on `posts`
-    (migration 0010) add one to the row of a post's shard when it is published (inserted
-    published, or published later) and take one away when it no longer is (deleted,
-    its author's account closed, made a draft again), in the transaction that does it;
-    PostgreSQL's TRUNCATE of `posts` empties it.
-    The total of a list of every published post is the sum of these rows, read in the
-    list's own statement, instead of a count of every published post per request. A
-    post's shard is its id modulo TALLY_SHARDS, so concurrent writers seldom wait on
-    one another's row."""
+    (migrations 0010 and 0011) add one to the row of a post's shard when it is published
+    (inserted published, or published later) and take one away when it no longer is
+    (deleted, its author's account closed, made a draft again), in the transaction that
+    does it; PostgreSQL's TRUNCATE of `posts` empties it. The total of a list of every
+    published post is the sum of these rows, read in the list's own statement, instead
+    of a count of every published post per request. A post's shard is its id modulo
+    TALLY_SHARDS, so concurrent writers seldom wait on one another's row."""
 
     __tablename__ = "post_tallies"
 

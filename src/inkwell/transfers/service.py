@@ -56,13 +56,14 @@ async def _move(
     }
     parties = {"sender": sender_id, "recipient": to_user_id, "amount": amount}
     if session.get_bind().dialect.name == "postgresql":
-        # One statement, one round trip: lock, check, move and record (_AT_ONCE). The
-        # accounts as they were locked tell why nothing moved, when nothing did.
+        # One statement, one round trip: lock, check, move and record (_AT_ONCE). When
+        # nothing moved, the accounts as they were locked tell why.
         at_once = {**parties, "kind": ledger["kind"], "moved_at": ledger["created_at"]}
         locked = (await session.execute(_AT_ONCE, at_once)).all()
-        _check(locked, to_user_id, sender_id, amount)
-        ledger_id = locked[0].ledger_id
-        if ledger_id is None:  # the statement's own checks: cannot differ from _check's
+        ledger_id = locked[0].ledger_id if locked else None
+        if ledger_id is None:
+            _check(locked, to_user_id, sender_id, amount)
+            # _check's rules are the statement's: it raises for any of them.
             raise InsufficientCredits("Insufficient credits.")
         return Transfer(id=ledger_id, **ledger)
     # SQLite: three statements (no round trips to save). New balances are computed

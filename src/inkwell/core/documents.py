@@ -196,6 +196,8 @@ class _Statement:
     params: Mapping[str, Any]
     views: Views
     order: tuple[str, ...] = ("created_at", "id")
+    # With a total, `statement` carries it as its `total` column (_totalled), and this
+    # statement counts alone for a page without rows.
     total: Select[Any] | None = None
     total_params: Mapping[str, Any] | None = None
 
@@ -221,13 +223,12 @@ class _Statement:
 
     async def _rows(self) -> _Found:
         session = self.session
-        statement = self.statement if self.total is None else _totalled(self.statement, self.total)
         if session.cache.enabled or session.revalidating:
-            return _Found(await session.lookup(statement, self.params), [])
+            return _Found(await session.lookup(self.statement, self.params), [])
         # The documents the statement loads itself and those it did not (loaded when
         # built) share one snapshot.
         await session.connection()
-        loading = _loading(self.kind, statement, self.order)
+        loading = _loading(self.kind, self.statement, self.order)
         rows = (await session.execute(loading, self.params)).all()
         return _Found(rows, [], loaded={row[-1].id: row[-1] for row in rows})
 
@@ -349,6 +350,8 @@ async def many(
     statement (of the same `params`: how many rows all pages hold) is read in the same
     statement as the page."""
     bound = {**params, **page.params()} if page is not None else params
+    if total is not None:
+        statement = _totalled(statement, total)
     find = _Statement(session, kind, statement, bound, view, order, total, params)
     found = await find()
     return Read(session, kind, find, found, frame=_array, page=page, position=position)

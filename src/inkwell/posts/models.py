@@ -72,10 +72,6 @@ class Post(Base):
     )
 
 
-# Rows of `post_tallies`: a published post is counted in the row of its id modulo this.
-TALLY_SHARDS = 16
-
-
 class PostTally(Base):
     """How many posts are published, kept by the database itself: triggers on `posts`
     (migrations 0010 and 0011) add one to the row of a post's shard when it is published
@@ -83,8 +79,9 @@ class PostTally(Base):
     (deleted, its author's account closed, made a draft again), in the transaction that
     does it; PostgreSQL's TRUNCATE of `posts` empties it. The total of a list of every
     published post is the sum of these rows, read in the list's own statement, instead
-    of a count of every published post per request. A post's shard is its id modulo
-    TALLY_SHARDS, so concurrent writers seldom wait on one another's row."""
+    of a count of every published post per request. A post's shard is its id modulo 16
+    (written in the migrations' triggers), so concurrent writers seldom wait on one
+    another's row."""
 
     __tablename__ = "post_tallies"
 

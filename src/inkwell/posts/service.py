@@ -244,12 +244,11 @@ async def read_page(
         "followed_by": followed_by,
     }
     flags = {("viewer" if k == "viewer_id" else k): v is not None for k, v in values.items()}
-    marked = marked_for is not None
     return await documents.many(
         session,
         kind,
-        _list_query(page.after is not None, marked, **flags),
-        {**values, "marked_for": marked_for} if marked else values,
+        _list_query(page.after is not None, marked_for is not None, **flags),
+        {**values, "marked_for": marked_for},
         view=view,
         page=page,
         total=_total(values, flags) if total else None,

@@ -33,6 +33,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from inkbench.common import BIN, REPO, log, production_env
+from inkbench.database import fetch_money
 from inkbench.servers import free_port
 from replicas import serve
 from tests.cluster import PgCluster
@@ -133,16 +134,16 @@ async def one_round(down: float) -> dict[str, Any]:
 
 
 async def _ledger(cluster: PgCluster) -> dict[str, Any]:
-    conn = await asyncpg.connect(cluster.standby.dsn(cluster.database))
+    dsn = cluster.standby.dsn(cluster.database)
+    conn = await asyncpg.connect(dsn)
     try:
         ids = {
             str(r[0]) for r in await conn.fetch("SELECT id FROM transfers WHERE kind = 'transfer'")
         }
-        balances = await conn.fetchval("SELECT sum(credits) FROM users")
-        grants = await conn.fetchval("SELECT sum(amount) FROM transfers WHERE kind = 'grant'")
     finally:
         await conn.close()
-    return {"ids": ids, "balances": Decimal(balances), "grants": Decimal(grants)}
+    money = await fetch_money(dsn)
+    return {"ids": ids, "balances": Decimal(money["credits"]), "grants": Decimal(money["grants"])}
 
 
 def main() -> int:

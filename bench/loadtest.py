@@ -51,7 +51,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from inkbench.common import BIN, REPO, production_env, request_kind
-from inkbench.database import ensure_database
+from inkbench.database import ensure_database, fetch_money
 from inkbench.servers import free_port
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/inkwell_load"
@@ -199,27 +199,12 @@ class Ledger:
 
 
 async def read_ledger(dsn: str) -> Ledger:
-    conn = await asyncpg.connect(dsn, timeout=10)
-    try:
-        row = await conn.fetchrow(
-            """
-            SELECT (SELECT count(*) FROM users) AS users,
-                   (SELECT count(*) FROM posts) AS posts,
-                   (SELECT count(*) FROM transfers WHERE kind = 'transfer') AS transfers,
-                   (SELECT coalesce(sum(credits), 0) FROM users) AS balances,
-                   (SELECT coalesce(sum(amount), 0) FROM transfers WHERE kind = 'grant')
-                       AS grants,
-                   (SELECT count(*) FROM users WHERE credits < 0) AS negative
-            """
-        )
-    finally:
-        await conn.close()
-    assert row is not None
+    row = await fetch_money(dsn)
     return Ledger(
         users=row["users"],
         posts=row["posts"],
-        transfers=row["transfers"],
-        balances=Decimal(row["balances"]),
+        transfers=row["transfer_rows"],
+        balances=Decimal(row["credits"]),
         grants=Decimal(row["grants"]),
         negative=row["negative"],
     )

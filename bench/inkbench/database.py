@@ -172,31 +172,37 @@ SELECT
     (SELECT count(*) FROM transfers WHERE kind = 'transfer') AS transfer_rows,
     (SELECT count(*) FROM users u LEFT JOIN per_user p ON p.user_id = u.id
      WHERE u.credits <> coalesce(p.total, 0)) AS accounts_off_ledger,
+    (SELECT count(*) FROM users WHERE credits < 0) AS negative,
+    (SELECT count(*) FROM users) AS users,
     (SELECT count(*) FROM posts) AS posts
 """
 
 
+async def fetch_money(dsn: str) -> asyncpg.Record:
+    """The money in the database, in one snapshot (MONEY): the sum of all users' credits
+    (`credits`), the sum of the grants (`grants`), the transfer ledger rows, the users
+    whose credits differ from their ledger and those below zero, the users and the posts.
+    Every money check of the bench tools (make bench, make load, the failover run)."""
+    conn = await asyncpg.connect(dsn, timeout=10)
+    try:
+        row = await conn.fetchrow(MONEY)
+    finally:
+        await conn.close()
+    assert row is not None
+    return row
+
+
 def read_money(dsn: str) -> dict[str, Any]:
-    """The money in the database, in one snapshot: the sum of all users' credits, the
-    sum of the grants, the transfer ledger rows, the users whose credits differ from
-    their ledger, and the posts (drafts of `posts-write` included)."""
-
-    async def read() -> dict[str, Any]:
-        conn = await asyncpg.connect(dsn)
-        try:
-            row = await conn.fetchrow(MONEY)
-        finally:
-            await conn.close()
-        assert row is not None
-        return {
-            "credits": str(row["credits"]),
-            "grants": str(row["grants"]),
-            "transfer_rows": int(row["transfer_rows"]),
-            "accounts_off_ledger": int(row["accounts_off_ledger"]),
-            "posts": int(row["posts"]),
-        }
-
-    return asyncio.run(read())
+    """fetch_money's answer for a report: amounts as exact text, counts as numbers
+    (drafts of `posts-write` among the posts)."""
+    row = asyncio.run(fetch_money(dsn))
+    return {
+        "credits": str(row["credits"]),
+        "grants": str(row["grants"]),
+        "transfer_rows": int(row["transfer_rows"]),
+        "accounts_off_ledger": int(row["accounts_off_ledger"]),
+        "posts": int(row["posts"]),
+    }
 
 
 def check_money(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
